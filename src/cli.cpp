@@ -1,0 +1,206 @@
+// Command line and SDSHIM_* environment: what the user asked the shim to do.
+#include "cli.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <optional>
+#include <string_view>
+
+#ifndef SDSHIM_VERSION
+#define SDSHIM_VERSION "0.0.0"
+#endif
+
+namespace sdshim {
+namespace {
+
+using Apply = std::optional<std::string> (*)(Options&, std::string_view);
+
+struct OptionSpec {
+    const char* name;      // long option, without "--"
+    const char* env;       // SDSHIM_* variable
+    const char* metavar;
+    bool repeatable;       // the variable then holds a comma-separated list
+    const char* help;
+    Apply apply;           // returns what was expected when the value is bad
+};
+
+std::optional<std::string> set_log_level(Options& o, std::string_view v) {
+    static constexpr std::array<std::string_view, 8> levels{"trace", "debug", "info", "warn",
+                                                            "warning", "error", "critical", "off"};
+    for (auto l : levels)
+        if (v == l) {
+            o.log_level = v == "warning" ? "warn" : std::string(v);
+            return std::nullopt;
+        }
+    return "one of trace, debug, info, warn, error, critical, off";
+}
+
+std::optional<std::string> set_log_format(Options& o, std::string_view v) {
+    if (v == "text") o.log_format = LogFormat::text;
+    else if (v == "json") o.log_format = LogFormat::json;
+    else return "text or json";
+    return std::nullopt;
+}
+
+std::optional<std::string> set_grace(Options& o, std::string_view v) {
+    auto d = parse_duration(v);
+    if (!d) return "a non-negative duration such as 8s, 500ms or 1m";
+    o.grace = *d;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_exit_grace(Options& o, std::string_view v) {
+    auto d = parse_duration(v);
+    if (!d) return "a non-negative duration such as 2s or 500ms";
+    o.exit_grace = *d;
+    return std::nullopt;
+}
+
+std::optional<std::string> add_map_signal(Options& o, std::string_view v) {
+    auto rule = parse_signal_rule(v);
+    if (auto* err = std::get_if<std::string>(&rule)) return "FROM:TO with signal names or numbers (" + *err + ")";
+    o.signal_map.add(std::get<SignalRule>(rule));
+    return std::nullopt;
+}
+
+std::optional<std::string> set_forward_to(Options& o, std::string_view v) {
+    if (v == "child") o.forward_to = ForwardTo::child;
+    else if (v == "group") o.forward_to = ForwardTo::group;
+    else return "child or group";
+    return std::nullopt;
+}
+
+std::optional<std::string> add_success_exit(Options& o, std::string_view v) {
+    int code = -1;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), code);
+    if (v.empty() || ec != std::errc{} || ptr != v.data() + v.size() || code < 0 || code > 255)
+        return "an exit code from 0 to 255";
+    o.success_exit.push_back(code);
+    return std::nullopt;
+}
+
+constexpr std::array<OptionSpec, 7> kOptions{{
+    {"log-level", "SDSHIM_LOG_LEVEL", "LEVEL", false,
+     "trace, debug, info, warn, error or off (default info)", set_log_level},
+    {"log-format", "SDSHIM_LOG_FORMAT", "FORMAT", false,
+     "text ([sdshim] level: message) or json (one object per line)", set_log_format},
+    {"grace", "SDSHIM_GRACE", "DURATION", false,
+     "after a stop signal, time before everything left is SIGKILLed (default 8s)", set_grace},
+    {"exit-grace", "SDSHIM_EXIT_GRACE", "DURATION", false,
+     "after the main child exits, time between SIGTERM and SIGKILL of the rest (default 2s)",
+     set_exit_grace},
+    {"map-signal", "SDSHIM_MAP_SIGNAL", "FROM:TO", true,
+     "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)", add_map_signal},
+    {"forward-to", "SDSHIM_FORWARD_TO", "child|group", false,
+     "send forwarded signals to the main child or to its whole process group (default child)",
+     set_forward_to},
+    {"success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
+     "report this exit code of the main child as 0 (repeatable)", add_success_exit},
+}};
+
+const OptionSpec* find_option(std::string_view name) {
+    for (const auto& spec : kOptions)
+        if (name == spec.name) return &spec;
+    return nullptr;
+}
+
+std::optional<CliError> apply_env(Options& o, const EnvLookup& env) {
+    for (const auto& spec : kOptions) {
+        const char* raw = env(spec.env);
+        if (!raw) continue;
+        std::string_view value(raw);
+        auto apply_one = [&](std::string_view item) -> std::optional<CliError> {
+            if (auto expected = spec.apply(o, item))
+                return CliError{fmt::format("{}='{}': expected {}", spec.env, value, *expected)};
+            return std::nullopt;
+        };
+        if (!spec.repeatable) {
+            if (auto err = apply_one(value)) return err;
+            continue;
+        }
+        std::size_t start = 0;
+        while (start <= value.size()) {
+            std::size_t end = value.find_first_of(", ", start);
+            if (end == std::string_view::npos) end = value.size();
+            if (end > start)
+                if (auto err = apply_one(value.substr(start, end - start))) return err;
+            start = end + 1;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<CliRequest, CliError> parse_cli(const std::vector<std::string>& args, const EnvLookup& env) {
+    CliRequest req;
+    if (auto err = apply_env(req.options, env)) return *err;
+
+    std::size_t i = 1;  // args[0] is the shim itself
+    for (; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        if (arg == "--") {
+            ++i;
+            break;
+        }
+        if (arg.size() < 2 || arg[0] != '-') break;  // first non-option: the program
+        if (arg == "-h" || arg == "--help") {
+            req.action = CliAction::help;
+            return req;
+        }
+        if (arg == "-V" || arg == "--version") {
+            req.action = CliAction::version;
+            return req;
+        }
+        if (arg.substr(0, 2) != "--")
+            return CliError{fmt::format("unknown option '{}' (see sdshim --help)", arg)};
+        std::string_view name = arg.substr(2);
+        std::optional<std::string_view> value;
+        if (auto eq = name.find('='); eq != std::string_view::npos) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        const OptionSpec* spec = find_option(name);
+        if (!spec) return CliError{fmt::format("unknown option '--{}' (see sdshim --help)", name)};
+        if (!value) {
+            if (i + 1 >= args.size())
+                return CliError{fmt::format("option '--{}' needs a value: {}", name, spec->metavar)};
+            value = args[++i];
+        }
+        if (auto expected = spec->apply(req.options, *value))
+            return CliError{fmt::format("--{} '{}': expected {}", name, *value, *expected)};
+    }
+    for (; i < args.size(); ++i) req.options.command.push_back(args[i]);
+    if (req.options.command.empty())
+        return CliError{"missing PROGRAM to run: usage: sdshim [OPTIONS] [--] PROGRAM [ARGS...]"};
+    return req;
+}
+
+std::string help_text() {
+    std::string out =
+        "usage: sdshim [OPTIONS] [--] PROGRAM [ARGS...]\n"
+        "\n"
+        "Runs PROGRAM as the child of a PID-1 shim for podman containers: reaps every zombie,\n"
+        "forwards signals, and on a stop signal (TERM, INT, QUIT) waits --grace before it\n"
+        "SIGKILLs what is left. Options end at the first non-option argument or at \"--\".\n"
+        "Every option can also be set by the environment variable shown beside it.\n"
+        "\n"
+        "options:\n";
+    for (const auto& spec : kOptions) {
+        out += fmt::format("  --{} {}\n      {}\n      env: {}{}\n", spec.name, spec.metavar, spec.help, spec.env,
+                           spec.repeatable ? " (comma-separated list)" : "");
+    }
+    out +=
+        "  -h, --help      print this text\n"
+        "  -V, --version   print the version\n"
+        "\n"
+        "Exit status: the main child's exit code, 128+N if signal N killed it, 126 if PROGRAM\n"
+        "cannot be executed, 127 if it is not found, 2 for a usage error.\n";
+    return out;
+}
+
+std::string version_text() { return std::string("sdshim ") + SDSHIM_VERSION + "\n"; }
+
+}  // namespace sdshim

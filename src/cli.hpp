@@ -1,0 +1,48 @@
+// Command line and SDSHIM_* environment: what the user asked the shim to do.
+#pragma once
+
+#include "duration.hpp"
+#include "signal_map.hpp"
+
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sdshim {
+
+enum class LogFormat { text, json };
+enum class ForwardTo { child, group };
+
+struct Options {
+    std::string log_level = "info";
+    LogFormat log_format = LogFormat::text;
+    Millis grace{8000};       // stop signal -> SIGKILL of what is left
+    Millis exit_grace{2000};  // main child gone -> SIGTERM to the rest -> SIGKILL
+    SignalMap signal_map;
+    ForwardTo forward_to = ForwardTo::child;
+    std::vector<int> success_exit;
+    std::vector<std::string> command;  // PROGRAM [ARGS...]
+};
+
+enum class CliAction { run, help, version };
+
+struct CliRequest {
+    CliAction action = CliAction::run;
+    Options options;
+};
+
+struct CliError {
+    std::string message;  // one line, names the option or variable, the value and what was expected
+};
+
+using EnvLookup = std::function<const char*(const char*)>;
+
+// Options from the environment first, then the command line, which wins. Parsing stops at the
+// first non-option or at "--": `sdshim echo -v` runs `echo -v`.
+std::variant<CliRequest, CliError> parse_cli(const std::vector<std::string>& args, const EnvLookup& env);
+
+std::string help_text();
+std::string version_text();
+
+}  // namespace sdshim

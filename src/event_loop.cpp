@@ -1,0 +1,65 @@
+// The one event loop: blocking epoll over a few fds, with an optional deadline and no idle wake-ups.
+#include "event_loop.hpp"
+
+#include <sys/epoll.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace sdshim {
+
+EventLoop::EventLoop() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+}
+
+void EventLoop::watch(int fd, std::function<void()> on_readable) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+        throw std::runtime_error("epoll_ctl(ADD, fd " + std::to_string(fd) + "): " + std::strerror(errno));
+    handlers_[fd] = std::move(on_readable);
+}
+
+void EventLoop::unwatch(int fd) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    handlers_.erase(fd);
+}
+
+void EventLoop::set_deadline(std::optional<Clock::time_point> when, std::function<void()> on_expired) {
+    deadline_ = when;
+    on_deadline_ = std::move(on_expired);
+}
+
+void EventLoop::run() {
+    running_ = true;
+    epoll_event events[8];
+    while (running_) {
+        int timeout_ms = -1;
+        if (deadline_) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+            timeout_ms = left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 24LL * 3600 * 1000));
+        }
+        int n = ::epoll_wait(epoll_.get(), events, static_cast<int>(std::size(events)), timeout_ms);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
+        }
+        for (int i = 0; i < n && running_; ++i) {
+            auto it = handlers_.find(events[i].data.fd);
+            if (it != handlers_.end()) {
+                auto handler = it->second;  // the handler may unwatch itself
+                handler();
+            }
+        }
+        if (running_ && deadline_ && Clock::now() >= *deadline_) {
+            auto handler = std::move(on_deadline_);
+            deadline_.reset();
+            if (handler) handler();
+        }
+    }
+}
+
+}  // namespace sdshim

@@ -1,0 +1,61 @@
+// Signal forwarding: what the main child (or its process group) receives for each signal the shim gets.
+#include "forwarder.hpp"
+
+#include "signal_names.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <signal.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+namespace sdshim {
+
+ForwardDecision decide_forward(int sig, pid_t sender, pid_t self, bool main_alive, const SignalMap& map) {
+    ForwardDecision d;
+    // A signal the kernel raised against the shim's own actions (SIGPIPE from a write to a closed
+    // stderr, SIGTTOU from a background write) is about the shim, not a request for the server.
+    if (sender == self && (sig == SIGPIPE || sig == SIGTTOU || sig == SIGTTIN || sig == SIGXFSZ)) {
+        d.reason = "raised by the shim's own I/O";
+        return d;
+    }
+    int mapped = map.apply(sig);
+    if (mapped == 0) {
+        d.reason = "mapped to 0 (--map-signal)";
+        return d;
+    }
+    if (!main_alive) {
+        d.reason = "the main child has already exited";
+        return d;
+    }
+    d.action = ForwardDecision::Action::forward;
+    d.signal = mapped;
+    d.starts_stop = is_stop_signal(sig);
+    return d;
+}
+
+ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool main_alive) const {
+    ForwardDecision d = decide_forward(sig, sender, ::getpid(), main_alive, map_);
+    if (d.action == ForwardDecision::Action::drop) {
+        spdlog::debug("{} not forwarded: {}", signal_name(sig), d.reason);
+        return d;
+    }
+    pid_t target = target_ == ForwardTo::group ? -main_pid : main_pid;
+    if (::kill(target, d.signal) != 0) {
+        spdlog::debug("forwarding {} to {} {}: {}", signal_name(d.signal),
+                      target_ == ForwardTo::group ? "process group" : "pid", main_pid, std::strerror(errno));
+        return d;
+    }
+    auto level = d.starts_stop ? spdlog::level::info : spdlog::level::debug;
+    if (d.signal == sig)
+        spdlog::log(level, "forwarded {} to {} {}", signal_name(sig),
+                    target_ == ForwardTo::group ? "process group" : "pid", main_pid);
+    else
+        spdlog::log(level, "received {}, sent {} to {} {}", signal_name(sig), signal_name(d.signal),
+                    target_ == ForwardTo::group ? "process group" : "pid", main_pid);
+    return d;
+}
+
+}  // namespace sdshim

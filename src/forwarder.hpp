@@ -1,0 +1,34 @@
+// Signal forwarding: what the main child (or its process group) receives for each signal the shim gets.
+#pragma once
+
+#include "cli.hpp"
+#include "signal_map.hpp"
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace sdshim {
+
+struct ForwardDecision {
+    enum class Action { forward, drop } action = Action::drop;
+    int signal = 0;             // what to send when forwarding (after mapping)
+    bool starts_stop = false;   // a stop signal that was not mapped to 0
+    std::string reason;         // for the log line when dropped
+};
+
+// Pure policy: `sender` is the signal's si_pid, `self` the shim's pid. SIGCHLD never comes here.
+ForwardDecision decide_forward(int sig, pid_t sender, pid_t self, bool main_alive, const SignalMap& map);
+
+class Forwarder {
+public:
+    Forwarder(const SignalMap& map, ForwardTo target) : map_(map), target_(target) {}
+    // Decides, sends, logs. Returns the decision so the caller can start the stop sequence.
+    ForwardDecision forward(int sig, pid_t sender, pid_t main_pid, bool main_alive) const;
+
+private:
+    const SignalMap& map_;
+    ForwardTo target_;
+};
+
+}  // namespace sdshim

@@ -1,0 +1,33 @@
+// Starts the server with Boost.Process v2 and reports an exec failure precisely.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sdshim {
+
+struct LaunchSpec {
+    std::vector<std::string> argv;  // argv[0] is looked up in the child's PATH
+    std::vector<std::string> env;   // KEY=VALUE, exactly what the child gets
+    std::vector<int> pass_fds;      // kept at their numbers, CLOEXEC cleared in the child
+    std::string pid_variable;       // if set (e.g. "LISTEN_PID"), the child's own pid is written into it
+};
+
+struct LaunchFailure {
+    int error = 0;          // errno from the child's exec (or from fork)
+    std::string program;    // what was run, resolved path if found
+    std::string message;    // one line for the log
+};
+
+// The child's pid, or the reason it could not be started (the failed child is already reaped).
+std::variant<pid_t, LaunchFailure> launch(const LaunchSpec& spec);
+
+// execvp's search: the first executable regular file named `program` in PATH; a found but
+// non-executable file is returned when nothing better exists (exec then fails with EACCES).
+// Empty when nothing is found. A program containing '/' is returned as is.
+std::string resolve_program(const std::string& program, const char* path_value);
+
+}  // namespace sdshim

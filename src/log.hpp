@@ -1,0 +1,19 @@
+// Logging: spdlog to stderr only, "[sdshim] level: message" or one JSON object per line.
+#pragma once
+
+#include "cli.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+namespace sdshim {
+
+// Installs the default logger with the text format at info level; safe to call before parsing.
+void init_logging();
+// Applies the user's level and format. The level was validated by the CLI.
+void configure_logging(const std::string& level, LogFormat format);
+// Escapes text for a JSON string (exposed for tests).
+std::string json_escape(std::string_view text);
+
+}  // namespace sdshim

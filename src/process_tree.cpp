@@ -1,0 +1,70 @@
+// Signals every process the shim is responsible for: the whole pid namespace as PID 1, else its descendants.
+#include "process_tree.hpp"
+
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+namespace sdshim {
+namespace {
+
+// ppid from /proc/<pid>/stat: the field after the ")" that closes the command name.
+pid_t read_ppid(pid_t pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE* f = std::fopen(path, "re");
+    if (!f) return -1;
+    char buf[512];
+    std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* close = std::strrchr(buf, ')');
+    if (!close) return -1;
+    char state = 0;
+    int ppid = -1;
+    if (std::sscanf(close + 1, " %c %d", &state, &ppid) != 2) return -1;
+    return ppid;
+}
+
+}  // namespace
+
+std::vector<pid_t> list_descendants(pid_t root) {
+    std::multimap<pid_t, pid_t> children;
+    if (DIR* dir = ::opendir("/proc")) {
+        while (dirent* ent = ::readdir(dir)) {
+            char* end = nullptr;
+            long pid = std::strtol(ent->d_name, &end, 10);
+            if (*end != '\0' || pid <= 0) continue;
+            pid_t ppid = read_ppid(static_cast<pid_t>(pid));
+            if (ppid > 0) children.emplace(ppid, static_cast<pid_t>(pid));
+        }
+        ::closedir(dir);
+    }
+    std::vector<pid_t> out;
+    std::vector<pid_t> todo{root};
+    while (!todo.empty()) {
+        pid_t parent = todo.back();
+        todo.pop_back();
+        auto [first, last] = children.equal_range(parent);
+        for (auto it = first; it != last; ++it) {
+            out.push_back(it->second);
+            todo.push_back(it->second);
+        }
+    }
+    return out;
+}
+
+int signal_all_processes(int sig) {
+    if (::getpid() == 1) return ::kill(-1, sig) == 0 ? 1 : 0;
+    int count = 0;
+    for (pid_t pid : list_descendants(::getpid()))
+        if (::kill(pid, sig) == 0) ++count;
+    return count;
+}
+
+}  // namespace sdshim

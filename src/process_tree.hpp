@@ -1,0 +1,18 @@
+// Signals every process the shim is responsible for: the whole pid namespace as PID 1, else its descendants.
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+namespace sdshim {
+
+// As PID 1, kill(-1, sig) reaches every other process of the namespace. Otherwise the shim is a
+// subreaper and signals each descendant found in /proc. Returns how many processes were signalled
+// (for PID 1: 1 if any process received it, else 0).
+int signal_all_processes(int sig);
+
+// The pids below `root` (children, grandchildren, ...) according to /proc/<pid>/stat.
+std::vector<pid_t> list_descendants(pid_t root);
+
+}  // namespace sdshim

@@ -1,0 +1,137 @@
+// Unit tests: command line and SDSHIM_* environment parsing.
+#include "cli.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <map>
+
+using namespace sdshim;
+
+namespace {
+
+struct Env {
+    std::map<std::string, std::string> vars;
+    EnvLookup lookup() const {
+        return [this](const char* name) -> const char* {
+            auto it = vars.find(name);
+            return it == vars.end() ? nullptr : it->second.c_str();
+        };
+    }
+};
+
+std::variant<CliRequest, CliError> parse(std::vector<std::string> args, const Env& env = {}) {
+    args.insert(args.begin(), "sdshim");
+    return parse_cli(args, env.lookup());
+}
+
+Options ok(const std::variant<CliRequest, CliError>& r) {
+    if (auto* e = std::get_if<CliError>(&r)) FAIL("unexpected error: " << e->message);
+    return std::get<CliRequest>(r).options;
+}
+
+std::string err(const std::variant<CliRequest, CliError>& r) {
+    REQUIRE(std::holds_alternative<CliError>(r));
+    return std::get<CliError>(r).message;
+}
+
+}  // namespace
+
+TEST_CASE("options stop at the first non-option: no argv permutation") {
+    auto r = parse({"echo", "-v", "--grace", "1s"});
+    const auto o = ok(r);
+    REQUIRE(o.command == std::vector<std::string>{"echo", "-v", "--grace", "1s"});
+    CHECK(o.grace == Millis(8000));
+}
+
+TEST_CASE("a double dash ends the options even before something that looks like one") {
+    const auto o = ok(parse({"--grace=3s", "--", "--weird-program", "x"}));
+    CHECK(o.grace == Millis(3000));
+    CHECK(o.command == std::vector<std::string>{"--weird-program", "x"});
+}
+
+TEST_CASE("defaults") {
+    const auto o = ok(parse({"nginx"}));
+    CHECK(o.grace == Millis(8000));
+    CHECK(o.exit_grace == Millis(2000));
+    CHECK(o.log_level == "info");
+    CHECK(o.log_format == LogFormat::text);
+    CHECK(o.forward_to == ForwardTo::child);
+    CHECK(o.signal_map.rules().empty());
+    CHECK(o.success_exit.empty());
+}
+
+TEST_CASE("values as --opt VALUE and --opt=VALUE") {
+    const auto o = ok(parse({"--grace", "500ms", "--exit-grace=1.5s", "--log-level", "debug", "--log-format=json",
+                              "--forward-to", "group", "--success-exit", "143", "--success-exit=130", "x"}));
+    CHECK(o.grace == Millis(500));
+    CHECK(o.exit_grace == Millis(1500));
+    CHECK(o.log_level == "debug");
+    CHECK(o.log_format == LogFormat::json);
+    CHECK(o.forward_to == ForwardTo::group);
+    CHECK(o.success_exit == std::vector<int>{143, 130});
+}
+
+TEST_CASE("map-signal is repeatable and a later rule for the same signal wins") {
+    const auto o = ok(parse({"--map-signal", "TERM:QUIT", "--map-signal", "SIGHUP:0", "--map-signal", "15:USR1", "x"}));
+    CHECK(o.signal_map.apply(SIGTERM) == SIGUSR1);
+    CHECK(o.signal_map.apply(SIGHUP) == 0);
+    CHECK(o.signal_map.apply(SIGINT) == SIGINT);
+}
+
+TEST_CASE("every option has an SDSHIM_ variable and the command line wins") {
+    Env env{{{"SDSHIM_GRACE", "3s"},
+             {"SDSHIM_EXIT_GRACE", "250ms"},
+             {"SDSHIM_LOG_LEVEL", "warn"},
+             {"SDSHIM_LOG_FORMAT", "json"},
+             {"SDSHIM_FORWARD_TO", "group"},
+             {"SDSHIM_MAP_SIGNAL", "TERM:QUIT, HUP:0"},
+             {"SDSHIM_SUCCESS_EXIT", "143,137"}}};
+    const auto from_env = ok(parse({"x"}, env));
+    CHECK(from_env.grace == Millis(3000));
+    CHECK(from_env.exit_grace == Millis(250));
+    CHECK(from_env.log_level == "warn");
+    CHECK(from_env.log_format == LogFormat::json);
+    CHECK(from_env.forward_to == ForwardTo::group);
+    CHECK(from_env.signal_map.apply(SIGTERM) == SIGQUIT);
+    CHECK(from_env.signal_map.apply(SIGHUP) == 0);
+    CHECK(from_env.success_exit == std::vector<int>{143, 137});
+
+    auto r = parse({"--grace", "1s", "--map-signal", "TERM:INT", "x"}, env);
+    const auto both = ok(r);
+    CHECK(both.grace == Millis(1000));
+    CHECK(both.signal_map.apply(SIGTERM) == SIGINT);
+}
+
+TEST_CASE("help and version") {
+    auto h = parse({"--help"});
+    REQUIRE(std::holds_alternative<CliRequest>(h));
+    CHECK(std::get<CliRequest>(h).action == CliAction::help);
+    auto v = parse({"-V"});
+    CHECK(std::get<CliRequest>(v).action == CliAction::version);
+    CHECK(help_text().find("SDSHIM_MAP_SIGNAL") != std::string::npos);
+    CHECK(version_text().rfind("sdshim ", 0) == 0);
+}
+
+TEST_CASE("bad input gets one line naming the option and the value and what was expected") {
+    CHECK(err(parse({"--frobnicate", "x"})) == "unknown option '--frobnicate' (see sdshim --help)");
+    CHECK(err(parse({"-x", "prog"})) == "unknown option '-x' (see sdshim --help)");
+    CHECK(err(parse({})).find("missing PROGRAM") != std::string::npos);
+    CHECK(err(parse({"--grace=1s"})).find("missing PROGRAM") != std::string::npos);
+    CHECK(err(parse({"--grace"})) == "option '--grace' needs a value: DURATION");
+    CHECK(err(parse({"--grace", "-1", "x"})) ==
+          "--grace '-1': expected a non-negative duration such as 8s, 500ms or 1m");
+    CHECK(err(parse({"--grace", "5 s", "x"})).find("--grace '5 s'") == 0);
+    CHECK(err(parse({"--map-signal", "TERM", "x"})).find("expected FROM:TO") != std::string::npos);
+    CHECK(err(parse({"--map-signal", "TERM:BOGUS", "x"})).find("unknown signal 'BOGUS'") != std::string::npos);
+    CHECK(err(parse({"--map-signal", "NOPE:TERM", "x"})).find("unknown signal 'NOPE'") != std::string::npos);
+    CHECK(err(parse({"--map-signal", "KILL:TERM", "x"})).find("cannot be caught") != std::string::npos);
+    CHECK(err(parse({"--map-signal", "CHLD:TERM", "x"})).find("SIGCHLD") != std::string::npos);
+    CHECK(err(parse({"--log-level", "loud", "x"})).find("one of trace") != std::string::npos);
+    CHECK(err(parse({"--log-format", "xml", "x"})).find("text or json") != std::string::npos);
+    CHECK(err(parse({"--forward-to", "all", "x"})).find("child or group") != std::string::npos);
+    CHECK(err(parse({"--success-exit", "256", "x"})).find("0 to 255") != std::string::npos);
+    CHECK(err(parse({"x"}, Env{{{"SDSHIM_GRACE", "soon"}}})) ==
+          "SDSHIM_GRACE='soon': expected a non-negative duration such as 8s, 500ms or 1m");
+    CHECK(err(parse({"x"}, Env{{{"SDSHIM_MAP_SIGNAL", "TERM:QUIT,HUP"}}})).find("SDSHIM_MAP_SIGNAL='TERM:QUIT,HUP'") == 0);
+}

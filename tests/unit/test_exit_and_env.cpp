@@ -1,0 +1,104 @@
+// Unit tests: exit-code computation, durations, child environment, JSON log escaping.
+#include "child_env.hpp"
+#include "child_setup.hpp"
+#include "duration.hpp"
+#include "exit_status.hpp"
+#include "launch.hpp"
+#include "log.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+using namespace sdshim;
+
+namespace {
+int exited(int code) { return (code & 0xff) << 8; }
+int killed(int sig) { return sig; }
+}  // namespace
+
+TEST_CASE("exit code is the child code or 128+signal with success-exit remap") {
+    REQUIRE(WIFEXITED(exited(7)));
+    REQUIRE(WIFSIGNALED(killed(SIGTERM)));
+    CHECK(exit_code_from_status(exited(0), {}) == 0);
+    CHECK(exit_code_from_status(exited(7), {}) == 7);
+    CHECK(exit_code_from_status(killed(SIGTERM), {}) == 143);
+    CHECK(exit_code_from_status(killed(SIGKILL), {}) == 137);
+    CHECK(exit_code_from_status(killed(SIGSEGV) | 0x80, {}) == 139);
+    CHECK(exit_code_from_status(killed(SIGTERM), {143}) == 0);
+    CHECK(exit_code_from_status(exited(7), {143}) == 7);
+    CHECK(exit_code_from_status(exited(3), {1, 3}) == 0);
+    CHECK(describe_status(exited(7)) == "exited with code 7");
+    CHECK(describe_status(killed(SIGTERM)) == "killed by SIGTERM");
+    CHECK(describe_status(killed(SIGSEGV) | 0x80) == "killed by SIGSEGV (core dumped)");
+    CHECK(exit_code_for_exec_error(ENOENT) == 127);
+    CHECK(exit_code_for_exec_error(EACCES) == 126);
+    CHECK(exit_code_for_exec_error(ENOEXEC) == 126);
+}
+
+TEST_CASE("durations") {
+    CHECK(parse_duration("8s") == Millis(8000));
+    CHECK(parse_duration("8") == Millis(8000));
+    CHECK(parse_duration("0") == Millis(0));
+    CHECK(parse_duration("500ms") == Millis(500));
+    CHECK(parse_duration("1.5s") == Millis(1500));
+    CHECK(parse_duration("2m") == Millis(120000));
+    CHECK_FALSE(parse_duration("-1"));
+    CHECK_FALSE(parse_duration(""));
+    CHECK_FALSE(parse_duration("s"));
+    CHECK_FALSE(parse_duration("1h"));
+    CHECK_FALSE(parse_duration("1.2.3s"));
+    CHECK_FALSE(parse_duration("1e9s"));
+    CHECK(format_duration(Millis(8000)) == "8s");
+    CHECK(format_duration(Millis(1500)) == "1500ms");
+}
+
+TEST_CASE("child environment drops SDSHIM variables and applies edits") {
+    const char* env[] = {"PATH=/bin", "SDSHIM_GRACE=1s", "LISTEN_PIDFDID=9", "NGINX=old", "HOME=/root", nullptr};
+    EnvEdit edit;
+    edit.remove = {"LISTEN_PIDFDID"};
+    edit.set = {{"NGINX", "3;4;"}};
+    auto out = build_child_env(env, edit);
+    CHECK(out == std::vector<std::string>{"PATH=/bin", "HOME=/root", "NGINX=3;4;"});
+}
+
+TEST_CASE("write_decimal is exact and bounded") {
+    char buf[13];
+    write_decimal(buf, sizeof buf, 1);
+    CHECK(std::string(buf) == "1");
+    write_decimal(buf, sizeof buf, 4194304);
+    CHECK(std::string(buf) == "4194304");
+    char small[4];
+    write_decimal(small, sizeof small, 123456);
+    CHECK(std::string(small) == "123");
+}
+
+TEST_CASE("PATH search follows execvp with executable first and non-executable as fallback") {
+    char tmpl[] = "/tmp/sdshim-path-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    std::string dir = tmpl;
+    std::string a = dir + "/a", b = dir + "/b";
+    REQUIRE(mkdir(a.c_str(), 0755) == 0);
+    REQUIRE(mkdir(b.c_str(), 0755) == 0);
+    std::ofstream(a + "/tool") << "#!/bin/sh\n";
+    std::ofstream(b + "/tool") << "#!/bin/sh\n";
+    chmod((a + "/tool").c_str(), 0644);
+    chmod((b + "/tool").c_str(), 0755);
+    std::string path = a + ":" + b;
+    CHECK(resolve_program("tool", path.c_str()) == b + "/tool");
+    CHECK(resolve_program("tool", a.c_str()) == a + "/tool");  // found, not executable: EACCES later
+    CHECK(resolve_program("missing", path.c_str()).empty());
+    CHECK(resolve_program("./rel/prog", path.c_str()) == "./rel/prog");
+    std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("JSON log escaping") {
+    CHECK(json_escape("plain") == "plain");
+    CHECK(json_escape("a\"b\\c\nd\t\x01") == "a\\\"b\\\\c\\nd\\t\\u0001");
+}
