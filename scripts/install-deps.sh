@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make file procps util-linux python3
+  g++ cmake make pkg-config file procps util-linux python3 nginx-light
   libboost1.81-dev libspdlog-dev libfmt-dev catch2
   libsystemd-dev python3-systemd systemd
 )
@@ -21,5 +21,11 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as nginx-light must not start their services here (policy-rc.d answer 101: "not allowed").
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

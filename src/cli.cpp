@@ -20,7 +20,7 @@ using Apply = std::optional<std::string> (*)(Options&, std::string_view);
 struct OptionSpec {
     const char* name;      // long option, without "--"
     const char* env;       // SDSHIM_* variable
-    const char* metavar;
+    const char* metavar;   // empty for a flag: no value on the command line, 1/0 in the variable
     bool repeatable;       // the variable then holds a comma-separated list
     const char* help;
     Apply apply;           // returns what was expected when the value is bad
@@ -81,7 +81,42 @@ std::optional<std::string> add_success_exit(Options& o, std::string_view v) {
     return std::nullopt;
 }
 
-constexpr std::array<OptionSpec, 7> kOptions{{
+std::optional<std::string> set_server(Options& o, std::string_view v) {
+    if (v == "auto") o.server = ServerChoice::automatic;
+    else if (v == "nginx") o.server = ServerChoice::nginx;
+    else if (v == "caddy") o.server = ServerChoice::caddy;
+    else if (v == "generic") o.server = ServerChoice::generic;
+    else return "auto, nginx, caddy or generic";
+    return std::nullopt;
+}
+
+std::optional<bool> parse_bool(std::string_view v) {
+    if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+    if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) return false;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_inspect(Options& o, std::string_view v) {
+    auto b = parse_bool(v);
+    if (!b) return "1 or 0";
+    o.inspect = *b;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_json(Options& o, std::string_view v) {
+    auto b = parse_bool(v);
+    if (!b) return "1 or 0";
+    o.inspect_json = *b;
+    return std::nullopt;
+}
+
+constexpr std::array<OptionSpec, 10> kOptions{{
+    {"server", "SDSHIM_SERVER", "auto|nginx|caddy|generic", false,
+     "server adapter; auto looks at the program's name, also behind a wrapper script (default auto)", set_server},
+    {"inspect", "SDSHIM_INSPECT", "", false,
+     "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
+     set_inspect},
+    {"json", "SDSHIM_JSON", "", false, "with --inspect: print JSON", set_json},
     {"log-level", "SDSHIM_LOG_LEVEL", "LEVEL", false,
      "trace, debug, info, warn, error or off (default info)", set_log_level},
     {"log-format", "SDSHIM_LOG_FORMAT", "FORMAT", false,
@@ -139,6 +174,10 @@ std::variant<CliRequest, CliError> parse_cli(const std::vector<std::string>& arg
     if (auto err = apply_env(req.options, env)) return *err;
 
     std::size_t i = 1;  // args[0] is the shim itself
+    if (args.size() > 1 && args[1] == "inspect") {
+        req.options.inspect = true;
+        ++i;
+    }
     for (; i < args.size(); ++i) {
         std::string_view arg = args[i];
         if (arg == "--") {
@@ -164,6 +203,10 @@ std::variant<CliRequest, CliError> parse_cli(const std::vector<std::string>& arg
         }
         const OptionSpec* spec = find_option(name);
         if (!spec) return CliError{fmt::format("unknown option '--{}' (see sdshim --help)", name)};
+        if (!*spec->metavar) {
+            if (value) return CliError{fmt::format("option '--{}' takes no value", name)};
+            value = "1";
+        }
         if (!value) {
             if (i + 1 >= args.size())
                 return CliError{fmt::format("option '--{}' needs a value: {}", name, spec->metavar)};
@@ -173,7 +216,7 @@ std::variant<CliRequest, CliError> parse_cli(const std::vector<std::string>& arg
             return CliError{fmt::format("--{} '{}': expected {}", name, *value, *expected)};
     }
     for (; i < args.size(); ++i) req.options.command.push_back(args[i]);
-    if (req.options.command.empty())
+    if (req.options.command.empty() && !req.options.inspect)
         return CliError{"missing PROGRAM to run: usage: sdshim [OPTIONS] [--] PROGRAM [ARGS...]"};
     return req;
 }
@@ -182,15 +225,19 @@ std::string help_text() {
     std::string out =
         "usage: sdshim [OPTIONS] [--] PROGRAM [ARGS...]\n"
         "\n"
-        "Runs PROGRAM as the child of a PID-1 shim for podman containers: reaps every zombie,\n"
-        "forwards signals, and on a stop signal (TERM, INT, QUIT) waits --grace before it\n"
-        "SIGKILLs what is left. Options end at the first non-option argument or at \"--\".\n"
+        "       sdshim inspect [--json] [--server KIND] [[--] PROGRAM [ARGS...]]\n"
+        "\n"
+        "Runs PROGRAM as the child of a PID-1 shim for podman containers: hands it the sockets\n"
+        "systemd passed (LISTEN_FDS) with the right environment (LISTEN_PID, NGINX, LISTEN_FD_<NAME>),\n"
+        "reaps every zombie, forwards signals, and on a stop signal (TERM, INT, QUIT) waits --grace\n"
+        "before it SIGKILLs what is left. Options end at the first non-option argument or at \"--\".\n"
         "Every option can also be set by the environment variable shown beside it.\n"
         "\n"
         "options:\n";
     for (const auto& spec : kOptions) {
-        out += fmt::format("  --{} {}\n      {}\n      env: {}{}\n", spec.name, spec.metavar, spec.help, spec.env,
-                           spec.repeatable ? " (comma-separated list)" : "");
+        out += fmt::format("  --{}{}{}\n      {}\n      env: {}{}\n", spec.name, *spec.metavar ? " " : "", spec.metavar,
+                           spec.help, spec.env,
+                           spec.repeatable ? " (comma-separated list)" : (*spec.metavar ? "" : "=1"));
     }
     out +=
         "  -h, --help      print this text\n"

@@ -13,6 +13,7 @@ namespace sdshim {
 
 enum class LogFormat { text, json };
 enum class ForwardTo { child, group };
+enum class ServerChoice { automatic, nginx, caddy, generic };
 
 struct Options {
     std::string log_level = "info";
@@ -22,6 +23,9 @@ struct Options {
     SignalMap signal_map;
     ForwardTo forward_to = ForwardTo::child;
     std::vector<int> success_exit;
+    ServerChoice server = ServerChoice::automatic;
+    bool inspect = false;       // print the inherited sockets and what the adapter exports, then exit
+    bool inspect_json = false;
     std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
 
@@ -38,8 +42,9 @@ struct CliError {
 
 using EnvLookup = std::function<const char*(const char*)>;
 
-// Options from the environment first, then the command line, which wins. Parsing stops at the
-// first non-option or at "--": `sdshim echo -v` runs `echo -v`.
+// Options from the environment first, then the command line, which wins. `sdshim inspect ...` is
+// `sdshim --inspect ...`; with --inspect the program is optional (it only selects the adapter).
+// Parsing stops at the first non-option or at "--": `sdshim echo -v` runs `echo -v`.
 std::variant<CliRequest, CliError> parse_cli(const std::vector<std::string>& args, const EnvLookup& env);
 
 std::string help_text();

@@ -38,6 +38,10 @@ ForwardDecision decide_forward(int sig, pid_t sender, pid_t self, bool main_aliv
 
 ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool main_alive) const {
     ForwardDecision d = decide_forward(sig, sender, ::getpid(), main_alive, map_);
+    if (auto it = refused_.find(sig); it != refused_.end() && map_.rules().count(sig) == 0) {
+        spdlog::warn("{} not forwarded: {}", signal_name(sig), it->second);
+        return ForwardDecision{};
+    }
     if (d.action == ForwardDecision::Action::drop) {
         spdlog::debug("{} not forwarded: {}", signal_name(sig), d.reason);
         return d;

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 
 namespace sdshim {
@@ -22,13 +23,16 @@ ForwardDecision decide_forward(int sig, pid_t sender, pid_t self, bool main_aliv
 
 class Forwarder {
 public:
-    Forwarder(const SignalMap& map, ForwardTo target) : map_(map), target_(target) {}
+    // `refused`: signals the adapter never forwards, with the reason logged when one arrives.
+    Forwarder(const SignalMap& map, ForwardTo target, std::map<int, std::string> refused = {})
+        : map_(map), target_(target), refused_(std::move(refused)) {}
     // Decides, sends, logs. Returns the decision so the caller can start the stop sequence.
     ForwardDecision forward(int sig, pid_t sender, pid_t main_pid, bool main_alive) const;
 
 private:
     const SignalMap& map_;
     ForwardTo target_;
+    std::map<int, std::string> refused_;
 };
 
 }  // namespace sdshim

@@ -1,10 +1,14 @@
 // Wires the modules together: options, logging, launch, then the one event loop until exit.
+#include "activation.hpp"
+#include "adapters.hpp"
 #include "child_env.hpp"
 #include "cli.hpp"
 #include "event_loop.hpp"
 #include "exit_status.hpp"
 #include "fd_hygiene.hpp"
 #include "forwarder.hpp"
+#include "handoff.hpp"
+#include "inspect_report.hpp"
 #include "launch.hpp"
 #include "log.hpp"
 #include "reaper.hpp"
@@ -28,28 +32,74 @@ extern char** environ;
 namespace sdshim {
 namespace {
 
-int run(const Options& opt) {
+ServerKind chosen_server(const Options& opt) {
+    switch (opt.server) {
+        case ServerChoice::nginx: return ServerKind::nginx;
+        case ServerChoice::caddy: return ServerKind::caddy;
+        case ServerChoice::generic: return ServerKind::generic;
+        case ServerChoice::automatic: break;
+    }
+    return detect_server(opt.command);
+}
+
+int run(Options opt) {
+    ActivationPlan plan = parse_listen_env({std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"),
+                                            std::getenv("LISTEN_FDNAMES")},
+                                           ::getpid(), ::getppid());
+    for (const auto& line : plan.debug) spdlog::debug("{}", line);
+    for (const auto& line : plan.warnings) spdlog::warn("{}", line);
+    if (plan.error) {
+        spdlog::error("{}", *plan.error);
+        return kExitUsage;
+    }
+    close_fds_from(kListenFdsStart + plan.count);  // runtimes may leave more open than LISTEN_FDS says
+    std::vector<SocketInfo> sockets;
+    if (auto err = inspect_sockets(plan, sockets)) {
+        spdlog::error("{}", *err);
+        return kExitUsage;
+    }
+    const ServerKind kind = chosen_server(opt);
+    AdapterPlan adapter = plan_adapter(kind, sockets);
+    if (opt.inspect) {
+        std::string report = opt.inspect_json ? inspect_json(plan, sockets, kind, adapter)
+                                              : inspect_text(plan, sockets, kind, adapter);
+        std::fputs(report.c_str(), stdout);
+        return 0;
+    }
+    for (const auto& w : adapter.warnings) spdlog::warn("{}", w);
+    for (const auto& rule : adapter.signal_defaults) opt.signal_map.add_default(rule);
+    for (const auto& s : sockets)
+        spdlog::debug("fd {} '{}': {} {} {} {}", s.fd, s.name, family_name(s.family), type_name(s.type), s.address,
+                      s.listening ? "listening" : "not listening");
+    if (auto err = apply_socket_flags(adapter)) {
+        spdlog::error("{}", *err);
+        return 1;
+    }
     if (!become_subreaper_unless_pid1())
         spdlog::warn("cannot become a child subreaper (prctl: {}): orphans of the server will not be reaped here",
                      std::strerror(errno));
-    close_fds_from(3);
 
     SignalChannel signals;
     EventLoop loop;
 
+    Handoff handoff = plan_handoff(plan, sockets, adapter);
     LaunchSpec spec;
     spec.argv = opt.command;
-    spec.env = build_child_env(environ, {});
+    spec.env = build_child_env(environ, handoff.env);
+    spec.pass_fds = handoff.pass_fds;
+    if (handoff.listen_pid) spec.pid_variable = "LISTEN_PID";
     auto launched = launch(spec);
+    close_own_copies(sockets);
     if (auto* failure = std::get_if<LaunchFailure>(&launched)) {
         spdlog::error("{}", failure->message);
         return exit_code_for_exec_error(failure->error);
     }
     const pid_t main_pid = std::get<pid_t>(launched);
-    spdlog::debug("started {} as pid {}", opt.command[0], main_pid);
+    spdlog::debug("started {} as pid {} ({} adapter, {} socket(s))", opt.command[0], main_pid, server_name(kind),
+                  sockets.size());
     if (::chdir("/") != 0) spdlog::debug("chdir /: {}", std::strerror(errno));
 
-    Forwarder forwarder(opt.signal_map, opt.forward_to);
+    Forwarder forwarder(opt.signal_map, opt.forward_to, adapter.refused_signals);
     StopSequence stop(opt.grace, opt.exit_grace);
     std::optional<int> main_status;
     bool finished = false;

@@ -49,6 +49,8 @@ class Shim:
                     return int(kids[0])
             except FileNotFoundError:
                 return None  # unshare already exited
+            if self.proc.poll() is not None:
+                return None  # the shim came and went before we looked (a fast failure)
             time.sleep(0.005)
         raise AssertionError("the shim did not start under unshare")
 

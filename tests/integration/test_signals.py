@@ -56,6 +56,32 @@ class Forwarding(unittest.TestCase):
                 s.signal(signal.SIGUSR2)
                 self.assertEqual(s.wait(), 0)
 
+    def test_nginx_adapter_maps_term_to_quit_and_never_forwards_winch_or_usr2(self):
+        with Shim(["true"]) as probe:
+            probe.wait()
+            s, rec = self.start(probe.tmp.name, "--server", "nginx", flags=["--exit-on=SIGQUIT"])
+            with s:
+                s.signal(signal.SIGWINCH)
+                s.signal(signal.SIGUSR2)
+                s.signal(signal.SIGHUP)
+                wait_for(lambda: read_lines(rec) == ["SIGHUP"], what="HUP")
+                s.signal(signal.SIGTERM)
+                self.assertEqual(s.wait(), 0)
+                self.assertEqual(read_lines(rec), ["SIGHUP", "SIGQUIT"])
+                err = s.stderr()
+        self.assertIn("SIGUSR2 not forwarded: nginx binary upgrade (USR2) is not supported", err)
+        self.assertIn("SIGWINCH not forwarded", err)
+
+    def test_user_mapping_beats_the_adapter_default(self):
+        with Shim(["true"]) as probe:
+            probe.wait()
+            s, rec = self.start(probe.tmp.name, "--server", "nginx", "--map-signal", "TERM:USR1",
+                                flags=["--exit-on=SIGUSR1"])
+            with s:
+                s.signal(signal.SIGTERM)
+                self.assertEqual(s.wait(), 0)
+                self.assertEqual(read_lines(rec), ["SIGUSR1"])
+
     def test_forward_to_group_reaches_every_process_of_the_group(self):
         with Shim(["true"]) as probe:
             probe.wait()

@@ -135,3 +135,19 @@ TEST_CASE("bad input gets one line naming the option and the value and what was 
           "SDSHIM_GRACE='soon': expected a non-negative duration such as 8s, 500ms or 1m");
     CHECK(err(parse({"x"}, Env{{{"SDSHIM_MAP_SIGNAL", "TERM:QUIT,HUP"}}})).find("SDSHIM_MAP_SIGNAL='TERM:QUIT,HUP'") == 0);
 }
+
+TEST_CASE("server adapter choice and inspect") {
+    CHECK(ok(parse({"--server", "nginx", "x"})).server == ServerChoice::nginx);
+    CHECK(ok(parse({"x"}, Env{{{"SDSHIM_SERVER", "caddy"}}})).server == ServerChoice::caddy);
+    CHECK(err(parse({"--server", "apache", "x"})).find("auto, nginx, caddy or generic") != std::string::npos);
+    auto sub = ok(parse({"inspect", "--json"}));
+    CHECK(sub.inspect);
+    CHECK(sub.inspect_json);
+    CHECK(sub.command.empty());
+    auto flag = ok(parse({"--inspect", "nginx", "-g", "daemon off;"}));
+    CHECK(flag.inspect);
+    CHECK(flag.command.size() == 3);
+    CHECK(ok(parse({"x"}, Env{{{"SDSHIM_INSPECT", "1"}}})).inspect);
+    CHECK(err(parse({"--inspect=yes", "x"})) == "option '--inspect' takes no value");
+    CHECK(ok(parse({"--", "inspect"})).command == std::vector<std::string>{"inspect"});
+}

@@ -1,0 +1,231 @@
+// Socket-activation intake: LISTEN_* parsed and every passed fd validated, as sd_listen_fds_with_names() would.
+#include "activation.hpp"
+
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/vm_sockets.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cstring>
+#include <string_view>
+
+namespace sdshim {
+namespace {
+
+std::optional<long long> parse_number(std::string_view s) {
+    long long v = 0;
+    if (s.empty()) return std::nullopt;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+std::vector<std::string> split_names(std::string_view s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t colon = s.find(':', start);
+        out.emplace_back(s.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start));
+        if (colon == std::string_view::npos) return out;
+        start = colon + 1;
+    }
+}
+
+const char* file_kind(mode_t mode) {
+    if (S_ISREG(mode)) return "a regular file";
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a pipe";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    return "not a socket";
+}
+
+std::string format_address(const sockaddr_storage& ss, socklen_t len) {
+    char host[INET6_ADDRSTRLEN] = {};
+    switch (ss.ss_family) {
+        case AF_INET: {
+            const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
+            inet_ntop(AF_INET, &in.sin_addr, host, sizeof host);
+            return fmt::format("{}:{}", host, ntohs(in.sin_port));
+        }
+        case AF_INET6: {
+            const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+            inet_ntop(AF_INET6, &in6.sin6_addr, host, sizeof host);
+            return fmt::format("[{}]:{}", host, ntohs(in6.sin6_port));
+        }
+        case AF_UNIX: {
+            const auto& un = reinterpret_cast<const sockaddr_un&>(ss);
+            std::size_t path_len = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+            if (path_len == 0) return "(unnamed)";
+            if (un.sun_path[0] == '\0') {
+                std::string abstract_name("@");  // (built by append: g++ 12 warns falsely on "@" + string)
+                abstract_name.append(un.sun_path + 1, path_len - 1);
+                return abstract_name;
+            }
+            return std::string(un.sun_path, strnlen(un.sun_path, path_len));
+        }
+        case AF_VSOCK: {
+            const auto& vm = reinterpret_cast<const sockaddr_vm&>(ss);
+            return fmt::format("vsock:{}:{}", vm.svm_cid, vm.svm_port);
+        }
+        default:
+            return fmt::format("(family {})", ss.ss_family);
+    }
+}
+
+}  // namespace
+
+bool fdname_is_valid(const std::string& name) {
+    if (name.size() > 255) return false;
+    for (unsigned char c : name)
+        if (c < 32 || c >= 127 || c == ':') return false;
+    return true;
+}
+
+ActivationPlan parse_listen_env(const ListenEnv& env, pid_t self, pid_t parent) {
+    ActivationPlan plan;
+    if (!env.fds) return plan;
+    plan.present = true;
+    if (!env.pid) {
+        plan.ignored = true;
+        plan.warnings.push_back(fmt::format(
+            "LISTEN_FDS='{}' is set but LISTEN_PID is not: ignoring the sockets, as libsystemd would", env.fds));
+        return plan;
+    }
+    auto pid = parse_number(env.pid);
+    if (!pid || *pid <= 0 || *pid > INT_MAX) {
+        plan.error = fmt::format("LISTEN_PID='{}': expected the pid the sockets are meant for (podman sets 1)", env.pid);
+        return plan;
+    }
+    if (*pid != self) {
+        if (*pid == parent && parent > 1) {
+            plan.debug.push_back(fmt::format(
+                "LISTEN_PID={} is the shim's parent (an init in front that does not rewrite it): accepted", *pid));
+        } else {
+            plan.ignored = true;
+            plan.warnings.push_back(fmt::format(
+                "LISTEN_PID={} is another process (the shim is pid {}): ignoring LISTEN_FDS='{}', as libsystemd would",
+                *pid, self, env.fds));
+            return plan;
+        }
+    }
+    auto n = parse_number(env.fds);
+    if (!n) {
+        plan.error = fmt::format("LISTEN_FDS='{}': expected the number of passed sockets (1 or more)", env.fds);
+        return plan;
+    }
+    if (*n < 0) {
+        plan.error = fmt::format("LISTEN_FDS='{}': expected the number of passed sockets, not a negative number", env.fds);
+        return plan;
+    }
+    if (*n == 0) {
+        plan.warnings.push_back("LISTEN_FDS=0: no sockets were passed");
+        plan.ignored = true;
+        return plan;
+    }
+    if (*n > INT_MAX - kListenFdsStart) {
+        plan.error = fmt::format("LISTEN_FDS='{}': expected at most {} sockets", env.fds, INT_MAX - kListenFdsStart);
+        return plan;
+    }
+    plan.count = static_cast<int>(*n);
+    if (!env.fdnames) {
+        plan.names.assign(plan.count, "unknown");
+        return plan;
+    }
+    plan.names = split_names(env.fdnames);
+    for (std::size_t i = 0; i < plan.names.size(); ++i) {
+        if (!fdname_is_valid(plan.names[i])) {
+            plan.error = fmt::format(
+                "LISTEN_FDNAMES='{}': name {} ('{}') is not valid: expected at most 255 printable ASCII characters "
+                "without ':' (FileDescriptorName= in the .socket unit)",
+                env.fdnames, i + 1, plan.names[i]);
+            return plan;
+        }
+    }
+    if (static_cast<long long>(plan.names.size()) != *n) {
+        plan.warnings.push_back(fmt::format(
+            "LISTEN_FDNAMES='{}' has {} names for LISTEN_FDS={}: the server gets the list {} so that libsystemd accepts it",
+            env.fdnames, plan.names.size(), *n, plan.names.size() < static_cast<std::size_t>(*n) ? "padded with 'unknown'" : "cut"));
+        plan.names.resize(plan.count, "unknown");
+    }
+    return plan;
+}
+
+std::optional<std::string> inspect_sockets(const ActivationPlan& plan, std::vector<SocketInfo>& out) {
+    out.clear();
+    for (int i = 0; i < plan.count; ++i) {
+        SocketInfo info;
+        info.fd = kListenFdsStart + i;
+        info.name = plan.names[i];
+        struct stat st {};
+        if (::fstat(info.fd, &st) != 0)
+            return fmt::format("LISTEN_FDS={}: fd {} ('{}') is not open ({}): podman passed fewer fds than "
+                               "announced (is --preserve-fds set too?)",
+                               plan.count, info.fd, info.name, std::strerror(errno));
+        if (!S_ISSOCK(st.st_mode))
+            return fmt::format("LISTEN_FDS={}: fd {} ('{}') is {}, not a socket: something between systemd and the "
+                               "shim replaced it (an entrypoint script that redirects fd {}?)",
+                               plan.count, info.fd, info.name, file_kind(st.st_mode), info.fd);
+        info.inode = st.st_ino;
+        socklen_t len = sizeof(int);
+        ::getsockopt(info.fd, SOL_SOCKET, SO_DOMAIN, &info.family, &len);
+        len = sizeof(int);
+        ::getsockopt(info.fd, SOL_SOCKET, SO_TYPE, &info.type, &len);
+        len = sizeof(int);
+        ::getsockopt(info.fd, SOL_SOCKET, SO_PROTOCOL, &info.protocol, &len);
+        int accepting = 0;
+        len = sizeof(int);
+        if (::getsockopt(info.fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0) info.listening = accepting != 0;
+        sockaddr_storage ss{};
+        socklen_t alen = sizeof ss;
+        if (::getsockname(info.fd, reinterpret_cast<sockaddr*>(&ss), &alen) == 0)
+            info.address = format_address(ss, alen);
+        else
+            info.address = fmt::format("(getsockname: {})", std::strerror(errno));
+        out.push_back(std::move(info));
+    }
+    return std::nullopt;
+}
+
+std::string family_name(int family) {
+    switch (family) {
+        case AF_INET: return "ipv4";
+        case AF_INET6: return "ipv6";
+        case AF_UNIX: return "unix";
+        case AF_VSOCK: return "vsock";
+        case AF_NETLINK: return "netlink";
+        default: return fmt::format("family-{}", family);
+    }
+}
+
+std::string type_name(int type) {
+    switch (type) {
+        case SOCK_STREAM: return "stream";
+        case SOCK_DGRAM: return "datagram";
+        case SOCK_SEQPACKET: return "seqpacket";
+        case SOCK_RAW: return "raw";
+        default: return fmt::format("type-{}", type);
+    }
+}
+
+std::string protocol_name(int family, int type, int protocol) {
+    if (family == AF_INET || family == AF_INET6) {
+        if (protocol == IPPROTO_TCP) return "tcp";
+        if (protocol == IPPROTO_UDP) return "udp";
+        if (protocol == IPPROTO_SCTP) return "sctp";
+        if (protocol == 262) return "mptcp";
+        return fmt::format("proto-{}", protocol);
+    }
+    (void)type;
+    return family == AF_UNIX ? "unix" : fmt::format("proto-{}", protocol);
+}
+
+}  // namespace sdshim
