@@ -5,7 +5,7 @@ import subprocess
 import tempfile
 import time
 
-from shimtest import SHIM
+from shimtest import SHIM, find_child_of
 
 _next_port = [20000 + (os.getpid() % 2000) * 10]
 
@@ -49,19 +49,7 @@ class Activated:
 
     def shim_pid(self):
         """Host pid of the shim (unshare's child) once it runs."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
-                    kids = f.read().split()
-                if kids:
-                    return int(kids[0])
-            except FileNotFoundError:
-                return None
-            if self.proc.poll() is not None:
-                return None
-            time.sleep(0.01)
-        raise AssertionError("the shim did not start")
+        return find_child_of(self.proc)
 
     def wait(self, timeout=30):
         return self.proc.wait(timeout=timeout)

@@ -13,6 +13,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
 
 
+def find_child_of(proc, timeout=10):
+    """Host pid of the process unshare forked (the shim), or None if it already came and went."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+                kids = f.read().split()
+            if kids:
+                return int(kids[0])
+        except FileNotFoundError:
+            return None  # unshare already exited
+        if proc.poll() is not None:
+            return None  # a fast failure: the shim exited before we looked
+        time.sleep(0.005)
+    raise AssertionError("the shim did not start under unshare")
+
+
 def require_root(test):
     if os.geteuid() != 0:
         raise unittest.SkipTest("needs root for unshare --pid")
@@ -40,19 +57,7 @@ class Shim:
         self.shim_pid = self._find_shim_pid() if pid1 else self.proc.pid
 
     def _find_shim_pid(self):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
-                    kids = f.read().split()
-                if kids:
-                    return int(kids[0])
-            except FileNotFoundError:
-                return None  # unshare already exited
-            if self.proc.poll() is not None:
-                return None  # the shim came and went before we looked (a fast failure)
-            time.sleep(0.005)
-        raise AssertionError("the shim did not start under unshare")
+        return find_child_of(self.proc)
 
     def signal(self, sig):
         os.kill(self.shim_pid, sig)
