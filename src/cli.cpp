@@ -96,17 +96,11 @@ std::optional<bool> parse_bool(std::string_view v) {
     return std::nullopt;
 }
 
-std::optional<std::string> set_inspect(Options& o, std::string_view v) {
+template <bool Options::*Flag>
+std::optional<std::string> set_flag(Options& o, std::string_view v) {
     auto b = parse_bool(v);
     if (!b) return "1 or 0";
-    o.inspect = *b;
-    return std::nullopt;
-}
-
-std::optional<std::string> set_json(Options& o, std::string_view v) {
-    auto b = parse_bool(v);
-    if (!b) return "1 or 0";
-    o.inspect_json = *b;
+    o.*Flag = *b;
     return std::nullopt;
 }
 
@@ -115,8 +109,8 @@ constexpr std::array<OptionSpec, 10> kOptions{{
      "server adapter; auto looks at the program's name, also behind a wrapper script (default auto)", set_server},
     {"inspect", "SDSHIM_INSPECT", "", false,
      "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
-     set_inspect},
-    {"json", "SDSHIM_JSON", "", false, "with --inspect: print JSON", set_json},
+     set_flag<&Options::inspect>},
+    {"json", "SDSHIM_JSON", "", false, "with --inspect: print JSON", set_flag<&Options::inspect_json>},
     {"log-level", "SDSHIM_LOG_LEVEL", "LEVEL", false,
      "trace, debug, info, warn, error or off (default info)", set_log_level},
     {"log-format", "SDSHIM_LOG_FORMAT", "FORMAT", false,
