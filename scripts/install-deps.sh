@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config file procps util-linux python3 nginx-light
   libboost1.81-dev libspdlog-dev libfmt-dev catch2
-  libsystemd-dev python3-systemd systemd
+  libsystemd-dev python3-systemd systemd caddy
 )
 
 missing=()

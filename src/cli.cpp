@@ -90,6 +90,34 @@ std::optional<std::string> set_server(Options& o, std::string_view v) {
     return std::nullopt;
 }
 
+std::optional<std::string> set_ready(Options& o, std::string_view v) {
+    auto mode = parse_ready_mode(v);
+    if (!mode) return "auto, notify, listen, exec, pidfile, pidfile:/ABSOLUTE/PATH or cmd:COMMAND";
+    o.ready = *mode;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_ready_timeout(Options& o, std::string_view v) {
+    auto d = parse_duration(v);
+    if (!d || d->count() == 0) return "a positive duration such as 60s, 90s or 2m";
+    o.ready_timeout = *d;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_notify_access(Options& o, std::string_view v) {
+    if (v == "all") o.notify_access = NotifyAccess::all;
+    else if (v == "main") o.notify_access = NotifyAccess::main;
+    else return "main or all";
+    return std::nullopt;
+}
+
+std::optional<std::string> set_on_dropped(Options& o, std::string_view v) {
+    if (v == "fail") o.on_dropped_socket = DroppedSocketPolicy::fail;
+    else if (v == "warn") o.on_dropped_socket = DroppedSocketPolicy::warn;
+    else return "fail or warn";
+    return std::nullopt;
+}
+
 std::optional<bool> parse_bool(std::string_view v) {
     if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
     if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) return false;
@@ -104,7 +132,7 @@ std::optional<std::string> set_flag(Options& o, std::string_view v) {
     return std::nullopt;
 }
 
-constexpr std::array<OptionSpec, 10> kOptions{{
+constexpr std::array<OptionSpec, 14> kOptions{{
     {"server", "SDSHIM_SERVER", "auto|nginx|caddy|generic", false,
      "server adapter; auto looks at the program's name, also behind a wrapper script (default auto)", set_server},
     {"inspect", "SDSHIM_INSPECT", "", false,
@@ -127,6 +155,19 @@ constexpr std::array<OptionSpec, 10> kOptions{{
      set_forward_to},
     {"success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
      "report this exit code of the main child as 0 (repeatable)", add_success_exit},
+    {"ready", "SDSHIM_READY", "MODE", false,
+     "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the inherited "
+     "sockets), pidfile[:PATH], exec, cmd:COMMAND (exits 0); auto is listen for nginx, notify otherwise",
+     set_ready},
+    {"ready-timeout", "SDSHIM_READY_TIMEOUT", "DURATION", false,
+     "fail and stop the server when it is not ready by then (default 60s)", set_ready_timeout},
+    {"notify-access", "SDSHIM_NOTIFY_ACCESS", "main|all", false,
+     "whose sd_notify messages are relayed: the main process or every process it started (default all)",
+     set_notify_access},
+    {"on-dropped-socket", "SDSHIM_ON_DROPPED_SOCKET", "fail|warn", false,
+     "when the server closes an inherited socket (an nginx listen that matches no socket): stop with an error "
+     "line naming the fix, or only warn (default fail)",
+     set_on_dropped},
 }};
 
 const OptionSpec* find_option(std::string_view name) {
@@ -238,7 +279,8 @@ std::string help_text() {
         "  -V, --version   print the version\n"
         "\n"
         "Exit status: the main child's exit code, 128+N if signal N killed it, 126 if PROGRAM\n"
-        "cannot be executed, 127 if it is not found, 2 for a usage error.\n";
+        "cannot be executed, 127 if it is not found, 2 for a usage error, 1 when the server did not\n"
+        "become ready in time or closed an inherited socket.\n";
     return out;
 }
 

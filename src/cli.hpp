@@ -2,6 +2,7 @@
 #pragma once
 
 #include "duration.hpp"
+#include "ready_mode.hpp"
 #include "signal_map.hpp"
 
 #include <functional>
@@ -24,6 +25,10 @@ struct Options {
     ForwardTo forward_to = ForwardTo::child;
     std::vector<int> success_exit;
     ServerChoice server = ServerChoice::automatic;
+    ReadyMode ready;             // --ready
+    Millis ready_timeout{60000};
+    NotifyAccess notify_access = NotifyAccess::all;
+    DroppedSocketPolicy on_dropped_socket = DroppedSocketPolicy::fail;
     bool inspect = false;       // print the inherited sockets and what the adapter exports, then exit
     bool inspect_json = false;
     std::vector<std::string> command;  // PROGRAM [ARGS...]

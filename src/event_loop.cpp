@@ -15,12 +15,24 @@ EventLoop::EventLoop() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
 }
 
 void EventLoop::watch(int fd, std::function<void()> on_readable) {
+    watch_events(fd, EPOLLIN, [cb = std::move(on_readable)](std::uint32_t) { cb(); });
+}
+
+void EventLoop::watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler) {
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    ev.events = events;
     ev.data.fd = fd;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
         throw std::runtime_error("epoll_ctl(ADD, fd " + std::to_string(fd) + "): " + std::strerror(errno));
-    handlers_[fd] = std::move(on_readable);
+    handlers_[fd] = std::move(handler);
+}
+
+void EventLoop::modify(int fd, std::uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) != 0)
+        throw std::runtime_error("epoll_ctl(MOD, fd " + std::to_string(fd) + "): " + std::strerror(errno));
 }
 
 void EventLoop::unwatch(int fd) {
@@ -51,7 +63,7 @@ void EventLoop::run() {
             auto it = handlers_.find(events[i].data.fd);
             if (it != handlers_.end()) {
                 auto handler = it->second;  // the handler may unwatch itself
-                handler();
+                handler(events[i].events);
             }
         }
         if (running_ && deadline_ && Clock::now() >= *deadline_) {

@@ -4,6 +4,7 @@
 #include "unique_fd.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -16,6 +17,9 @@ public:
 
     EventLoop();
     void watch(int fd, std::function<void()> on_readable);
+    // `events` is an EPOLLIN/EPOLLOUT mask; the handler gets what was ready.
+    void watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler);
+    void modify(int fd, std::uint32_t events);
     void unwatch(int fd);
     // While a deadline is set the loop wakes at it once; without one it sleeps until an fd is ready.
     void set_deadline(std::optional<Clock::time_point> when, std::function<void()> on_expired = {});
@@ -24,7 +28,7 @@ public:
 
 private:
     UniqueFd epoll_;
-    std::map<int, std::function<void()>> handlers_;
+    std::map<int, std::function<void(std::uint32_t)>> handlers_;
     std::optional<Clock::time_point> deadline_;
     std::function<void()> on_deadline_;
     bool running_ = false;

@@ -70,6 +70,7 @@ std::variant<pid_t, LaunchFailure> launch(const LaunchSpec& spec) {
     argv.push_back(nullptr);
 
     ChildSetup setup;
+    setup.own_process_group = spec.own_process_group;
     setup.pass_fds = spec.pass_fds.data();
     setup.pass_fd_count = spec.pass_fds.size();
     if (pid_index < env.size()) {

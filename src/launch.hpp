@@ -14,6 +14,7 @@ struct LaunchSpec {
     std::vector<std::string> env;   // KEY=VALUE, exactly what the child gets
     std::vector<int> pass_fds;      // kept at their numbers, CLOEXEC cleared in the child
     std::string pid_variable;       // if set (e.g. "LISTEN_PID"), the child's own pid is written into it
+    bool own_process_group = true;  // false for helpers (readiness probes): they stay in the shim's group
 };
 
 struct LaunchFailure {

@@ -10,12 +10,17 @@
 #include "handoff.hpp"
 #include "inspect_report.hpp"
 #include "launch.hpp"
+#include "notify_relay.hpp"
+#include "process_tree.hpp"
+#include "readiness.hpp"
+#include "socket_check.hpp"
 #include "log.hpp"
 #include "reaper.hpp"
 #include "shutdown.hpp"
 #include "signal_channel.hpp"
 #include "signal_names.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -23,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include <unistd.h>
@@ -40,6 +46,25 @@ ServerKind chosen_server(const Options& opt) {
         case ServerChoice::automatic: break;
     }
     return detect_server(opt.command);
+}
+
+// "nginx" for the adapters, else the program's base name: what log and STATUS lines call the server.
+std::string program_label(ServerKind kind, const std::vector<std::string>& command) {
+    if (kind != ServerKind::generic) return server_name(kind);
+    const std::string& p = command.front();
+    auto slash = p.rfind('/');
+    return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+// The server's NOTIFY_SOCKET check: only processes the shim started may speak for the service.
+NotifyRelay::SenderCheck sender_check(NotifyAccess access, const pid_t& main_pid) {
+    return [access, &main_pid](pid_t pid) -> std::string {
+        if (pid <= 0) return "the sender is outside the container's pid namespace";
+        if (access == NotifyAccess::main)
+            return pid == main_pid ? std::string() : fmt::format("--notify-access=main accepts only pid {}", main_pid);
+        return pid != ::getpid() && is_in_tree(pid, ::getpid()) ? std::string()
+                                                                : "not a process started by the shim";
+    };
 }
 
 int run(Options opt) {
@@ -66,6 +91,11 @@ int run(Options opt) {
         std::fputs(report.c_str(), stdout);
         return 0;
     }
+    const ReadyMode ready_mode = resolve_ready_mode(opt.ready, kind);
+    if (ready_mode.kind == ReadyKind::pidfile && ready_mode.argument.empty()) {
+        spdlog::error("--ready=pidfile needs the path for {}: --ready=pidfile:/run/NAME.pid", opt.command[0]);
+        return kExitUsage;
+    }
     for (const auto& w : adapter.warnings) spdlog::warn("{}", w);
     for (const auto& rule : adapter.signal_defaults) opt.signal_map.add_default(rule);
     for (const auto& s : sockets)
@@ -82,7 +112,23 @@ int run(Options opt) {
     SignalChannel signals;
     EventLoop loop;
 
+    std::unique_ptr<NotifyRelay> relay;
+    if (const char* outer = std::getenv("NOTIFY_SOCKET"); outer && *outer) {
+        auto opened = NotifyRelay::open(outer);
+        if (auto* err = std::get_if<std::string>(&opened)) {
+            spdlog::error("{}", *err);
+            return kExitUsage;
+        }
+        relay = std::move(std::get<std::unique_ptr<NotifyRelay>>(opened));
+        spdlog::debug("notify relay: {} -> {}", relay->inner_address(), relay->outer_address());
+    }
+    auto notify = [&](const std::vector<std::string>& lines) {
+        if (relay) relay->send(lines);
+    };
+
     Handoff handoff = plan_handoff(plan, sockets, adapter);
+    handoff.env.remove.push_back("NOTIFY_SOCKET");
+    if (relay) handoff.env.set.emplace_back("NOTIFY_SOCKET", relay->inner_address());
     LaunchSpec spec;
     spec.argv = opt.command;
     spec.env = build_child_env(environ, handoff.env);
@@ -95,14 +141,16 @@ int run(Options opt) {
         return exit_code_for_exec_error(failure->error);
     }
     const pid_t main_pid = std::get<pid_t>(launched);
-    spdlog::debug("started {} as pid {} ({} adapter, {} socket(s))", opt.command[0], main_pid, server_name(kind),
-                  sockets.size());
+    const std::string program = program_label(kind, opt.command);
+    spdlog::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", opt.command[0], main_pid,
+                  server_name(kind), sockets.size(), ready_mode_name(ready_mode));
     if (::chdir("/") != 0) spdlog::debug("chdir /: {}", std::strerror(errno));
 
     Forwarder forwarder(opt.signal_map, opt.forward_to, adapter.refused_signals);
     StopSequence stop(opt.grace, opt.exit_grace);
     std::optional<int> main_status;
     bool finished = false;
+    bool failed = false;  // the shim stopped the server because it was not ready or dropped a socket
     auto finish = [&] {
         finished = true;
         loop.stop();
@@ -114,11 +162,45 @@ int run(Options opt) {
             if (stop.gave_up()) finish();
         });
     };
+    std::unique_ptr<Readiness> readiness;
+    auto begin_stop = [&](int sig, pid_t sender) {
+        const bool first = !stop.stopping();
+        auto d = forwarder.forward(sig, sender, main_pid, !main_status);
+        if (!d.starts_stop) return;
+        if (first) {
+            if (readiness) readiness->stopping();
+            notify({"STOPPING=1", fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", program,
+                                              signal_name(d.signal), format_duration(opt.grace))});
+        }
+        arm(stop.stop_requested(EventLoop::Clock::now()));
+    };
+
+    ReadinessConfig rc;
+    rc.mode = ready_mode;
+    rc.kind = kind;
+    rc.program = program;
+    rc.watched = sockets_to_watch(kind, sockets);
+    rc.timeout = opt.ready_timeout;
+    rc.on_dropped = opt.on_dropped_socket;
+    rc.notify_outer = relay != nullptr;
+    rc.probe_env = build_child_env(environ, {{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID",
+                                              "NOTIFY_SOCKET"},
+                                             {}});
+    readiness = std::make_unique<Readiness>(loop, std::move(rc),
+                                            Readiness::Hooks{notify, [&](const std::string& line) {
+                                                                 spdlog::error("{}", line);
+                                                                 failed = true;
+                                                                 notify({"STATUS=" + line.substr(0, 2000)});
+                                                                 begin_stop(SIGTERM, ::getpid());
+                                                             }});
+
     auto on_children = [&] {
-        ReapResult r = reap_children(main_pid);
+        ReapResult r = reap_children(main_pid, readiness->probe_pid());
         if (r.orphans_reaped > 0) spdlog::debug("reaped {} orphaned process(es)", r.orphans_reaped);
+        if (r.helper_status) readiness->probe_exited(*r.helper_status);
         if (r.main_status) {
             main_status = r.main_status;
+            readiness->stopping();
             spdlog::info("{} (pid {}) {}", opt.command[0], main_pid, describe_status(*main_status));
         }
         if (!main_status) return;
@@ -132,12 +214,24 @@ int run(Options opt) {
                 on_children();
                 continue;
             }
+            if (is_stop_signal(sig)) {
+                begin_stop(sig, static_cast<pid_t>(si.ssi_pid));
+                continue;
+            }
             auto d = forwarder.forward(sig, static_cast<pid_t>(si.ssi_pid), main_pid, !main_status);
-            if (d.starts_stop) arm(stop.stop_requested(EventLoop::Clock::now()));
+            if (d.action == ForwardDecision::Action::forward && d.signal == SIGHUP && kind == ServerKind::nginx)
+                readiness->reload_signalled();
         }
     });
+    if (relay)
+        relay->attach(loop, sender_check(opt.notify_access, main_pid), [&](pid_t pid, NotifyMessage& msg) {
+            readiness->server_message(pid, msg);
+            if (!msg.relay.empty()) relay->send(msg.relay);
+        });
+    readiness->started(main_pid);
     on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
     if (!finished) loop.run();
+    if (failed) return 1;
     // No status only if the main child outlived SIGKILL and the shim gave up waiting.
     return exit_code_from_status(main_status.value_or(SIGKILL), opt.success_exit);
 }

@@ -59,6 +59,14 @@ std::vector<pid_t> list_descendants(pid_t root) {
     return out;
 }
 
+bool is_in_tree(pid_t pid, pid_t ancestor) {
+    for (int depth = 0; depth < 4096 && pid > 0; ++depth) {
+        if (pid == ancestor) return true;
+        pid = read_ppid(pid);
+    }
+    return false;
+}
+
 int signal_all_processes(int sig) {
     if (::getpid() == 1) return ::kill(-1, sig) == 0 ? 1 : 0;
     int count = 0;

@@ -15,4 +15,7 @@ int signal_all_processes(int sig);
 // The pids below `root` (children, grandchildren, ...) according to /proc/<pid>/stat.
 std::vector<pid_t> list_descendants(pid_t root);
 
+// Whether `pid` is `ancestor` or below it (ppid chain in /proc). False for a pid that is gone.
+bool is_in_tree(pid_t pid, pid_t ancestor);
+
 }  // namespace sdshim

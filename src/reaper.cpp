@@ -7,13 +7,14 @@
 
 namespace sdshim {
 
-ReapResult reap_children(pid_t main_pid) {
+ReapResult reap_children(pid_t main_pid, pid_t helper_pid) {
     ReapResult result;
     for (;;) {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid > 0) {
             if (pid == main_pid) result.main_status = status;
+            else if (helper_pid > 0 && pid == helper_pid) result.helper_status = status;
             else ++result.orphans_reaped;
             continue;
         }

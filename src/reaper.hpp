@@ -10,12 +10,13 @@ namespace sdshim {
 struct ReapResult {
     std::optional<int> main_status;  // wait status of the main child, if it was collected now
     bool no_children_left = false;   // waitpid said ECHILD: nothing of ours is running any more
+    std::optional<int> helper_status;  // wait status of `helper_pid` (a readiness probe), if collected now
     int orphans_reaped = 0;
 };
 
 // waitpid(-1, WNOHANG) until nothing more is ready. The main child is recognised inside the loop,
 // so coalesced SIGCHLDs never hide its exit.
-ReapResult reap_children(pid_t main_pid);
+ReapResult reap_children(pid_t main_pid, pid_t helper_pid = 0);
 
 }  // namespace sdshim
 

@@ -25,15 +25,16 @@ def free_port():
 class Activated:
     """systemd-socket-activate LISTEN... -- env LISTEN_PID=1 unshare --pid --fork --mount-proc SHIM ARGS."""
 
-    def __init__(self, listen_args, shim_args, datagram=False, pid1=True):
+    def __init__(self, listen_args, shim_args, datagram=False, pid1=True, env=None, wrapper=()):
         self.tmp = tempfile.TemporaryDirectory(prefix="shimtest-act-")
         self.out_path = os.path.join(self.tmp.name, "stdout")
         self.err_path = os.path.join(self.tmp.name, "stderr")
-        env_args = ["env", f"ASAN_OPTIONS={os.environ.get('ASAN_OPTIONS', '')}"]
+        env_args = ["env", f"ASAN_OPTIONS={os.environ.get('ASAN_OPTIONS', '')}",
+                    *[f"{k}={v}" for k, v in (env or {}).items()]]
         if pid1:
             env_args += ["LISTEN_PID=1", "unshare", "--pid", "--fork", "--mount-proc"]
         cmd = (["systemd-socket-activate", *(["-d"] if datagram else []), *listen_args, "-E", "PATH", "--"] +
-               env_args + [SHIM, *shim_args])
+               env_args + [*wrapper, SHIM, *shim_args])
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         self.wait_listening()

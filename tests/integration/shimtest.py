@@ -9,6 +9,7 @@ import unittest
 
 SHIM = os.environ.get("SHIMTEST_BIN", "")
 HELPERS = os.environ.get("SHIMTEST_HELPERS", "")
+SANITIZED = os.environ.get("SHIMTEST_SANITIZED", "0") in ("1", "ON", "TRUE", "true")
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
 

@@ -10,6 +10,7 @@ import time
 import unittest
 
 from activation import Activated, free_port, poke_tcp, poke_udp
+from servers import http_get, nginx_command, nginx_site
 from shimtest import HELPERS, PY, SHIM, Shim, require_root, wait_for, wait_idle
 
 PEER = os.path.join(HELPERS, "listen_peer")
@@ -124,44 +125,11 @@ class RealNginx(unittest.TestCase):
         with Shim(["true"]) as probe:
             probe.wait()
             d = probe.tmp.name
-            os.chmod(d, 0o755)  # nginx workers run as an unprivileged user
-            os.makedirs(f"{d}/html")
-            with open(f"{d}/html/index.html", "w") as f:
-                f.write("hello from socket-activated nginx\n")
-            with open(f"{d}/nginx.conf", "w") as f:
-                f.write(f"""
-daemon off;
-worker_processes 2;
-pid {d}/nginx.pid;
-error_log stderr notice;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/tmp;
-    proxy_temp_path {d}/tmp;
-    fastcgi_temp_path {d}/tmp;
-    uwsgi_temp_path {d}/tmp;
-    scgi_temp_path {d}/tmp;
-    server {{
-        listen 127.0.0.1:{port};
-        root {d}/html;
-    }}
-}}
-""")
+            nginx_site(d, f"127.0.0.1:{port}")
             env_before = os.environ.pop("NGINX", None)
             self.assertIsNone(env_before)
-            with Activated(["-l", f"127.0.0.1:{port}"],
-                           ["--log-level", "debug", "/usr/sbin/nginx", "-c", f"{d}/nginx.conf", "-p", d]) as a:
-                c = poke_tcp(port)
-                c.settimeout(10)
-                c.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
-                response = b""
-                while True:
-                    chunk = c.recv(4096)
-                    if not chunk:
-                        break
-                    response += chunk
-                c.close()
+            with Activated(["-l", f"127.0.0.1:{port}"], ["--log-level", "debug", *nginx_command(d)]) as a:
+                response = http_get(port, timeout=10, sock=poke_tcp(port))
                 pid = a.shim_pid()
                 os.kill(pid, signal.SIGTERM)  # mapped to QUIT for nginx: graceful
                 rc = a.wait()

@@ -1,0 +1,40 @@
+// sd_notify datagrams: validation, what is relayed past podman and what is dropped, and how it is re-sent.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sdshim {
+
+// systemd reads notifications into a PIPE_BUF buffer and ignores longer datagrams.
+inline constexpr std::size_t kNotifyMaxBytes = 4096;
+
+struct NotifyMessage {
+    std::vector<std::string> relay;    // assignments to pass on, in the sender's order
+    std::vector<std::string> dropped;  // "MAINPID=7: a pid inside the container means nothing outside it"
+    bool ready = false;                // READY=1 is among `relay`
+    bool reloading = false;
+    bool stopping = false;
+};
+
+struct NotifyRejection {
+    std::string reason;  // why the whole datagram was ignored, for one warning line
+};
+
+// Parses one received datagram the way systemd does: newline-separated KEY=VALUE assignments,
+// UTF-8, no NUL bytes, at most kNotifyMaxBytes. `truncated` is recvmsg's MSG_TRUNC; `fds` how
+// many descriptors came with it (they are never relayed).
+std::variant<NotifyMessage, NotifyRejection> parse_notify(std::string_view datagram, bool truncated,
+                                                         std::size_t fds);
+
+// The datagrams to send onwards: everything but READY=1 together first, then READY=1 alone,
+// because conmon 2.1.6 relays a datagram only when it holds READY=1 or WATCHDOG=1.
+std::vector<std::string> outbound_datagrams(const std::vector<std::string>& relay);
+
+bool valid_utf8(std::string_view text);
+
+}  // namespace sdshim

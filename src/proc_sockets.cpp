@@ -1,0 +1,194 @@
+// What /proc says about the server's processes: which socket inodes each holds and which its epoll sets watch.
+#include "proc_sockets.hpp"
+
+#include "process_tree.hpp"
+#include "unique_fd.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/fsuid.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace sdshim {
+namespace {
+
+std::string read_small_file(const char* path, int dir_fd = AT_FDCWD) {
+    std::string out;
+    int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+        if (out.size() > (1u << 22)) break;  // /proc/net tables of a container stay far below this
+    }
+    ::close(fd);
+    return out;
+}
+
+// Real, effective and saved ids all the same: the kernel's condition for reading by fs id alone.
+bool single_identity(std::string_view status, const char* label, unsigned& id) {
+    auto at = status.find(label);
+    if (at == std::string_view::npos) return false;
+    unsigned r = 0, e = 0, s = 0;
+    std::string line(status.substr(at + std::strlen(label), 64));
+    if (std::sscanf(line.c_str(), "%u %u %u", &r, &e, &s) != 3) return false;
+    id = e;
+    return r == e && e == s;
+}
+
+// Switches the fs uid/gid (thread-wide; the shim has one thread) and restores them on scope exit.
+class FsIdentity {
+public:
+    FsIdentity(uid_t uid, gid_t gid) {
+        old_gid_ = static_cast<gid_t>(::setfsgid(gid));
+        old_uid_ = static_cast<uid_t>(::setfsuid(uid));
+    }
+    ~FsIdentity() {
+        ::setfsuid(old_uid_);
+        ::setfsgid(old_gid_);
+    }
+    FsIdentity(const FsIdentity&) = delete;
+    FsIdentity& operator=(const FsIdentity&) = delete;
+
+private:
+    uid_t old_uid_;
+    gid_t old_gid_;
+};
+
+pid_t ppid_from_status(std::string_view status) {
+    auto at = status.find("\nPPid:");
+    if (at == std::string_view::npos) return 0;
+    return static_cast<pid_t>(std::atoi(std::string(status.substr(at + 6, 16)).c_str()));
+}
+
+void read_fds(pid_t pid, ProcessSockets& out) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/fd", pid);
+    DIR* dir = ::opendir(path);
+    if (!dir) return;
+    out.readable = true;
+    UniqueFd info_dir;
+    while (dirent* ent = ::readdir(dir)) {
+        if (ent->d_name[0] == '.') continue;
+        char target[128];
+        ssize_t n = ::readlinkat(::dirfd(dir), ent->d_name, target, sizeof target - 1);
+        if (n <= 0) continue;
+        std::string_view t(target, static_cast<std::size_t>(n));
+        if (unsigned long ino = parse_socket_link(t)) {
+            out.held.insert(ino);
+        } else if (t == "anon_inode:[eventpoll]") {
+            if (!info_dir) {
+                std::snprintf(path, sizeof path, "/proc/%d/fdinfo", pid);
+                info_dir.reset(::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            }
+            for (unsigned long ino : parse_epoll_targets(read_small_file(ent->d_name, info_dir.get())))
+                out.polled.insert(ino);
+        }
+    }
+    ::closedir(dir);
+}
+
+}  // namespace
+
+std::vector<unsigned long> parse_epoll_targets(std::string_view fdinfo) {
+    std::vector<unsigned long> out;
+    std::size_t pos = 0;
+    while ((pos = fdinfo.find("tfd:", pos)) != std::string_view::npos) {
+        std::size_t eol = fdinfo.find('\n', pos);
+        std::string_view line = fdinfo.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+        pos = eol == std::string_view::npos ? fdinfo.size() : eol;
+        auto ino = line.find(" ino:");
+        if (ino == std::string_view::npos) continue;
+        std::string_view hex = line.substr(ino + 5);
+        unsigned long value = 0;
+        auto [ptr, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), value, 16);
+        if (ec == std::errc{} && ptr != hex.data()) out.push_back(value);
+    }
+    return out;
+}
+
+unsigned long parse_socket_link(std::string_view target) {
+    constexpr std::string_view prefix = "socket:[";
+    if (target.substr(0, prefix.size()) != prefix || target.empty() || target.back() != ']') return 0;
+    std::string_view digits = target.substr(prefix.size(), target.size() - prefix.size() - 1);
+    unsigned long value = 0;
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    return ec == std::errc{} && ptr == digits.data() + digits.size() ? value : 0;
+}
+
+namespace {
+// Calls `row` with each line of a /proc/net table after its header; collects the inodes it returns (0 = none).
+template <typename Row>
+std::set<unsigned long> inodes_of_rows(std::string_view table, Row row) {
+    std::set<unsigned long> out;
+    std::size_t pos = table.find('\n');
+    while (pos != std::string_view::npos && pos + 1 < table.size()) {
+        std::size_t eol = table.find('\n', pos + 1);
+        std::string line(table.substr(pos + 1, eol == std::string_view::npos ? std::string_view::npos : eol - pos - 1));
+        pos = eol;
+        if (unsigned long inode = row(line.c_str())) out.insert(inode);
+    }
+    return out;
+}
+}  // namespace
+
+std::set<unsigned long> parse_listening_inet(std::string_view table) {
+    // "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt   uid  timeout inode"
+    return inodes_of_rows(table, [](const char* line) -> unsigned long {
+        unsigned st = 0, uid = 0;
+        unsigned long inode = 0;
+        if (std::sscanf(line, " %*s %*s %*s %x %*s %*s %*s %u %*s %lu", &st, &uid, &inode) != 3) return 0;
+        return st == 0x0A ? inode : 0;
+    });
+}
+
+std::set<unsigned long> parse_listening_unix(std::string_view table) {
+    // "Num       RefCount Protocol Flags    Type St Inode Path"; flag 0x10000 is __SO_ACCEPTCON
+    return inodes_of_rows(table, [](const char* line) -> unsigned long {
+        unsigned long flags = 0, inode = 0;
+        unsigned type = 0, st = 0;
+        if (std::sscanf(line, "%*s %*s %*s %lx %x %x %lu", &flags, &type, &st, &inode) != 4) return 0;
+        return (flags & 0x10000) != 0 ? inode : 0;
+    });
+}
+
+std::set<unsigned long> listening_sockets_here() {
+    std::set<unsigned long> out = parse_listening_inet(read_small_file("/proc/net/tcp"));
+    out.merge(parse_listening_inet(read_small_file("/proc/net/tcp6")));
+    out.merge(parse_listening_unix(read_small_file("/proc/net/unix")));
+    return out;
+}
+
+ProcessSockets read_process_sockets(pid_t pid) {
+    ProcessSockets out;
+    out.pid = pid;
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/status", pid);
+    std::string status = read_small_file(path);
+    out.ppid = ppid_from_status(status);
+    unsigned uid = 0, gid = 0;
+    const bool switch_ids = ::geteuid() == 0 && single_identity(status, "\nUid:", uid) &&
+                            single_identity(status, "\nGid:", gid) && uid != 0;
+    if (switch_ids) {
+        FsIdentity as_target(static_cast<uid_t>(uid), static_cast<gid_t>(gid));
+        read_fds(pid, out);
+    } else {
+        read_fds(pid, out);
+    }
+    return out;
+}
+
+std::vector<ProcessSockets> read_tree_sockets(pid_t root) {
+    std::vector<ProcessSockets> out;
+    for (pid_t pid : list_descendants(root)) out.push_back(read_process_sockets(pid));
+    return out;
+}
+
+}  // namespace sdshim

@@ -1,0 +1,38 @@
+// What /proc says about the server's processes: which socket inodes each holds and which its epoll sets watch.
+#pragma once
+
+#include <sys/types.h>
+
+#include <set>
+#include <string_view>
+#include <vector>
+
+namespace sdshim {
+
+struct ProcessSockets {
+    pid_t pid = 0;
+    pid_t ppid = 0;
+    bool readable = false;            // its fd table could be read
+    std::set<unsigned long> held;     // socket inodes among its open fds
+    std::set<unsigned long> polled;   // inodes registered in any of its epoll instances
+};
+
+// Reads /proc/<pid>/fd and, for epoll fds, /proc/<pid>/fdinfo. A process that dropped privileges
+// (nginx workers run as "nginx") is read with the fs uid/gid switched to its own: the kernel then
+// allows it without CAP_SYS_PTRACE, which podman does not grant.
+ProcessSockets read_process_sockets(pid_t pid);
+
+// Every process below `root`, read as above.
+std::vector<ProcessSockets> read_tree_sockets(pid_t root);
+
+// Inodes that a "tfd: ... ino:HEX" line of an epoll fdinfo names.
+std::vector<unsigned long> parse_epoll_targets(std::string_view fdinfo);
+// The inode of a "socket:[12345]" link target, 0 for anything else.
+unsigned long parse_socket_link(std::string_view target);
+// Inodes of listening sockets in /proc/net/tcp, tcp6 (state 0A) or unix (__SO_ACCEPTCON) text.
+std::set<unsigned long> parse_listening_inet(std::string_view table);
+std::set<unsigned long> parse_listening_unix(std::string_view table);
+// Listening sockets of the shim's own network namespace.
+std::set<unsigned long> listening_sockets_here();
+
+}  // namespace sdshim

@@ -1,0 +1,314 @@
+// Readiness: when the server really serves (its READY, its workers polling the sockets, a pid file, a command),
+// the timeout, reloads, and the check that no inherited socket was dropped.
+#include "readiness.hpp"
+
+#include "process_tree.hpp"
+#include "proc_sockets.hpp"
+#include "socket_check.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+namespace sdshim {
+namespace {
+
+constexpr Millis kFirstPoll{1};
+constexpr Millis kMaxPoll{10};  // only while starting or reloading: idle afterwards
+constexpr Millis kFirstRetry{100};
+constexpr Millis kMaxRetry{2000};
+
+long long monotonic_usec() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<long long>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+std::string join_sockets(const std::vector<SocketInfo>& sockets) {
+    std::string out;
+    for (const auto& s : sockets) out += (out.empty() ? "" : ", ") + describe_socket(s);
+    return out;
+}
+
+}  // namespace
+
+ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind) {
+    ReadyMode mode = asked;
+    if (mode.kind == ReadyKind::automatic) mode.kind = kind == ServerKind::nginx ? ReadyKind::listen : ReadyKind::notify;
+    if (mode.kind == ReadyKind::pidfile && mode.argument.empty() && kind == ServerKind::nginx)
+        mode.argument = "/run/nginx.pid";
+    return mode;
+}
+
+Readiness::Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks)
+    : loop_(loop),
+      cfg_(std::move(config)),
+      hooks_(std::move(hooks)) {}
+
+void Readiness::set_poll(std::optional<EventLoop::Clock::time_point> at) {
+    poll_at_ = at;
+    rearm();
+}
+
+void Readiness::set_deadline(std::optional<EventLoop::Clock::time_point> at) {
+    deadline_ = at;
+    rearm();
+}
+
+void Readiness::rearm() {
+    std::optional<EventLoop::Clock::time_point> next = poll_at_;
+    if (deadline_ && (!next || *deadline_ < *next)) next = deadline_;
+    if (!next) {
+        if (timer_) timer_->disarm();
+        return;
+    }
+    if (!timer_) timer_.emplace(loop_, [this] { on_timer(); });
+    timer_->arm_at(*next);
+}
+
+void Readiness::on_timer() {
+    const auto now = EventLoop::Clock::now();
+    if (deadline_ && now >= *deadline_) {
+        deadline_.reset();
+        poll_at_.reset();
+        rearm();
+        return timed_out();
+    }
+    if (poll_at_ && now >= *poll_at_) {
+        poll_at_.reset();
+        rearm();
+        return poll();
+    }
+    rearm();
+}
+
+void Readiness::started(pid_t main_pid) {
+    main_pid_ = main_pid;
+    since_ = EventLoop::Clock::now();
+    if (cfg_.mode.kind == ReadyKind::exec) {
+        state_ = State::waiting;
+        return become_ready("the program was executed");
+    }
+    if (cfg_.mode.kind == ReadyKind::notify && !cfg_.notify_outer) {
+        spdlog::debug("readiness: no NOTIFY_SOCKET, nothing waits for READY=1");
+        return;
+    }
+    state_ = State::waiting;
+    spdlog::debug("readiness ({}): waiting for {}", ready_mode_name(cfg_.mode), waiting_for());
+    if (cfg_.mode.kind == ReadyKind::listen && !cfg_.watched.empty())
+        hooks_.notify({fmt::format("STATUS=waiting for {} to take {} inherited socket(s)", cfg_.program,
+                                   cfg_.watched.size())});
+    else
+        hooks_.notify({"STATUS=waiting for " + waiting_for()});
+    set_deadline(since_ + cfg_.timeout);
+    poll_delay_ = kFirstPoll;
+    if (cfg_.mode.kind == ReadyKind::command) return start_probe();
+    if (cfg_.mode.kind != ReadyKind::notify) schedule_poll();
+}
+
+void Readiness::schedule_poll() {
+    set_poll(EventLoop::Clock::now() + poll_delay_);
+    poll_delay_ = std::min(poll_delay_ * 2, cfg_.mode.kind == ReadyKind::command ? kMaxRetry : kMaxPoll);
+}
+
+void Readiness::poll() {
+    if (state_ != State::waiting && state_ != State::reloading) return;
+    switch (cfg_.mode.kind) {
+        case ReadyKind::command:
+            return start_probe();
+        case ReadyKind::pidfile:
+            if (pidfile_ready()) return become_ready("its pid file " + cfg_.mode.argument + " names a running process");
+            return schedule_poll();
+        case ReadyKind::listen:
+            break;
+        default:
+            return;
+    }
+    const auto tree = read_tree_sockets(::getpid());
+    const auto listening = cfg_.watched.empty() ? listening_sockets_here() : std::set<unsigned long>{};
+    const SocketCheck c = check_sockets(cfg_.watched, tree, main_pid_, old_processes_, listening);
+    if (!c.dropped.empty() && fail_dropped(c.dropped)) return;
+    not_polled_ = c.not_polled;
+    // A dropped socket (with --on-dropped-socket=warn) will never be polled: do not wait for it.
+    std::erase_if(not_polled_, [&](const SocketInfo& s) {
+        return std::any_of(c.dropped.begin(), c.dropped.end(), [&](const SocketInfo& d) { return d.fd == s.fd; });
+    });
+    const bool exact = cfg_.watched.empty() ? c.polls_some_listener : not_polled_.empty();
+    if (exact) {
+        return become_ready(cfg_.watched.empty()
+                                ? "a process polls a listening socket"
+                                : fmt::format("its workers poll {} inherited socket(s)", cfg_.watched.size()));
+    }
+    if (!c.all_readable && c.opaque_workers > 0) {
+        if (!warned_opaque_)
+            spdlog::warn("cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
+                         "grants by default): READY=1 follows the workers' start, not their polling",
+                         cfg_.program);
+        warned_opaque_ = true;
+        return become_ready("its workers started");
+    }
+    schedule_poll();
+}
+
+bool Readiness::pidfile_ready() const {
+    FILE* f = std::fopen(cfg_.mode.argument.c_str(), "re");
+    if (!f) return false;
+    long pid = 0;
+    bool ok = std::fscanf(f, "%ld", &pid) == 1 && pid > 0;
+    std::fclose(f);
+    return ok && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+void Readiness::start_probe() {
+    LaunchSpec spec;
+    spec.argv = {"/bin/sh", "-c", cfg_.mode.argument};
+    spec.env = cfg_.probe_env;
+    spec.own_process_group = false;
+    auto launched = launch(spec);
+    if (auto* failure = std::get_if<LaunchFailure>(&launched)) {
+        state_ = State::done;
+        set_deadline(std::nullopt);
+        return hooks_.fail("--ready=cmd: " + failure->message);
+    }
+    probe_pid_ = std::get<pid_t>(launched);
+    ++probe_attempts_;
+    spdlog::debug("readiness: probe attempt {} is pid {}", probe_attempts_, probe_pid_);
+}
+
+void Readiness::probe_exited(int wait_status) {
+    probe_pid_ = 0;
+    if (state_ != State::waiting) return;
+    if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
+        return become_ready(fmt::format("'{}' exited 0 (attempt {})", cfg_.mode.argument, probe_attempts_));
+    spdlog::debug("readiness: '{}' failed ({}), retrying in {}", cfg_.mode.argument,
+                  WIFEXITED(wait_status) ? fmt::format("exit {}", WEXITSTATUS(wait_status))
+                                         : fmt::format("signal {}", WTERMSIG(wait_status)),
+                  format_duration(poll_delay_));
+    schedule_poll();
+}
+
+void Readiness::become_ready(const std::string& how) {
+    const bool reload = state_ == State::reloading;
+    state_ = State::ready;
+    poll_at_.reset();
+    deadline_.reset();
+    rearm();
+    old_processes_.clear();
+    auto took = std::chrono::duration_cast<Millis>(EventLoop::Clock::now() - since_);
+    spdlog::info("{} {}: {} ({} after {})", cfg_.program, reload ? "reloaded" : "is ready", how,
+                 format_duration(took), reload ? "SIGHUP" : "start");
+    if (cfg_.mode.kind != ReadyKind::notify)
+        hooks_.notify({fmt::format("STATUS={} {}", cfg_.program, reload ? "reloaded" : "is ready"), "READY=1"});
+    // Servers that decide readiness themselves: one look now that they say they serve.
+    if (cfg_.mode.kind != ReadyKind::listen && cfg_.mode.kind != ReadyKind::exec) check_dropped_now();
+}
+
+bool Readiness::check_dropped_now() {
+    if (cfg_.watched.empty()) return false;
+    const auto c = check_sockets(cfg_.watched, read_tree_sockets(::getpid()), main_pid_, {}, {});
+    return !c.dropped.empty() && fail_dropped(c.dropped);
+}
+
+bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
+    if (cfg_.on_dropped == DroppedSocketPolicy::warn) {
+        if (!warned_dropped_)
+            for (const auto& s : dropped) spdlog::warn("{}", dropped_socket_message(s, cfg_.kind, cfg_.program));
+        warned_dropped_ = true;
+        return false;
+    }
+    for (std::size_t i = 1; i < dropped.size(); ++i)
+        spdlog::error("{}", dropped_socket_message(dropped[i], cfg_.kind, cfg_.program));
+    state_ = State::done;
+    poll_at_.reset();
+    deadline_.reset();
+    rearm();
+    hooks_.fail(dropped_socket_message(dropped.front(), cfg_.kind, cfg_.program));
+    return true;
+}
+
+void Readiness::server_message(pid_t sender, NotifyMessage& msg) {
+    if (cfg_.mode.kind == ReadyKind::notify) {
+        if (msg.ready && (state_ == State::waiting || state_ == State::reloading))
+            become_ready(fmt::format("pid {} sent READY=1", sender));
+        return;
+    }
+    if (!msg.ready) return;
+    std::erase(msg.relay, std::string("READY=1"));
+    msg.ready = false;
+    spdlog::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.mode));
+}
+
+void Readiness::reload_signalled() {
+    if (cfg_.mode.kind != ReadyKind::listen || state_ != State::ready) return;
+    auto before = list_descendants(::getpid());
+    old_processes_ = std::set<pid_t>(before.begin(), before.end());
+    state_ = State::reloading;
+    since_ = EventLoop::Clock::now();
+    hooks_.notify({"RELOADING=1", fmt::format("MONOTONIC_USEC={}", monotonic_usec()),
+                   fmt::format("STATUS=reloading {}", cfg_.program)});
+    set_deadline(since_ + cfg_.timeout);
+    poll_delay_ = kFirstPoll;
+    schedule_poll();
+}
+
+void Readiness::timed_out() {
+    if (state_ == State::reloading) {
+        spdlog::warn("{} started no new workers within {} of SIGHUP: it still serves with its previous "
+                     "configuration (see its error log)",
+                     cfg_.program, format_duration(cfg_.timeout));
+        state_ = State::ready;
+        set_poll(std::nullopt);
+        old_processes_.clear();
+        hooks_.notify({fmt::format("STATUS=reload failed: {} kept its previous configuration", cfg_.program),
+                       "READY=1"});
+        return;
+    }
+    if (state_ != State::waiting) return;
+    if (cfg_.mode.kind == ReadyKind::listen && check_dropped_now()) return;
+    state_ = State::done;
+    set_poll(std::nullopt);
+    if (probe_pid_ > 0) ::kill(probe_pid_, SIGKILL);
+    std::string hint;
+    if (cfg_.mode.kind == ReadyKind::notify)
+        hint = "; if it does not speak sd_notify, use --ready=listen, exec or cmd:COMMAND";
+    hooks_.fail(fmt::format("{} did not become ready within {} (--ready-timeout): waited for {}{}", cfg_.program,
+                            format_duration(cfg_.timeout), waiting_for(), hint));
+}
+
+void Readiness::stopping() {
+    state_ = State::done;
+    poll_at_.reset();
+    deadline_.reset();
+    rearm();
+    if (probe_pid_ > 0) ::kill(probe_pid_, SIGKILL);
+}
+
+std::string Readiness::waiting_for() const {
+    switch (cfg_.mode.kind) {
+        case ReadyKind::listen:
+            if (cfg_.watched.empty()) return cfg_.program + " to poll a listening socket";
+            return fmt::format("{}'s workers to poll {}", cfg_.program,
+                               join_sockets(not_polled_.empty() ? cfg_.watched : not_polled_));
+        case ReadyKind::notify:
+            return cfg_.program + " to send READY=1";
+        case ReadyKind::pidfile:
+            return fmt::format("{} to write a running pid into {}", cfg_.program, cfg_.mode.argument);
+        case ReadyKind::command:
+            return fmt::format("'{}' to exit 0 ({} attempt(s))", cfg_.mode.argument, probe_attempts_);
+        case ReadyKind::exec:
+        case ReadyKind::automatic:
+            break;
+    }
+    return "the exec";
+}
+
+}  // namespace sdshim

@@ -1,0 +1,88 @@
+// Readiness: when the server really serves (its READY, its workers polling the sockets, a pid file, a command),
+// the timeout, reloads, and the check that no inherited socket was dropped.
+#pragma once
+
+#include "activation.hpp"
+#include "adapters.hpp"
+#include "duration.hpp"
+#include "launch.hpp"
+#include "notify_message.hpp"
+#include "ready_mode.hpp"
+#include "timer.hpp"
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace sdshim {
+
+// --ready=auto: nginx never sends READY, so its workers are watched; caddy and the rest send their own.
+ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind);
+
+struct ReadinessConfig {
+    ReadyMode mode;                    // resolved: never automatic
+    ServerKind kind = ServerKind::generic;
+    std::string program;               // for messages: "nginx"
+    std::vector<SocketInfo> watched;   // inherited sockets the server must take
+    Millis timeout{60000};
+    DroppedSocketPolicy on_dropped = DroppedSocketPolicy::fail;
+    bool notify_outer = false;         // an outer NOTIFY_SOCKET is being served
+    std::vector<std::string> probe_env;  // environment of cmd: probes
+};
+
+class Readiness {
+public:
+    struct Hooks {
+        std::function<void(const std::vector<std::string>&)> notify;  // to the outer socket
+        std::function<void(const std::string&)> fail;                 // log the line and stop the server
+    };
+
+    Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks);
+
+    void started(pid_t main_pid);
+    // Server messages in modes where the shim decides readiness lose their READY=1 here.
+    void server_message(pid_t sender, NotifyMessage& msg);
+    void reload_signalled();          // SIGHUP went to the server
+    void stopping();                  // stop sequence: no more waiting, no more timers
+    pid_t probe_pid() const { return probe_pid_; }
+    void probe_exited(int wait_status);
+
+    bool ready() const { return state_ == State::ready; }
+    std::string waiting_for() const;  // "nginx's workers to poll fd 3 'http' (0.0.0.0:8080)"
+
+private:
+    enum class State { off, waiting, ready, reloading, done };
+    void poll();
+    void schedule_poll();
+    void set_poll(std::optional<EventLoop::Clock::time_point> at);
+    void set_deadline(std::optional<EventLoop::Clock::time_point> at);
+    void rearm();
+    void on_timer();
+    void become_ready(const std::string& how);
+    void timed_out();
+    void start_probe();
+    bool check_dropped_now();
+    bool fail_dropped(const std::vector<SocketInfo>& dropped);
+    bool pidfile_ready() const;
+
+    EventLoop& loop_;
+    ReadinessConfig cfg_;
+    Hooks hooks_;
+    std::optional<Timer> timer_;  // created on first use: a shim that waits for nothing holds no timerfd
+    std::optional<EventLoop::Clock::time_point> poll_at_;
+    std::optional<EventLoop::Clock::time_point> deadline_;
+    State state_ = State::off;
+    pid_t main_pid_ = 0;
+    EventLoop::Clock::time_point since_{};
+    Millis poll_delay_{1};
+    std::set<pid_t> old_processes_;  // during a reload: workers of the previous configuration
+    std::vector<SocketInfo> not_polled_;
+    bool warned_opaque_ = false;
+    bool warned_dropped_ = false;
+    pid_t probe_pid_ = 0;
+    int probe_attempts_ = 0;
+};
+
+}  // namespace sdshim

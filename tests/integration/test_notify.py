@@ -1,0 +1,129 @@
+"""The notify relay as PID 1: libsystemd peers' messages reach the outer socket filtered for podman,
+only the shim's own processes may speak, fds are closed, floods stay bounded, bad datagrams are refused."""
+import os
+import signal
+import socket
+import time
+import unittest
+
+from notify import NotifyReceiver
+from shimtest import HELPERS, PY, SANITIZED, Shim, proc_status, require_root, wait_for
+
+PEER = os.path.join(HELPERS, "notify_peer")
+
+
+def waiting_status(m):
+    return m.startswith("STATUS=waiting for")
+
+
+class Relay(unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        self.rx = NotifyReceiver()
+        self.addCleanup(self.rx.close)
+
+    def run_shim(self, args, **kw):
+        env = {"NOTIFY_SOCKET": self.rx.address, **kw.pop("env", {})}
+        return Shim(args, env=env, **kw)
+
+    def test_libsystemd_peer_ready_status_stopping_arrive_mainpid_does_not(self):
+        with self.run_shim(["--log-level=debug", PEER, "send", "READY=1\\nSTATUS=serving\\nMAINPID=4242",
+                            "send", "STOPPING=1"]) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+            out, err = s.stdout(), s.stderr()
+        self.rx.wait_for("STOPPING=1")
+        got = [m for m in self.rx.messages() if not waiting_status(m)]
+        self.assertEqual(got, ["STATUS=serving", "READY=1", "STOPPING=1"])
+        self.assertNotIn("MAINPID", "".join(self.rx.messages()))
+        self.assertEqual(out.split(), ["send", "1", "send", "1"], "sd_notify() in the server did not send")
+        self.assertIn("MAINPID=4242: a pid inside the container means nothing outside it", err)
+
+    def test_server_gets_the_shims_socket_never_the_outer_one(self):
+        code = "import os; print(os.environ.get('NOTIFY_SOCKET'))"
+        with self.run_shim(["--ready=exec", PY, "-c", code]) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+            seen = s.stdout().strip()
+        self.assertTrue(seen.startswith("@sdshim/notify/"), seen)
+        with Shim([PY, "-c", code]) as s:  # no NOTIFY_SOCKET: the server gets none
+            self.assertEqual(s.wait(), 0, s.stderr())
+            self.assertEqual(s.stdout().strip(), "None")
+
+    def test_notify_access_main_drops_a_grandchilds_message(self):
+        with self.run_shim(["--notify-access=main", PEER, "child-send", "STATUS=from grandchild",
+                            "send", "STATUS=from main"]) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+            err = s.stderr()
+        self.rx.wait_for("STATUS=from main")
+        self.assertNotIn("STATUS=from grandchild", self.rx.messages())
+        self.assertIn("dropped: --notify-access=main accepts only pid 2", err)
+
+    def test_notify_access_all_relays_a_grandchild(self):
+        with self.run_shim([PEER, "child-send", "STATUS=from grandchild"]) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+        self.rx.wait_for("STATUS=from grandchild")
+
+    def test_a_process_outside_the_tree_is_refused(self):
+        # The server tells the test its socket name; the test (not a process of the shim) then sends.
+        code = ("import os, sys, time; print(os.environ['NOTIFY_SOCKET'], flush=True); time.sleep(30)")
+        with self.run_shim(["--ready=exec", PY, "-c", code]) as s:
+            name = wait_for(lambda: s.stdout().strip(), what="the server's NOTIFY_SOCKET")
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out:
+                out.sendto(b"STATUS=intruder", "\0" + name[1:])
+            wait_for(lambda: "dropped" in s.stderr(), what="the refusal line")
+            s.signal(signal.SIGTERM)
+            s.wait()
+            err = s.stderr()
+        self.assertNotIn("STATUS=intruder", self.rx.messages())
+        self.assertIn("dropped: the sender is outside the container's pid namespace", err)
+
+    def test_fdstore_fd_is_closed_not_kept(self):
+        with self.run_shim([PEER, "fdstore", "send", "READY=1"]) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+            out = s.stdout()
+        self.assertIn("fdstore sent=1 receiver_closed=1", out)
+        self.rx.wait_for("READY=1")
+        self.assertFalse([m for m in self.rx.messages() if "FDSTORE" in m or "FDNAME" in m])
+
+    def test_bad_datagrams_are_refused_with_a_warning(self):
+        code = r"""
+import os, socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+name = os.environ['NOTIFY_SOCKET']
+to = '\0' + name[1:]
+for d in [b'STATUS=' + b'x' * 5000, b'STATUS=\xff\xfe', b'READY=1\ngarbage', b'READY=1\0', b'READY=1']:
+    s.sendto(d, to)
+"""
+        with self.run_shim([PY, "-c", code]) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+            err = s.stderr()
+        self.rx.wait_for("READY=1")
+        self.assertEqual([m for m in self.rx.messages() if not waiting_status(m)], ["READY=1"])
+        for reason in ["longer than systemd's limit of 4096 bytes", "not valid UTF-8",
+                       "line 'garbage' is not KEY=VALUE", "contains a NUL byte"]:
+            self.assertIn(reason, err)
+
+    def test_abstract_outer_socket(self):
+        rx = NotifyReceiver(abstract=True)
+        self.addCleanup(rx.close)
+        with Shim([PEER, "send", "READY=1"], env={"NOTIFY_SOCKET": rx.address}) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+        rx.wait_for("READY=1")
+
+    def test_flood_leaves_rss_flat_and_the_loop_responsive(self):
+        with self.run_shim([PEER, "flood", "2000", "sleep", "300", "flood", "100000", "sleep", "300",
+                            "send", "READY=1", "hold"]) as s:
+            wait_for(lambda: "flood 2000" in s.stdout(), timeout=60, what="the warm-up flood")
+            before = int(proc_status(s.shim_pid)["VmRSS"].split()[0])
+            wait_for(lambda: "flood 100000" in s.stdout(), timeout=120, what="100,000 messages")
+            after = int(proc_status(s.shim_pid)["VmRSS"].split()[0])
+            self.rx.wait_for("READY=1", timeout=30)
+            s.signal(signal.SIGTERM)
+            s.wait()
+        print(f"shim RSS {before} kB after 2,000 messages, {after} kB after 100,000 more")
+        if SANITIZED:
+            self.skipTest("ASan keeps freed memory in quarantine: RSS is measured on the release binary")
+        self.assertLess(after - before, 1024, f"shim RSS grew from {before} kB to {after} kB")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,199 @@
+"""Readiness as PID 1: READY=1 synthesized for real nginx the moment its workers poll the sockets (without
+CAP_SYS_PTRACE, workers as www-data), reloads, a dropped socket explained, the timeout, and the other modes."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+from activation import Activated, free_port, poke_tcp
+from notify import NotifyReceiver
+from servers import http_get, nginx_command, nginx_site
+from shimtest import PY, Shim, proc_status, require_root, wait_for, wait_idle
+
+NO_PTRACE = ["setpriv", "--bounding-set", "-sys_ptrace", "--"]
+HAVE_NGINX = os.path.exists("/usr/sbin/nginx")
+
+
+def ctxt_switches(pid):
+    st = proc_status(pid)
+    return int(st["voluntary_ctxt_switches"]), int(st["nonvoluntary_ctxt_switches"])
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        self.rx = NotifyReceiver()
+        self.addCleanup(self.rx.close)
+        with Shim(["true"]) as scratch:  # a private directory that outlives the scratch run
+            scratch.wait()
+        self.dir = os.path.join("/tmp", f"shimtest-ready-{os.getpid()}-{time.monotonic_ns()}")
+        os.makedirs(self.dir)
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+
+@unittest.skipUnless(HAVE_NGINX, "nginx-light is not installed")
+class Nginx(Base):
+    def test_ready_synthesized_when_workers_poll_and_a_request_then_is_answered(self):
+        port = free_port()
+        nginx_site(self.dir, f"127.0.0.1:{port}")
+        with Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir), env={"NOTIFY_SOCKET": self.rx.address},
+                       wrapper=NO_PTRACE) as a:
+            first = poke_tcp(port)
+            self.rx.wait_for("READY=1")
+            response = http_get(port, timeout=2)  # sent the instant READY arrived
+            self.assertIn(b"200 OK", response)
+            self.assertIn(b"200 OK", http_get(port, sock=first))
+            pid = a.shim_pid()
+            self.assertEqual(int(proc_status(pid)["CapBnd"], 16) & (1 << 19), 0, "CAP_SYS_PTRACE still bounded")
+            workers = [int(w) for w in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+            master = workers[0]
+            uids = {proc_status(w)["Uid"].split()[0] for w in
+                    open(f"/proc/{master}/task/{master}/children").read().split()}
+            self.assertEqual(uids, {"33"}, "nginx workers should run as www-data")
+            wait_idle(pid)
+            before = ctxt_switches(pid)
+            time.sleep(1.5)
+            self.assertEqual(ctxt_switches(pid), before, "the shim woke up while idle after READY")
+            os.kill(pid, signal.SIGTERM)
+            self.assertEqual(a.wait(), 0, a.stderr())
+            err = a.stderr()
+        self.rx.wait_for("STOPPING=1\nSTATUS=stopping nginx: SIGQUIT sent, SIGKILL in 8s")
+        self.assertIn("nginx is ready: its workers poll 1 inherited socket(s)", err)
+        self.assertNotIn("cannot read the fd tables", err)
+        got = [m for m in self.rx.messages()]
+        self.assertEqual(got[0], "STATUS=waiting for nginx to take 1 inherited socket(s)")
+        self.assertEqual(got[1:3], ["STATUS=nginx is ready", "READY=1"])
+
+    def test_sighup_reload_sends_reloading_with_monotonic_usec_then_ready(self):
+        port = free_port()
+        nginx_site(self.dir, f"127.0.0.1:{port}")
+        with Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir),
+                       env={"NOTIFY_SOCKET": self.rx.address}) as a:
+            poke_tcp(port).close()
+            self.rx.wait_for("READY=1")
+            before_us = time.monotonic_ns() // 1000
+            os.kill(a.shim_pid(), signal.SIGHUP)
+            reloading_at = self.rx.wait_for(lambda m: m.startswith("RELOADING=1\nMONOTONIC_USEC="))
+            ready_again_at = self.rx.wait_for("READY=1", count=2)
+            self.assertIn(b"200 OK", http_get(port))
+            os.kill(a.shim_pid(), signal.SIGTERM)
+            self.assertEqual(a.wait(), 0, a.stderr())
+            err = a.stderr()
+        msg = next(m for m in self.rx.messages() if m.startswith("RELOADING=1"))
+        usec = int(msg.split("MONOTONIC_USEC=")[1].split("\n")[0])
+        self.assertTrue(before_us <= usec <= before_us + 5_000_000, (before_us, usec))
+        self.assertLess(reloading_at, ready_again_at)
+        self.assertIn("nginx reloaded: its workers poll 1 inherited socket(s)", err)
+
+    def test_listen_port_that_matches_no_socket_fails_with_the_exact_fix(self):
+        port, other = free_port(), free_port()
+        nginx_site(self.dir, f"127.0.0.1:{other}")
+        with Activated(["-l", f"127.0.0.1:{port}", "--fdname=web"], nginx_command(self.dir),
+                       env={"NOTIFY_SOCKET": self.rx.address}) as a:
+            poke_tcp(port)
+            started = time.monotonic()
+            rc = a.wait(timeout=20)
+            took = time.monotonic() - started
+            err = a.stderr()
+        self.assertEqual(rc, 1, err)
+        self.assertLess(took, 10, "not explained well within the 60s ready timeout")
+        lines = [l for l in err.splitlines() if l.startswith("[sdshim] error:")]
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn(f"nginx closed inherited fd 3 'web' (127.0.0.1:{port})", lines[0])
+        self.assertIn(f"fix: put 'listen 127.0.0.1:{port};' in the server block", lines[0])
+        self.assertNotIn("READY=1", self.rx.messages())
+
+    def test_dropped_socket_can_be_only_a_warning(self):
+        port, other = free_port(), free_port()
+        nginx_site(self.dir, f"127.0.0.1:{other}")
+        with Activated(["-l", f"127.0.0.1:{port}"], ["--on-dropped-socket=warn", *nginx_command(self.dir)],
+                       env={"NOTIFY_SOCKET": self.rx.address}) as a:
+            poke_tcp(port)
+            wait_for(lambda: "nginx closed inherited fd 3" in a.stderr(), what="the warning")
+            time.sleep(0.3)
+            self.assertIsNone(a.proc.poll(), "the shim stopped although --on-dropped-socket=warn")
+            os.kill(a.shim_pid(), signal.SIGTERM)
+            a.wait()
+            self.assertIn("[sdshim] warning: nginx closed inherited fd 3", a.stderr())
+
+
+@unittest.skipUnless(shutil.which("caddy"), "caddy is not installed")
+class Caddy(Base):
+    def test_real_caddy_relays_reloading_ready_and_stopping(self):
+        port = free_port()
+        admin = os.path.join(self.dir, "admin.sock")
+        caddyfile = os.path.join(self.dir, "Caddyfile")
+        with open(caddyfile, "w") as f:
+            f.write(f"{{\n\tadmin unix/{admin}\n\tauto_https off\n\tstorage file_system {self.dir}/data\n}}\n"
+                    f":{port} {{\n\trespond \"caddy ok\"\n}}\n")
+        home = {"HOME": self.dir, "XDG_DATA_HOME": self.dir, "XDG_CONFIG_HOME": self.dir,
+                "NOTIFY_SOCKET": self.rx.address}
+        run = ["caddy", "run", "--config", caddyfile, "--adapter", "caddyfile"]
+        with Shim(run, env=home) as s:
+            self.rx.wait_for("READY=1")
+            self.assertIn(b"caddy ok", http_get(port))
+            subprocess.run(["caddy", "reload", "--config", caddyfile, "--adapter", "caddyfile", "--address",
+                            f"unix/{admin}"], check=True, capture_output=True, env={**os.environ, **home})
+            self.rx.wait_for("READY=1", count=2)
+            s.signal(signal.SIGTERM)
+            self.assertEqual(s.wait(), 0, s.stderr())
+            err = s.stderr()
+        self.rx.wait_for("STOPPING=1")
+        from_caddy = [m for m in self.rx.messages() if not m.startswith("STATUS=") and "\n" not in m]
+        self.assertEqual(from_caddy, ["RELOADING=1", "READY=1", "RELOADING=1", "READY=1", "STOPPING=1"])
+        self.assertIn("caddy is ready: pid 2 sent READY=1", err)
+
+
+class OtherModes(Base):
+    def shim(self, args, **kw):
+        return Shim(args, env={"NOTIFY_SOCKET": self.rx.address}, **kw)
+
+    def test_ready_timeout_names_what_it_waited_for_then_stops(self):
+        with self.shim(["--ready-timeout=1s", PY, "-c", "import time; time.sleep(60)"]) as s:
+            rc = s.wait(timeout=20)
+            err = s.stderr()
+        self.assertEqual(rc, 1, err)
+        self.assertLess(s.elapsed, 8)
+        self.assertIn("python3 did not become ready within 1s (--ready-timeout): waited for python3 to send "
+                      "READY=1; if it does not speak sd_notify, use --ready=listen, exec or cmd:COMMAND", err)
+        self.assertNotIn("READY=1", self.rx.messages())
+        self.assertTrue(any(m.startswith("STOPPING=1") for m in self.rx.messages()), self.rx.messages())
+
+    def test_cmd_ready_when_the_command_first_succeeds(self):
+        flag = os.path.join(self.dir, "up")
+        code = f"import time; time.sleep(0.6); open({flag!r}, 'w').close(); time.sleep(60)"
+        with self.shim([f"--ready=cmd:test -e {flag}", PY, "-c", code]) as s:
+            at = self.rx.wait_for("READY=1")
+            created = os.stat(flag).st_mtime
+            s.signal(signal.SIGTERM)
+            s.wait()
+            err = s.stderr()
+        self.assertGreaterEqual(time.time() - (time.monotonic() - at), created - 0.05)
+        self.assertIn(f"python3 is ready: 'test -e {flag}' exited 0", err)
+
+    def test_pidfile_ready_when_it_names_a_live_process(self):
+        pidfile = os.path.join(self.dir, "app.pid")
+        code = f"import os, time; time.sleep(0.3); open({pidfile!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+        with self.shim([f"--ready=pidfile:{pidfile}", PY, "-c", code]) as s:
+            self.rx.wait_for("READY=1")
+            s.signal(signal.SIGTERM)
+            s.wait()
+            self.assertIn(f"its pid file {pidfile} names a running process", s.stderr())
+
+    def test_pidfile_without_path_for_a_generic_server_is_a_usage_error(self):
+        with self.shim(["--ready=pidfile", "sleep", "5"]) as s:
+            self.assertEqual(s.wait(), 2)
+            self.assertIn("--ready=pidfile needs the path for sleep", s.stderr())
+
+    def test_exec_ready_at_once_and_the_servers_own_ready_is_not_doubled(self):
+        peer = os.path.join(os.environ.get("SHIMTEST_HELPERS", ""), "notify_peer")
+        with self.shim(["--ready=exec", peer, "sleep", "200", "send", "READY=1\\nSTATUS=mine"]) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+        self.rx.wait_for("STATUS=mine")
+        self.assertEqual(self.rx.messages().count("READY=1"), 1, self.rx.messages())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,115 @@
+// Unit tests: sd_notify datagram parsing, filtering for podman, outbound splitting, NOTIFY_SOCKET addresses.
+#include "notify_address.hpp"
+#include "notify_message.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstddef>
+#include <string>
+
+using namespace sdshim;
+
+namespace {
+NotifyMessage ok(std::string_view text, std::size_t fds = 0) {
+    auto r = parse_notify(text, false, fds);
+    REQUIRE(std::holds_alternative<NotifyMessage>(r));
+    return std::get<NotifyMessage>(r);
+}
+std::string rejected(std::string_view text, bool truncated = false) {
+    auto r = parse_notify(text, truncated, 0);
+    REQUIRE(std::holds_alternative<NotifyRejection>(r));
+    return std::get<NotifyRejection>(r).reason;
+}
+using Lines = std::vector<std::string>;
+}  // namespace
+
+TEST_CASE("what systemd acts on through podman is relayed, in order") {
+    auto m = ok("READY=1\nSTATUS=Serving 2 sockets\nWATCHDOG=1\nERRNO=2\nBUSERROR=org.x.Y\nEXTEND_TIMEOUT_USEC=5000000");
+    CHECK(m.relay == Lines{"READY=1", "STATUS=Serving 2 sockets", "WATCHDOG=1", "ERRNO=2", "BUSERROR=org.x.Y",
+                           "EXTEND_TIMEOUT_USEC=5000000"});
+    CHECK(m.ready);
+    CHECK(m.dropped.empty());
+    m = ok("RELOADING=1\nMONOTONIC_USEC=123456\n");
+    CHECK(m.reloading);
+    CHECK(m.relay == Lines{"RELOADING=1", "MONOTONIC_USEC=123456"});
+    CHECK(ok("STOPPING=1").stopping);
+    CHECK(ok("WATCHDOG=trigger").relay == Lines{"WATCHDOG=trigger"});
+    CHECK(ok("STATUS=").relay == Lines{"STATUS="});  // an empty status clears it
+}
+
+TEST_CASE("MAINPID, fd-store, barrier and unknown keys are dropped with a reason") {
+    auto m = ok("MAINPID=42\nREADY=1");
+    CHECK(m.relay == Lines{"READY=1"});
+    REQUIRE(m.dropped.size() == 1);
+    CHECK(m.dropped[0].find("MAINPID=42") == 0);
+    CHECK(m.dropped[0].find("pid inside the container") != std::string::npos);
+
+    m = ok("FDSTORE=1\nFDNAME=web", 1);
+    CHECK(m.relay.empty());
+    CHECK(m.dropped.size() == 3);  // two lines and the descriptor itself
+    CHECK(m.dropped[2].find("1 file descriptor(s): closed") == 0);
+
+    CHECK(ok("BARRIER=1", 1).relay.empty());
+    CHECK(ok("X_MY_APP=1").relay.empty());
+    CHECK(ok("NOTIFYACCESS=all").relay.empty());
+    CHECK(ok("READY=0").relay.empty());   // only =1 is defined
+    CHECK(ok("WATCHDOG=2").relay.empty());
+}
+
+TEST_CASE("a datagram systemd would ignore is rejected whole") {
+    CHECK(rejected(std::string(kNotifyMaxBytes + 1, 'A')).find("4096") != std::string::npos);
+    CHECK(rejected("READY=1", true).find("longer") != std::string::npos);  // MSG_TRUNC
+    CHECK(rejected("").find("empty") != std::string::npos);
+    CHECK(rejected(std::string("READY=1\0STATUS=x", 16)).find("NUL") != std::string::npos);
+    CHECK(rejected("STATUS=\xff\xfe").find("UTF-8") != std::string::npos);
+    CHECK(rejected("READY=1\ngarbage").find("'garbage' is not KEY=VALUE") != std::string::npos);
+    CHECK(rejected("=1").find("not KEY=VALUE") != std::string::npos);
+    CHECK(rejected("1X=2").find("not KEY=VALUE") != std::string::npos);
+    CHECK(rejected("READY =1").find("not KEY=VALUE") != std::string::npos);
+    // A valid message at the limit is fine.
+    std::string at_limit = "STATUS=" + std::string(kNotifyMaxBytes - 7, 'x');
+    CHECK(ok(at_limit).relay.size() == 1);
+}
+
+TEST_CASE("UTF-8 validation refuses overlong forms, surrogates and stray bytes") {
+    CHECK(valid_utf8("Grüße ✓ 🚀"));
+    CHECK_FALSE(valid_utf8("\xc0\xaf"));          // overlong '/'
+    CHECK_FALSE(valid_utf8("\xed\xa0\x80"));      // UTF-16 surrogate
+    CHECK_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+    CHECK_FALSE(valid_utf8("\xe2\x9c"));          // cut short
+    CHECK_FALSE(valid_utf8("\x80"));
+}
+
+TEST_CASE("READY=1 goes alone, after everything else, so conmon 2.1.6 passes it") {
+    CHECK(outbound_datagrams({"READY=1", "STATUS=up"}) == Lines{"STATUS=up", "READY=1"});
+    CHECK(outbound_datagrams({"READY=1"}) == Lines{"READY=1"});
+    CHECK(outbound_datagrams({"RELOADING=1", "MONOTONIC_USEC=5"}) == Lines{"RELOADING=1\nMONOTONIC_USEC=5"});
+    CHECK(outbound_datagrams({}).empty());
+    // Two long lines that would not fit one datagram are split, each under the limit.
+    std::string big = "STATUS=" + std::string(3000, 'y');
+    auto out = outbound_datagrams({big, "ERRNO=5" + std::string(1500, '0')});
+    REQUIRE(out.size() == 2);
+    for (const auto& d : out) CHECK(d.size() <= kNotifyMaxBytes);
+}
+
+TEST_CASE("NOTIFY_SOCKET addresses: paths and abstract names") {
+    auto a = parse_notify_address("/run/notify/notify.sock");
+    REQUIRE(std::holds_alternative<NotifyAddress>(a));
+    auto& p = std::get<NotifyAddress>(a);
+    CHECK(std::string(p.addr.sun_path) == "/run/notify/notify.sock");
+    CHECK(p.len == offsetof(sockaddr_un, sun_path) + 24);
+
+    auto b = parse_notify_address("@sdshim/x");
+    REQUIRE(std::holds_alternative<NotifyAddress>(b));
+    auto& ab = std::get<NotifyAddress>(b);
+    CHECK(ab.addr.sun_path[0] == '\0');
+    CHECK(std::string(ab.addr.sun_path + 1, 8) == "sdshim/x");
+    CHECK(ab.len == offsetof(sockaddr_un, sun_path) + 9);
+
+    auto bad = parse_notify_address("vsock:2:1234");
+    REQUIRE(std::holds_alternative<std::string>(bad));
+    CHECK(std::get<std::string>(bad).find("NOTIFY_SOCKET='vsock:2:1234'") == 0);
+    CHECK(std::holds_alternative<std::string>(parse_notify_address("relative.sock")));
+    CHECK(std::holds_alternative<std::string>(parse_notify_address("@")));
+    CHECK(std::holds_alternative<std::string>(parse_notify_address("/" + std::string(120, 'a'))));
+}

@@ -1,0 +1,143 @@
+// Unit tests: --ready modes, /proc parsing for the epoll check, the dropped-socket verdict and its fix line.
+#include "cli.hpp"
+#include "proc_sockets.hpp"
+#include "readiness.hpp"
+#include "socket_check.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+
+using namespace sdshim;
+
+namespace {
+SocketInfo sock(int fd, const char* name, int family, const char* address, unsigned long inode, int type = SOCK_STREAM) {
+    SocketInfo s;
+    s.fd = fd;
+    s.name = name;
+    s.family = family;
+    s.type = type;
+    s.address = address;
+    s.inode = inode;
+    s.listening = true;
+    return s;
+}
+ProcessSockets proc(pid_t pid, pid_t ppid, std::set<unsigned long> held, std::set<unsigned long> polled,
+                    bool readable = true) {
+    return ProcessSockets{pid, ppid, readable, std::move(held), std::move(polled)};
+}
+}  // namespace
+
+TEST_CASE("ready modes parse and print back") {
+    for (const char* text : {"auto", "notify", "listen", "exec", "pidfile", "pidfile:/run/nginx.pid", "cmd:test -e /x"}) {
+        auto m = parse_ready_mode(text);
+        REQUIRE(m);
+        CHECK(ready_mode_name(*m) == text);
+    }
+    CHECK_FALSE(parse_ready_mode("pidfile:relative.pid"));
+    CHECK_FALSE(parse_ready_mode("cmd:"));
+    CHECK_FALSE(parse_ready_mode("cmd:   "));
+    CHECK_FALSE(parse_ready_mode("tcp"));
+}
+
+TEST_CASE("ready mode auto: nginx is watched, the others send their own READY") {
+    CHECK(resolve_ready_mode({}, ServerKind::nginx).kind == ReadyKind::listen);
+    CHECK(resolve_ready_mode({}, ServerKind::caddy).kind == ReadyKind::notify);
+    CHECK(resolve_ready_mode({}, ServerKind::generic).kind == ReadyKind::notify);
+    CHECK(resolve_ready_mode({ReadyKind::pidfile, ""}, ServerKind::nginx).argument == "/run/nginx.pid");
+    CHECK(resolve_ready_mode({ReadyKind::pidfile, ""}, ServerKind::generic).argument.empty());
+}
+
+TEST_CASE("readiness options from the command line and SDSHIM_*") {
+    auto env = [](const char* name) -> const char* {
+        std::string n = name;
+        if (n == "SDSHIM_READY_TIMEOUT") return "90s";
+        if (n == "SDSHIM_NOTIFY_ACCESS") return "main";
+        return nullptr;
+    };
+    auto r = parse_cli({"sdshim", "--ready=cmd:curl -fs localhost", "--on-dropped-socket", "warn", "nginx"}, env);
+    REQUIRE(std::holds_alternative<CliRequest>(r));
+    const auto& o = std::get<CliRequest>(r).options;
+    CHECK(o.ready.kind == ReadyKind::command);
+    CHECK(o.ready.argument == "curl -fs localhost");
+    CHECK(o.ready_timeout == Millis(90000));
+    CHECK(o.notify_access == NotifyAccess::main);
+    CHECK(o.on_dropped_socket == DroppedSocketPolicy::warn);
+
+    auto bad = parse_cli({"sdshim", "--ready-timeout=0", "x"}, [](const char*) -> const char* { return nullptr; });
+    REQUIRE(std::holds_alternative<CliError>(bad));
+    CHECK(std::get<CliError>(bad).message == "--ready-timeout '0': expected a positive duration such as 60s, 90s or 2m");
+    bad = parse_cli({"sdshim", "--notify-access=none", "x"}, [](const char*) -> const char* { return nullptr; });
+    REQUIRE(std::holds_alternative<CliError>(bad));
+    CHECK(std::get<CliError>(bad).message == "--notify-access 'none': expected main or all");
+}
+
+TEST_CASE("epoll fdinfo: the inodes its tfd lines watch (hex)") {
+    const char* fdinfo =
+        "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t1039\n"
+        "tfd:        7 events: 80000019 data:     5590e4ad7340  pos:0 ino:40f sdev:10\n"
+        "tfd:        3 events: 10000019 data:     5590f2bee550  pos:0 ino:1d527 sdev:9\n";
+    CHECK(parse_epoll_targets(fdinfo) == std::vector<unsigned long>{0x40f, 0x1d527});
+    CHECK(parse_epoll_targets("pos:\t0\nflags:\t02\n").empty());
+}
+
+TEST_CASE("fd link targets and /proc/net tables") {
+    CHECK(parse_socket_link("socket:[120359]") == 120359);
+    CHECK(parse_socket_link("anon_inode:[eventpoll]") == 0);
+    CHECK(parse_socket_link("socket:[12x]") == 0);
+    CHECK(parse_socket_link("/dev/null") == 0);
+    const char* tcp =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0\n"
+        "   1: 0100007F:1F90 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 4343 1 0 20 4 30 10 -1\n";
+    CHECK(parse_listening_inet(tcp) == std::set<unsigned long>{4242});
+    const char* unix_table =
+        "Num       RefCount Protocol Flags    Type St Inode Path\n"
+        "0000000000000000: 00000002 00000000 00010000 0001 01 5151 /run/web.sock\n"
+        "0000000000000000: 00000003 00000000 00000000 0001 03 5252 /run/web.sock\n";
+    CHECK(parse_listening_unix(unix_table) == std::set<unsigned long>{5151});
+}
+
+TEST_CASE("socket check: polled by a worker, dropped by everybody, opaque workers") {
+    std::vector<SocketInfo> watched{sock(3, "http", AF_INET, "0.0.0.0:8080", 100),
+                                    sock(4, "admin", AF_UNIX, "/run/web.sock", 200)};
+    // master 10 holds both, worker 11 polls both
+    auto c = check_sockets(watched, {proc(10, 1, {100, 200}, {}), proc(11, 10, {100, 200}, {100, 200})}, 10, {}, {});
+    CHECK(c.dropped.empty());
+    CHECK(c.not_polled.empty());
+    // nginx closed fd 4: nobody holds it, nobody polls it
+    c = check_sockets(watched, {proc(10, 1, {100}, {}), proc(11, 10, {100}, {100})}, 10, {}, {});
+    REQUIRE(c.dropped.size() == 1);
+    CHECK(c.dropped[0].fd == 4);
+    // an unreadable worker: nothing can be called dropped, the worker counts as opaque
+    c = check_sockets(watched, {proc(10, 1, {100}, {}), proc(11, 10, {}, {}, false)}, 10, {}, {});
+    CHECK(c.dropped.empty());
+    CHECK_FALSE(c.all_readable);
+    CHECK(c.opaque_workers == 1);
+    // during a reload the old worker's polling does not count
+    c = check_sockets(watched, {proc(10, 1, {100, 200}, {}), proc(11, 10, {100, 200}, {100, 200})}, 10, {11}, {});
+    CHECK(c.not_polled.size() == 2);
+    // no inherited sockets: any polled listening socket will do
+    c = check_sockets({}, {proc(10, 1, {}, {}), proc(11, 10, {7}, {7, 8})}, 10, {}, {8});
+    CHECK(c.polls_some_listener);
+}
+
+TEST_CASE("the fix for a dropped socket is the exact nginx listen") {
+    CHECK(nginx_listen_for(sock(3, "http", AF_INET, "0.0.0.0:8080", 1)) == "listen 0.0.0.0:8080;");
+    CHECK(nginx_listen_for(sock(3, "http", AF_INET6, "[::]:80", 1)) == "listen [::]:80;");
+    CHECK(nginx_listen_for(sock(3, "web", AF_UNIX, "/run/web.sock", 1)) == "listen unix:/run/web.sock;");
+    auto line = dropped_socket_message(sock(3, "http", AF_INET6, "[::]:80", 1), ServerKind::nginx, "nginx");
+    CHECK(line.find("nginx closed inherited fd 3 'http' ([::]:80)") == 0);
+    CHECK(line.find("fix: put 'listen [::]:80;' in the server block") != std::string::npos);
+    CHECK(line.find("ListenStream=PORT") != std::string::npos);
+    CHECK(line.find('\n') == std::string::npos);
+    auto generic = dropped_socket_message(sock(3, "http", AF_INET, "127.0.0.1:9000", 1), ServerKind::generic, "app");
+    CHECK(generic.find("app closed inherited fd 3 'http' (127.0.0.1:9000)") == 0);
+}
+
+TEST_CASE("nginx watches its stream sockets only") {
+    std::vector<SocketInfo> s{sock(3, "http", AF_INET, "0.0.0.0:80", 1),
+                              sock(4, "quic", AF_INET, "0.0.0.0:443", 2, SOCK_DGRAM)};
+    CHECK(sockets_to_watch(ServerKind::nginx, s).size() == 1);
+    CHECK(sockets_to_watch(ServerKind::caddy, s).size() == 2);
+}
