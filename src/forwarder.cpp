@@ -53,7 +53,10 @@ ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool m
         return d;
     }
     auto level = d.starts_stop ? spdlog::level::info : spdlog::level::debug;
-    if (d.signal == sig)
+    if (sender == ::getpid())  // the shim's own decision (readiness failure), not a received signal
+        spdlog::log(level, "sent {} to {} {}", signal_name(d.signal),
+                    target_ == ForwardTo::group ? "process group" : "pid", main_pid);
+    else if (d.signal == sig)
         spdlog::log(level, "forwarded {} to {} {}", signal_name(sig),
                     target_ == ForwardTo::group ? "process group" : "pid", main_pid);
     else
