@@ -1,4 +1,4 @@
-// The one event loop: blocking epoll over a few fds, with an optional deadline and no idle wake-ups.
+// The one event loop: blocking epoll over a few fds, with deadlines that exist only while armed: no idle wake-ups.
 #include "event_loop.hpp"
 
 #include <sys/epoll.h>
@@ -40,18 +40,23 @@ void EventLoop::unwatch(int fd) {
     handlers_.erase(fd);
 }
 
-void EventLoop::set_deadline(std::optional<Clock::time_point> when, std::function<void()> on_expired) {
-    deadline_ = when;
-    on_deadline_ = std::move(on_expired);
+EventLoop::DeadlineId EventLoop::add_deadline(std::function<void()> on_expired) {
+    deadlines_.push_back({std::nullopt, std::move(on_expired)});
+    return deadlines_.size() - 1;
 }
+
+void EventLoop::arm(DeadlineId id, std::optional<Clock::time_point> when) { deadlines_.at(id).when = when; }
 
 void EventLoop::run() {
     running_ = true;
     epoll_event events[8];
     while (running_) {
+        std::optional<Clock::time_point> next;
+        for (const auto& d : deadlines_)
+            if (d.when && (!next || *d.when < *next)) next = d.when;
         int timeout_ms = -1;
-        if (deadline_) {
-            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+        if (next) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
             timeout_ms = left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 24LL * 3600 * 1000));
         }
         int n = ::epoll_wait(epoll_.get(), events, static_cast<int>(std::size(events)), timeout_ms);
@@ -66,9 +71,11 @@ void EventLoop::run() {
                 handler(events[i].events);
             }
         }
-        if (running_ && deadline_ && Clock::now() >= *deadline_) {
-            auto handler = std::move(on_deadline_);
-            deadline_.reset();
+        const auto now = Clock::now();
+        for (std::size_t id = 0; id < deadlines_.size() && running_; ++id) {
+            if (!deadlines_[id].when || now < *deadlines_[id].when) continue;
+            deadlines_[id].when.reset();  // disarmed before the call, so the handler may re-arm it
+            auto handler = deadlines_[id].on_expired;
             if (handler) handler();
         }
     }

@@ -1,4 +1,4 @@
-// The one event loop: blocking epoll over a few fds, with an optional deadline and no idle wake-ups.
+// The one event loop: blocking epoll over a few fds, with deadlines that exist only while armed: no idle wake-ups.
 #pragma once
 
 #include "unique_fd.hpp"
@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <vector>
 
 namespace sdshim {
 
@@ -21,16 +22,22 @@ public:
     void watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler);
     void modify(int fd, std::uint32_t events);
     void unwatch(int fd);
-    // While a deadline is set the loop wakes at it once; without one it sleeps until an fd is ready.
-    void set_deadline(std::optional<Clock::time_point> when, std::function<void()> on_expired = {});
+    // A deadline slot: while armed the loop wakes at it once and calls `on_expired` (which may re-arm
+    // it); with none armed the loop sleeps until an fd is ready.
+    using DeadlineId = std::size_t;
+    DeadlineId add_deadline(std::function<void()> on_expired);
+    void arm(DeadlineId id, std::optional<Clock::time_point> when);
     void run();  // until stop()
     void stop() { running_ = false; }
 
 private:
     UniqueFd epoll_;
     std::map<int, std::function<void(std::uint32_t)>> handlers_;
-    std::optional<Clock::time_point> deadline_;
-    std::function<void()> on_deadline_;
+    struct Deadline {
+        std::optional<Clock::time_point> when;
+        std::function<void()> on_expired;
+    };
+    std::vector<Deadline> deadlines_;
     bool running_ = false;
 };
 

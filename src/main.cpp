@@ -156,12 +156,12 @@ int run(Options opt) {
         loop.stop();
     };
 
-    std::function<void(StopSequence::Deadline)> arm = [&](StopSequence::Deadline when) {
-        loop.set_deadline(when, [&] {
-            arm(stop.deadline_expired(EventLoop::Clock::now()));
-            if (stop.gave_up()) finish();
-        });
-    };
+    EventLoop::DeadlineId stop_deadline = 0;
+    stop_deadline = loop.add_deadline([&] {
+        loop.arm(stop_deadline, stop.deadline_expired(EventLoop::Clock::now()));
+        if (stop.gave_up()) finish();
+    });
+    auto arm = [&](StopSequence::Deadline when) { loop.arm(stop_deadline, when); };
     std::unique_ptr<Readiness> readiness;
     auto begin_stop = [&](int sig, pid_t sender) {
         const bool first = !stop.stopping();

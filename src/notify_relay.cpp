@@ -32,7 +32,9 @@ std::string random_suffix() {
     return out;
 }
 
-void close_passed_fds(msghdr& mh) {
+// Closes every descriptor that came with the message; returns how many there were.
+std::size_t close_passed_fds(msghdr& mh) {
+    std::size_t total = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -41,13 +43,8 @@ void close_passed_fds(msghdr& mh) {
             std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
             ::close(fd);
         }
+        total += n;
     }
-}
-
-std::size_t count_passed_fds(msghdr& mh) {
-    std::size_t total = 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) total += (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     return total;
 }
 
@@ -124,9 +121,13 @@ bool NotifyRelay::connect_outer() {
         return false;
     }
     outer_fd_ = std::move(fd);
-    if (loop_) loop_->watch_events(outer_fd_.get(), 0, [this](std::uint32_t) { flush(); });
-    writable_watch_ = false;
+    watch_outer();
     return true;
+}
+
+void NotifyRelay::watch_outer() {
+    writable_watch_ = false;
+    if (loop_ && outer_fd_) loop_->watch_events(outer_fd_.get(), 0, [this](std::uint32_t) { flush(); });
 }
 
 void NotifyRelay::attach(EventLoop& loop, SenderCheck check, OnMessage on_message) {
@@ -134,7 +135,7 @@ void NotifyRelay::attach(EventLoop& loop, SenderCheck check, OnMessage on_messag
     check_ = std::move(check);
     on_message_ = std::move(on_message);
     loop.watch(inner_.get(), [this] { read_some(); });
-    if (outer_fd_) loop.watch_events(outer_fd_.get(), 0, [this](std::uint32_t) { flush(); });
+    watch_outer();  // connected in open(), before there was a loop
     flush();
 }
 
@@ -161,8 +162,7 @@ void NotifyRelay::read_some() {
             if (err != EAGAIN) spdlog::warn("notify relay: recvmsg: {}", std::strerror(err));
             return;
         }
-        const std::size_t fds = count_passed_fds(mh);
-        close_passed_fds(mh);
+        const std::size_t fds = close_passed_fds(mh);
         const pid_t pid = sender_pid(mh);
         const auto now = std::chrono::steady_clock::now();
         if (std::string refused = check_ ? check_(pid) : std::string(); !refused.empty()) {

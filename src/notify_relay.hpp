@@ -56,6 +56,7 @@ private:
     void read_some();
     void flush();
     bool connect_outer();
+    void watch_outer();
     void want_writable(bool on);
 
     UniqueFd inner_;

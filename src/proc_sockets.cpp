@@ -62,12 +62,6 @@ private:
     gid_t old_gid_;
 };
 
-pid_t ppid_from_status(std::string_view status) {
-    auto at = status.find("\nPPid:");
-    if (at == std::string_view::npos) return 0;
-    return static_cast<pid_t>(std::atoi(std::string(status.substr(at + 6, 16)).c_str()));
-}
-
 void read_fds(pid_t pid, ProcessSockets& out) {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/fd", pid);
@@ -166,13 +160,13 @@ std::set<unsigned long> listening_sockets_here() {
     return out;
 }
 
-ProcessSockets read_process_sockets(pid_t pid) {
+ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
     ProcessSockets out;
     out.pid = pid;
+    out.ppid = ppid;
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/status", pid);
     std::string status = read_small_file(path);
-    out.ppid = ppid_from_status(status);
     unsigned uid = 0, gid = 0;
     const bool switch_ids = ::geteuid() == 0 && single_identity(status, "\nUid:", uid) &&
                             single_identity(status, "\nGid:", gid) && uid != 0;
@@ -187,7 +181,7 @@ ProcessSockets read_process_sockets(pid_t pid) {
 
 std::vector<ProcessSockets> read_tree_sockets(pid_t root) {
     std::vector<ProcessSockets> out;
-    for (pid_t pid : list_descendants(root)) out.push_back(read_process_sockets(pid));
+    for (const auto& [pid, ppid] : list_descendants_with_parents(root)) out.push_back(read_process_sockets(pid, ppid));
     return out;
 }
 

@@ -20,7 +20,7 @@ struct ProcessSockets {
 // Reads /proc/<pid>/fd and, for epoll fds, /proc/<pid>/fdinfo. A process that dropped privileges
 // (nginx workers run as "nginx") is read with the fs uid/gid switched to its own: the kernel then
 // allows it without CAP_SYS_PTRACE, which podman does not grant.
-ProcessSockets read_process_sockets(pid_t pid);
+ProcessSockets read_process_sockets(pid_t pid, pid_t ppid);
 
 // Every process below `root`, read as above.
 std::vector<ProcessSockets> read_tree_sockets(pid_t root);

@@ -33,7 +33,7 @@ pid_t read_ppid(pid_t pid) {
 
 }  // namespace
 
-std::vector<pid_t> list_descendants(pid_t root) {
+std::vector<std::pair<pid_t, pid_t>> list_descendants_with_parents(pid_t root) {
     std::multimap<pid_t, pid_t> children;
     if (DIR* dir = ::opendir("/proc")) {
         while (dirent* ent = ::readdir(dir)) {
@@ -45,17 +45,23 @@ std::vector<pid_t> list_descendants(pid_t root) {
         }
         ::closedir(dir);
     }
-    std::vector<pid_t> out;
+    std::vector<std::pair<pid_t, pid_t>> out;
     std::vector<pid_t> todo{root};
     while (!todo.empty()) {
         pid_t parent = todo.back();
         todo.pop_back();
         auto [first, last] = children.equal_range(parent);
         for (auto it = first; it != last; ++it) {
-            out.push_back(it->second);
+            out.emplace_back(it->second, parent);
             todo.push_back(it->second);
         }
     }
+    return out;
+}
+
+std::vector<pid_t> list_descendants(pid_t root) {
+    std::vector<pid_t> out;
+    for (const auto& [pid, ppid] : list_descendants_with_parents(root)) out.push_back(pid);
     return out;
 }
 

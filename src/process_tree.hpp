@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <utility>
 #include <vector>
 
 namespace sdshim {
@@ -14,6 +15,8 @@ int signal_all_processes(int sig);
 
 // The pids below `root` (children, grandchildren, ...) according to /proc/<pid>/stat.
 std::vector<pid_t> list_descendants(pid_t root);
+// The same, each with its parent's pid: (pid, ppid).
+std::vector<std::pair<pid_t, pid_t>> list_descendants_with_parents(pid_t root);
 
 // Whether `pid` is `ancestor` or below it (ppid chain in /proc). False for a pid that is gone.
 bool is_in_tree(pid_t pid, pid_t ancestor);

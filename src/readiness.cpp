@@ -52,43 +52,13 @@ ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind) {
 Readiness::Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks)
     : loop_(loop),
       cfg_(std::move(config)),
-      hooks_(std::move(hooks)) {}
+      hooks_(std::move(hooks)),
+      next_poll_(loop.add_deadline([this] { poll(); })),
+      timeout_(loop.add_deadline([this] { timed_out(); })) {}
 
-void Readiness::set_poll(std::optional<EventLoop::Clock::time_point> at) {
-    poll_at_ = at;
-    rearm();
-}
-
-void Readiness::set_deadline(std::optional<EventLoop::Clock::time_point> at) {
-    deadline_ = at;
-    rearm();
-}
-
-void Readiness::rearm() {
-    std::optional<EventLoop::Clock::time_point> next = poll_at_;
-    if (deadline_ && (!next || *deadline_ < *next)) next = deadline_;
-    if (!next) {
-        if (timer_) timer_->disarm();
-        return;
-    }
-    if (!timer_) timer_.emplace(loop_, [this] { on_timer(); });
-    timer_->arm_at(*next);
-}
-
-void Readiness::on_timer() {
-    const auto now = EventLoop::Clock::now();
-    if (deadline_ && now >= *deadline_) {
-        deadline_.reset();
-        poll_at_.reset();
-        rearm();
-        return timed_out();
-    }
-    if (poll_at_ && now >= *poll_at_) {
-        poll_at_.reset();
-        rearm();
-        return poll();
-    }
-    rearm();
+void Readiness::disarm() {
+    loop_.arm(next_poll_, std::nullopt);
+    loop_.arm(timeout_, std::nullopt);
 }
 
 void Readiness::started(pid_t main_pid) {
@@ -109,14 +79,14 @@ void Readiness::started(pid_t main_pid) {
                                    cfg_.watched.size())});
     else
         hooks_.notify({"STATUS=waiting for " + waiting_for()});
-    set_deadline(since_ + cfg_.timeout);
+    loop_.arm(timeout_, since_ + cfg_.timeout);
     poll_delay_ = kFirstPoll;
     if (cfg_.mode.kind == ReadyKind::command) return start_probe();
     if (cfg_.mode.kind != ReadyKind::notify) schedule_poll();
 }
 
 void Readiness::schedule_poll() {
-    set_poll(EventLoop::Clock::now() + poll_delay_);
+    loop_.arm(next_poll_, EventLoop::Clock::now() + poll_delay_);
     poll_delay_ = std::min(poll_delay_ * 2, cfg_.mode.kind == ReadyKind::command ? kMaxRetry : kMaxPoll);
 }
 
@@ -138,10 +108,6 @@ void Readiness::poll() {
     const SocketCheck c = check_sockets(cfg_.watched, tree, main_pid_, old_processes_, listening);
     if (!c.dropped.empty() && fail_dropped(c.dropped)) return;
     not_polled_ = c.not_polled;
-    // A dropped socket (with --on-dropped-socket=warn) will never be polled: do not wait for it.
-    std::erase_if(not_polled_, [&](const SocketInfo& s) {
-        return std::any_of(c.dropped.begin(), c.dropped.end(), [&](const SocketInfo& d) { return d.fd == s.fd; });
-    });
     const bool exact = cfg_.watched.empty() ? c.polls_some_listener : not_polled_.empty();
     if (exact) {
         return become_ready(cfg_.watched.empty()
@@ -176,7 +142,7 @@ void Readiness::start_probe() {
     auto launched = launch(spec);
     if (auto* failure = std::get_if<LaunchFailure>(&launched)) {
         state_ = State::done;
-        set_deadline(std::nullopt);
+        loop_.arm(timeout_, std::nullopt);
         return hooks_.fail("--ready=cmd: " + failure->message);
     }
     probe_pid_ = std::get<pid_t>(launched);
@@ -199,9 +165,7 @@ void Readiness::probe_exited(int wait_status) {
 void Readiness::become_ready(const std::string& how) {
     const bool reload = state_ == State::reloading;
     state_ = State::ready;
-    poll_at_.reset();
-    deadline_.reset();
-    rearm();
+    disarm();
     old_processes_.clear();
     auto took = std::chrono::duration_cast<Millis>(EventLoop::Clock::now() - since_);
     spdlog::info("{} {}: {} ({} after {})", cfg_.program, reload ? "reloaded" : "is ready", how,
@@ -228,9 +192,7 @@ bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
     for (std::size_t i = 1; i < dropped.size(); ++i)
         spdlog::error("{}", dropped_socket_message(dropped[i], cfg_.kind, cfg_.program));
     state_ = State::done;
-    poll_at_.reset();
-    deadline_.reset();
-    rearm();
+    disarm();
     hooks_.fail(dropped_socket_message(dropped.front(), cfg_.kind, cfg_.program));
     return true;
 }
@@ -255,7 +217,7 @@ void Readiness::reload_signalled() {
     since_ = EventLoop::Clock::now();
     hooks_.notify({"RELOADING=1", fmt::format("MONOTONIC_USEC={}", monotonic_usec()),
                    fmt::format("STATUS=reloading {}", cfg_.program)});
-    set_deadline(since_ + cfg_.timeout);
+    loop_.arm(timeout_, since_ + cfg_.timeout);
     poll_delay_ = kFirstPoll;
     schedule_poll();
 }
@@ -266,7 +228,7 @@ void Readiness::timed_out() {
                      "configuration (see its error log)",
                      cfg_.program, format_duration(cfg_.timeout));
         state_ = State::ready;
-        set_poll(std::nullopt);
+        loop_.arm(next_poll_, std::nullopt);
         old_processes_.clear();
         hooks_.notify({fmt::format("STATUS=reload failed: {} kept its previous configuration", cfg_.program),
                        "READY=1"});
@@ -275,7 +237,7 @@ void Readiness::timed_out() {
     if (state_ != State::waiting) return;
     if (cfg_.mode.kind == ReadyKind::listen && check_dropped_now()) return;
     state_ = State::done;
-    set_poll(std::nullopt);
+    loop_.arm(next_poll_, std::nullopt);
     if (probe_pid_ > 0) ::kill(probe_pid_, SIGKILL);
     std::string hint;
     if (cfg_.mode.kind == ReadyKind::notify)
@@ -286,9 +248,7 @@ void Readiness::timed_out() {
 
 void Readiness::stopping() {
     state_ = State::done;
-    poll_at_.reset();
-    deadline_.reset();
-    rearm();
+    disarm();
     if (probe_pid_ > 0) ::kill(probe_pid_, SIGKILL);
 }
 

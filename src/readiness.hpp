@@ -5,10 +5,10 @@
 #include "activation.hpp"
 #include "adapters.hpp"
 #include "duration.hpp"
+#include "event_loop.hpp"
 #include "launch.hpp"
 #include "notify_message.hpp"
 #include "ready_mode.hpp"
-#include "timer.hpp"
 
 #include <functional>
 #include <optional>
@@ -45,7 +45,7 @@ public:
     // Server messages in modes where the shim decides readiness lose their READY=1 here.
     void server_message(pid_t sender, NotifyMessage& msg);
     void reload_signalled();          // SIGHUP went to the server
-    void stopping();                  // stop sequence: no more waiting, no more timers
+    void stopping();                  // stop sequence: no more waiting, no deadline left armed
     pid_t probe_pid() const { return probe_pid_; }
     void probe_exited(int wait_status);
 
@@ -56,10 +56,7 @@ private:
     enum class State { off, waiting, ready, reloading, done };
     void poll();
     void schedule_poll();
-    void set_poll(std::optional<EventLoop::Clock::time_point> at);
-    void set_deadline(std::optional<EventLoop::Clock::time_point> at);
-    void rearm();
-    void on_timer();
+    void disarm();
     void become_ready(const std::string& how);
     void timed_out();
     void start_probe();
@@ -70,9 +67,8 @@ private:
     EventLoop& loop_;
     ReadinessConfig cfg_;
     Hooks hooks_;
-    std::optional<Timer> timer_;  // created on first use: a shim that waits for nothing holds no timerfd
-    std::optional<EventLoop::Clock::time_point> poll_at_;
-    std::optional<EventLoop::Clock::time_point> deadline_;
+    EventLoop::DeadlineId next_poll_;
+    EventLoop::DeadlineId timeout_;
     State state_ = State::off;
     pid_t main_pid_ = 0;
     EventLoop::Clock::time_point since_{};

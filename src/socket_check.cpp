@@ -26,7 +26,7 @@ SocketCheck check_sockets(const std::vector<SocketInfo>& watched, const std::vec
     }
     for (const auto& s : watched) {
         if (c.all_readable && held.count(s.inode) == 0) c.dropped.push_back(s);
-        if (polled.count(s.inode) == 0) c.not_polled.push_back(s);
+        else if (polled.count(s.inode) == 0) c.not_polled.push_back(s);
     }
     return c;
 }

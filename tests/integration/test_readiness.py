@@ -26,8 +26,6 @@ class Base(unittest.TestCase):
         require_root(self)
         self.rx = NotifyReceiver()
         self.addCleanup(self.rx.close)
-        with Shim(["true"]) as scratch:  # a private directory that outlives the scratch run
-            scratch.wait()
         self.dir = os.path.join("/tmp", f"shimtest-ready-{os.getpid()}-{time.monotonic_ns()}")
         os.makedirs(self.dir)
         self.addCleanup(shutil.rmtree, self.dir, True)
