@@ -1,26 +1,66 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds sdshim and shows it as PID 1 of a fresh pid namespace:
-# a child that leaves orphans behind, a forwarded and mapped stop signal, a clean exit.
+# README's first command: on a fresh Debian 12 machine, installs what is needed, builds the static
+# binary and the images, then shows socket-activated nginx in rootful podman with --network=none and
+# --sdnotify=container: a request answered, READY=1 at the outer notify socket, a graceful stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[[ $(id -u) -eq 0 ]] || { echo "demo: needs root for apt, debootstrap and rootful podman (sudo $0)" >&2; exit 1; }
 scripts/install-deps.sh
 scripts/build.sh
-[[ $(id -u) -eq 0 ]] || { echo "demo: unshare --pid needs root (sudo $0)" >&2; exit 1; }
+scripts/images.sh
+source scripts/podman-env.sh
 
-server='
-trap "echo \"server: got SIGQUIT, finishing gracefully\"; exit 0" QUIT
-echo "server: pid $$, leaving 3 orphans behind"
-for i in 1 2 3; do (sleep 0.2 &) ; done
-while :; do sleep 0.1; done'
+port=${DEMO_PORT:-8080}
+image=localhost/sdshim-nginx:$port
+podman image exists "$image" || { echo "demo: no image $image (DEMO_PORT must be 80 or 8080)" >&2; exit 1; }
+work=$(mktemp -d /tmp/sdshim-demo.XXXXXX)
+cleanup() {
+  podman rm --force --ignore --time 0 sdshim-demo >/dev/null 2>&1 || true
+  [[ -z ${receiver:-} ]] || kill "$receiver" 2>/dev/null || true
+  [[ -z ${activate:-} ]] || kill "$activate" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-echo "\$ unshare --pid --fork --mount-proc build/sdshim --map-signal TERM:QUIT -- sh -c '<server>'"
-unshare --pid --fork --mount-proc build/sdshim --log-level debug --map-signal TERM:QUIT -- sh -c "$server" &
-unshare_pid=$!
-sleep 1
-shim_pid=$(tr -d " " < /proc/$unshare_pid/task/$unshare_pid/children)
-echo "demo: zombies in the namespace after 1 s: $(ps --ppid "$shim_pid" -o stat= | grep -c Z || true)"
-echo "demo: kill -TERM $shim_pid (the shim, PID 1 inside)"
-kill -TERM "$shim_pid"
+# Stands in for systemd's notify socket: prints every datagram podman passes on.
+python3 -u - "$work/notify.sock" >"$work/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while True:
+    print("outer NOTIFY_SOCKET got:", s.recv(4096).decode(errors="replace").replace("\n", " | "))
+PY
+receiver=$!
+while [[ ! -S $work/notify.sock ]]; do sleep 0.05; done
+
+run=(podman run --rm --name sdshim-demo --network=none --sdnotify=container "$image")
+echo "\$ NOTIFY_SOCKET=$work/notify.sock systemd-socket-activate -l 0.0.0.0:$port -- ${run[*]}"
+NOTIFY_SOCKET=$work/notify.sock systemd-socket-activate -l "0.0.0.0:$port" \
+  -E CONTAINERS_CONF -E PATH -E NOTIFY_SOCKET -- "${run[@]}" >"$work/container.log" 2>&1 &
+activate=$!
+until grep -q "Listening on" "$work/container.log"; do sleep 0.05; done
+
+echo "demo: GET http://127.0.0.1:$port/ (the first connection starts the container)"
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+t = time.monotonic()
+with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=30) as r:
+    body = r.read().decode()
+title = body.split("<title>")[1].split("</title>")[0] if "<title>" in body else body[:40]
+print(f"demo: HTTP {r.status} '{title}' in {1000 * (time.monotonic() - t):.0f} ms, container started included")
+PY
+for _ in $(seq 100); do grep -q "READY=1" "$work/notify.log" && break; sleep 0.1; done
+cat "$work/notify.log"
+grep -q "READY=1" "$work/notify.log" || { echo "demo: no READY=1 within 10 s" >&2; cat "$work/container.log" >&2; exit 1; }
+
+echo "\$ podman stop sdshim-demo"
+start=$(date +%s%N)
+podman stop sdshim-demo >/dev/null
 rc=0
-wait "$unshare_pid" || rc=$?
-echo "demo: exit code $rc"
+wait "$activate" || rc=$?
+activate=
+echo "demo: stopped in $(( ($(date +%s%N) - start) / 1000000 )) ms, podman run exit code $rc"
+echo "demo: the container's own output:"
+sed 's/^/    /' "$work/container.log"
+if podman container exists sdshim-demo; then echo "demo: the container is still there" >&2; exit 1; fi
+exit "$rc"

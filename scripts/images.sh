@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the project's images from build/sdshim: the nginx image for ports 80 and 8080 and the caddy
+# image, on the local bases (scripts/base-images.sh) or, with SDSHIM_BASE=official, on docker.io's.
+#
+#   localhost/sdshim-nginx:80, localhost/sdshim-nginx:8080   (Containerfile, PORT=80 / 8080)
+#   localhost/sdshim-caddy:latest                             (docker/caddy/Containerfile)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/podman-env.sh
+[[ -x build/sdshim ]] || { echo "images: build/sdshim is missing; run scripts/build.sh first" >&2; exit 1; }
+# Under CTest: the images must hold the binary under test, which the Containerfiles take from build/.
+if [[ -n ${SDSHIM_BIN:-} ]] && ! cmp -s "$SDSHIM_BIN" build/sdshim; then
+  echo "images: the binary under test ($SDSHIM_BIN) is not build/sdshim; configure with the release preset" >&2
+  exit 1
+fi
+
+case ${SDSHIM_BASE:-local} in
+  local)
+    scripts/base-images.sh nginx caddy builder static
+    nginx_base=localhost/sdshim-base/nginx
+    caddy_base=localhost/sdshim-base/caddy
+    ;;
+  official)
+    nginx_base=docker.io/library/nginx:stable
+    caddy_base=docker.io/library/caddy:2
+    ;;
+  *) echo "images: SDSHIM_BASE must be 'local' or 'official', not '${SDSHIM_BASE}'" >&2; exit 2 ;;
+esac
+
+build() {
+  local tag=$1; shift
+  podman build --quiet "$@" -t "$tag" . >/dev/null
+  echo "images: $tag ($(podman image inspect --format '{{.Size}}' "$tag") bytes)" >&2
+}
+build localhost/sdshim-nginx:80 --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=80
+build localhost/sdshim-nginx:8080 --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=8080
+build localhost/sdshim-caddy:latest -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_base"

@@ -1,0 +1,150 @@
+"""The ready-to-copy units in docker/systemd/ run as systemd would run them: sockets bound from the
+.socket units (ListenStream=, FileDescriptorName=), the .service's ExecStart= and ExecStop= with
+its User=, Environment=, NoNewPrivileges= (setpriv) and RestrictAddressFamilies= (a seccomp
+filter), and an outer NOTIFY_SOCKET. systemd is not PID 1 here, so --cgroups=split (which needs
+the unit's own cgroup) is left out; everything else on the command line is the unit's."""
+import os
+import re
+import shlex
+import subprocess
+import sys
+import unittest
+
+from podmantest import (NGINX_80, NGINX_8080, REPO, Receiver, RootlessUser, http_get, podman,
+                        podman_env, require_image, require_podman)
+
+UNITS = os.path.join(REPO, "docker", "systemd")
+QUADLET = os.path.join(REPO, "docker", "quadlet")
+RESTRICT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "restrict_families.py")
+
+
+def read_unit(name):
+    """{section: [(key, value), ...]} of a unit file, with continuation lines joined."""
+    sections, current = {}, None
+    with open(os.path.join(UNITS, name)) as f:
+        text = re.sub(r"\\\n\s*", " ", f.read())
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), [])
+        else:
+            key, value = line.split("=", 1)
+            current.append((key, value))
+    return sections
+
+
+def values(unit, section, key):
+    return [v for k, v in unit.get(section, []) if k == key]
+
+
+class Units(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        require_podman()
+
+    def test_systemd_analyze_verify(self):
+        files = sorted(os.path.join(UNITS, f) for f in os.listdir(UNITS))
+        r = subprocess.run(["systemd-analyze", "verify", "--man=no", *files], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stderr.strip(), "", r.stderr)
+
+    def test_caddy_socket_names_are_the_caddyfile_variables(self):
+        names = {values(read_unit(f), "Socket", "FileDescriptorName")[0]
+                 for f in os.listdir(UNITS) if f.startswith("caddy-") and f.endswith(".socket")}
+        with open(os.path.join(REPO, "docker", "caddy", "Caddyfile")) as f:
+            used = set(re.findall(r"\{\$LISTEN_FD_([A-Z0-9_]+)\}", f.read()))
+        self.assertEqual({n.upper() for n in names}, used)
+        self.assertEqual(values(read_unit("caddy.service"), "Unit", "Requires")[0].split(),
+                         [f"caddy-{n}.socket" for n in ("http", "https", "quic", "admin")])
+
+    def test_quadlet_and_hand_written_units_agree(self):
+        for container, service in (("nginx.container", "nginx.service"), ("nginx-user.container", "nginx-user.service"),
+                                   ("nginx-rootless.container", "nginx-rootless.service"),
+                                   ("caddy.container", "caddy.service")):
+            with self.subTest(container=container), open(os.path.join(QUADLET, container)) as f:
+                quadlet = f.read()
+                exec_start = values(read_unit(service), "Service", "ExecStart")[0]
+                image = re.search(r"^Image=(\S+)", quadlet, re.M).group(1)
+                self.assertEqual(exec_start.split()[-1], image)
+                self.assertIn("Network=none", quadlet)
+                self.assertIn("Notify=true", quadlet)
+                self.assertIn("--network=none", exec_start)
+                self.assertIn("--sdnotify=container", exec_start)
+
+    def run_unit(self, socket_unit, service_unit, port, user=None):
+        sock, svc = read_unit(socket_unit), read_unit(service_unit)
+        name = service_unit.rsplit(".", 1)[0]
+        subst = {"%N": name, "%n": service_unit}
+
+        def expand(text):
+            for k, v in subst.items():
+                text = text.replace(k, v)
+            if user:
+                text = text.replace("/run/user/1001", user.runtime_dir)
+            return text
+
+        receiver = Receiver()
+        self.addCleanup(receiver.close)
+        env = podman_env(user)
+        for assignment in values(svc, "Service", "Environment"):
+            for kv in shlex.split(expand(assignment)):
+                k, v = kv.split("=", 1)
+                env[k] = v
+        env["NOTIFY_SOCKET"] = receiver.address
+        activate = ["systemd-socket-activate"]
+        for listen in values(sock, "Socket", "ListenStream"):
+            activate += ["-l", listen]
+        activate.append("--fdname=" + values(sock, "Socket", "FileDescriptorName")[0])
+        for k in env:
+            activate += ["-E", k]
+        service_user = values(svc, "Service", "User")
+        as_user = user.prefix() if service_user else []
+        if values(svc, "Service", "NoNewPrivileges") == ["yes"]:
+            as_user += ["setpriv", "--no-new-privs"]
+        families = values(svc, "Service", "RestrictAddressFamilies")
+        if families:
+            as_user += [sys.executable, RESTRICT, ",".join(families[0].split()), "--"]
+        start = [a for a in shlex.split(expand(values(svc, "Service", "ExecStart")[0])) if a != "--cgroups=split"]
+        stop = shlex.split(expand(values(svc, "Service", "ExecStop")[0]))
+        # A user unit (setup 1): the user's own systemd binds the socket too.
+        outer = user.prefix() if user and not service_user else []
+        podman("rm", "--force", "--ignore", f"systemd-{name}", user=user, check=False)
+        proc = subprocess.Popen(outer + activate + ["--"] + as_user + start, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        self.addCleanup(lambda: podman("rm", "--force", "--ignore", f"systemd-{name}", user=user, check=False))
+        try:
+            status, text = http_get("127.0.0.1", port)
+        except AssertionError as e:
+            proc.kill()
+            raise AssertionError(f"{e}; {' '.join(proc.args)}: {proc.communicate()[0]}")
+        self.assertEqual(status, 200, text)
+        self.assertIn("Welcome to nginx!", text)
+        out, _ = proc.communicate(timeout=60)  # podman run -d returns once the container runs
+        self.assertEqual(proc.returncode, 0, out)
+        receiver.wait_for("READY=1", timeout=30)
+        self.assertTrue(receiver.messages()[0].startswith("MAINPID="), receiver.messages())
+        r = subprocess.run((user.prefix() if user else []) + stop, env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotEqual(podman("container", "exists", f"systemd-{name}", user=user, check=False).returncode, 0)
+
+    def test_setup_2_rootful_system_service(self):
+        require_image(NGINX_80)
+        self.run_unit("nginx.socket", "nginx.service", 80)
+
+    def test_setup_1_rootless_user_service(self):
+        require_image(NGINX_8080)
+        user = RootlessUser()
+        user.load_image(NGINX_8080)
+        self.run_unit("nginx-user.socket", "nginx-user.service", 8080, user=user)
+
+    def test_setup_3_system_service_running_rootless_podman(self):
+        require_image(NGINX_80)
+        user = RootlessUser()
+        user.load_image(NGINX_80)
+        self.run_unit("nginx-rootless.socket", "nginx-rootless.service", 80, user=user)
+
+
+if __name__ == "__main__":
+    unittest.main()
