@@ -8,6 +8,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 import unittest
 
 from podmantest import (NGINX_80, NGINX_8080, REPO, Receiver, RootlessUser, http_get, podman,
@@ -108,6 +109,7 @@ class Units(unittest.TestCase):
             as_user += [sys.executable, RESTRICT, ",".join(families[0].split()), "--"]
         start = [a for a in shlex.split(expand(values(svc, "Service", "ExecStart")[0])) if a != "--cgroups=split"]
         stop = shlex.split(expand(values(svc, "Service", "ExecStop")[0]))
+        stop_post = shlex.split(expand(values(svc, "Service", "ExecStopPost")[0]).lstrip("-"))
         # A user unit (setup 1): the user's own systemd binds the socket too.
         outer = user.prefix() if user and not service_user else []
         podman("rm", "--force", "--ignore", f"systemd-{name}", user=user, check=False)
@@ -125,7 +127,14 @@ class Units(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, out)
         receiver.wait_for("READY=1", timeout=30)
         self.assertTrue(receiver.messages()[0].startswith("MAINPID="), receiver.messages())
+        # As systemd does: ExecStop= (a graceful podman stop), then ExecStopPost= (the container's
+        # --rm cleanup runs asynchronously in conmon; this removes it for sure).
+        started = time.monotonic()
         r = subprocess.run((user.prefix() if user else []) + stop, env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(time.monotonic() - started, 5.0)
+        r = subprocess.run((user.prefix() if user else []) + stop_post, env=env, capture_output=True, text=True,
+                           timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotEqual(podman("container", "exists", f"systemd-{name}", user=user, check=False).returncode, 0)
 
