@@ -9,6 +9,11 @@ packages=(
   podman runc uidmap slirp4netns debootstrap iproute2 busybox-static python3-seccomp
 )
 
+# --bench: also what bench/run.sh compares against and measures with.
+if [[ ${1:-} == --bench ]]; then
+  packages+=(tini dumb-init catatonit wrk gcc)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

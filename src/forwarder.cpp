@@ -37,7 +37,7 @@ ForwardDecision decide_forward(int sig, pid_t sender, pid_t self, bool main_aliv
 }
 
 ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool main_alive) const {
-    ForwardDecision d = decide_forward(sig, sender, ::getpid(), main_alive, map_);
+    ForwardDecision d = decide_forward(sig, sender, self_, main_alive, map_);
     if (auto it = refused_.find(sig); it != refused_.end() && map_.rules().count(sig) == 0) {
         spdlog::warn("{} not forwarded: {}", signal_name(sig), it->second);
         return ForwardDecision{};
@@ -53,7 +53,7 @@ ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool m
         return d;
     }
     auto level = d.starts_stop ? spdlog::level::info : spdlog::level::debug;
-    if (sender == ::getpid())  // the shim's own decision (readiness failure), not a received signal
+    if (sender == self_)  // the shim's own decision (readiness failure), not a received signal
         spdlog::log(level, "sent {} to {} {}", signal_name(d.signal),
                     target_ == ForwardTo::group ? "process group" : "pid", main_pid);
     else if (d.signal == sig)

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 #include <map>
+
+#include <unistd.h>
 #include <string>
 
 namespace sdshim {
@@ -25,7 +27,7 @@ class Forwarder {
 public:
     // `refused`: signals the adapter never forwards, with the reason logged when one arrives.
     Forwarder(const SignalMap& map, ForwardTo target, std::map<int, std::string> refused = {})
-        : map_(map), target_(target), refused_(std::move(refused)) {}
+        : map_(map), target_(target), refused_(std::move(refused)), self_(::getpid()) {}
     // Decides, sends, logs. Returns the decision so the caller can start the stop sequence.
     ForwardDecision forward(int sig, pid_t sender, pid_t main_pid, bool main_alive) const;
 
@@ -33,6 +35,7 @@ private:
     const SignalMap& map_;
     ForwardTo target_;
     std::map<int, std::string> refused_;
+    pid_t self_;  // getpid() is a system call; the shim's pid never changes
 };
 
 }  // namespace sdshim
