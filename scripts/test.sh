@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README's second command: every test tier through CTest. The static release build runs unit,
 # integration and end-to-end (real podman; the fixture builds the images); the ASan+UBSan build
-# runs unit and integration again.
+# runs unit and integration again; the libFuzzer targets run SDSHIM_FUZZ_SECONDS (60) each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,4 +13,14 @@ echo "== unit, integration and e2e tests against the static release binary"
 ctest --preset release -j 2 || status=1
 echo "== unit and integration tests under ASan+UBSan"
 ctest --preset asan -j 2 -L "unit|integration" || status=1
+echo "== fuzz targets, ${SDSHIM_FUZZ_SECONDS:-60} s each (clang libFuzzer, ASan+UBSan)"
+cmake --preset fuzz -DSDSHIM_FUZZ_SECONDS="${SDSHIM_FUZZ_SECONDS:-60}" >/dev/null
+cmake --build --preset fuzz -j "$(nproc)"
+fuzz_status=0
+ctest --preset fuzz -j 2 --verbose >build-fuzz/fuzz.log 2>&1 || fuzz_status=1
+grep -E "Test #|number_of_executed_units|tests passed|deadly signal|SUMMARY|crash-" build-fuzz/fuzz.log || true
+if ((fuzz_status)); then
+  tail -60 build-fuzz/fuzz.log
+  status=1
+fi
 exit $status

@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <charconv>
 #include <climits>
+
+#include <unistd.h>
 #include <cstring>
 #include <string_view>
 
@@ -133,6 +135,13 @@ ActivationPlan parse_listen_env(const ListenEnv& env, pid_t self, pid_t parent) 
     }
     if (*n > INT_MAX - kListenFdsStart) {
         plan.error = fmt::format("LISTEN_FDS='{}': expected at most {} sockets", env.fds, INT_MAX - kListenFdsStart);
+        return plan;
+    }
+    // Fds 3..N+2 cannot all be open beyond the fd limit; checked before N names are made up.
+    if (long open_max = ::sysconf(_SC_OPEN_MAX); open_max > 0 && *n > open_max - kListenFdsStart) {
+        plan.error = fmt::format("LISTEN_FDS='{}': more sockets than the fd limit allows (RLIMIT_NOFILE {}, so at "
+                                 "most {}); podman passed fewer fds than announced",
+                                 env.fds, open_max, open_max - kListenFdsStart);
         return plan;
     }
     plan.count = static_cast<int>(*n);

@@ -33,7 +33,33 @@ public:
     std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
+class TextFormatter final : public spdlog::formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+        auto level = spdlog::level::to_string_view(msg.level);
+        fmt::format_to(std::back_inserter(dest), "[sdshim] {}: {}\n", std::string_view(level.data(), level.size()),
+                       one_line(std::string_view(msg.payload.data(), msg.payload.size())));
+    }
+    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<TextFormatter>(); }
+};
+
 }  // namespace
+
+std::string one_line(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (unsigned char c : text) {
+        switch (c) {
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+                else out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
 
 std::string json_escape(std::string_view text) {
     std::string out;
@@ -55,7 +81,7 @@ std::string json_escape(std::string_view text) {
 
 void init_logging() {
     auto logger = std::make_shared<spdlog::logger>("sdshim", std::make_shared<spdlog::sinks::stderr_sink_st>());
-    logger->set_pattern("[sdshim] %l: %v");
+    logger->set_formatter(std::make_unique<TextFormatter>());
     logger->set_level(spdlog::level::info);
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(std::move(logger));
@@ -65,7 +91,7 @@ void configure_logging(const std::string& level, LogFormat format) {
     auto logger = spdlog::default_logger();
     logger->set_level(spdlog::level::from_str(level));
     if (format == LogFormat::json) logger->set_formatter(std::make_unique<JsonFormatter>());
-    else logger->set_pattern("[sdshim] %l: %v");
+    else logger->set_formatter(std::make_unique<TextFormatter>());
 }
 
 }  // namespace sdshim

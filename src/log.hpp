@@ -15,5 +15,8 @@ void init_logging();
 void configure_logging(const std::string& level, LogFormat format);
 // Escapes text for a JSON string (exposed for tests).
 std::string json_escape(std::string_view text);
+// Control characters shown as \n, \r, \t or \xNN, so that a value from the environment, the
+// command line or a notify datagram can never break a log line in two.
+std::string one_line(std::string_view text);
 
 }  // namespace sdshim

@@ -80,7 +80,8 @@ void Readiness::started(pid_t main_pid) {
     else
         hooks_.notify({"STATUS=waiting for " + waiting_for()});
     loop_.arm(timeout_, since_ + cfg_.timeout);
-    poll_delay_ = kFirstPoll;
+    // A command probe is a fork and exec of /bin/sh: retried from 100 ms, not polled from 1 ms.
+    poll_delay_ = cfg_.mode.kind == ReadyKind::command ? kFirstRetry : kFirstPoll;
     if (cfg_.mode.kind == ReadyKind::command) return start_probe();
     if (cfg_.mode.kind != ReadyKind::notify) schedule_poll();
 }

@@ -60,6 +60,11 @@ class BadInput(unittest.TestCase):
         with listener() as s:
             self.check_error([s], {"LISTEN_PID": "1", "LISTEN_FDS": "2"}, "fd 4 ('unknown') is not open")
 
+    def test_more_fds_than_the_fd_limit_allows(self):
+        # Found by the fuzz target: 100,000,000 names were made up before the first fd was checked.
+        self.check_error([], {"LISTEN_PID": "1", "LISTEN_FDS": "100000000"},
+                         "LISTEN_FDS='100000000': more sockets than the fd limit allows (RLIMIT_NOFILE")
+
     def test_fd_that_is_not_a_socket(self):
         r, w = os.pipe()
         with os.fdopen(r) as rf, os.fdopen(w, "w"):

@@ -30,6 +30,18 @@ class Logging(unittest.TestCase):
             self.assertEqual(s.wait(), 3)
             self.assertEqual(s.stderr(), "")
 
+    def test_control_characters_never_split_a_line(self):
+        # Found by the CLI fuzz target: a value echoed in an error could carry a newline.
+        with Shim(["--map-signal", "T\nX:QUIT", "true"], pid1=False) as s:
+            self.assertEqual(s.wait(), 2)
+            err = s.stderr()
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertIn("T\\nX", err)
+        with Shim(["true"], pid1=False, env={"LISTEN_FDS": "1\n2", "LISTEN_PID": "1"}) as s:
+            s.wait()
+            err = s.stderr()
+        self.assertTrue(all(line.startswith("[sdshim] ") for line in err.splitlines()), err)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,48 @@
+// Fuzz target: the sd_notify datagram parser and filter, and the datagrams it re-sends.
+#include "notify_message.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <variant>
+
+// Input: flags byte (truncated, fds passed), then the datagram.
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size < 1) return 0;
+    std::string_view datagram(reinterpret_cast<const char*>(data + 1), size - 1);
+    auto parsed = sdshim::parse_notify(datagram, data[0] & 1, (data[0] >> 1) & 3);
+    auto* msg = std::get_if<sdshim::NotifyMessage>(&parsed);
+    if (!msg) {
+        if (std::get<sdshim::NotifyRejection>(parsed).reason.empty()) std::abort();
+        return 0;
+    }
+    // Accepted: what systemd would accept, never more.
+    if (datagram.size() > sdshim::kNotifyMaxBytes || (data[0] & 1)) std::abort();
+    if (datagram.find('\0') != std::string_view::npos || !sdshim::valid_utf8(datagram)) std::abort();
+    for (const auto& a : msg->relay) {
+        if (a.find('=') == std::string::npos || a.find('\n') != std::string::npos) std::abort();
+        if (a.rfind("MAINPID=", 0) == 0 || a.rfind("FDSTORE=", 0) == 0 || a.rfind("BARRIER=", 0) == 0) std::abort();
+        if (datagram.find(a) == std::string_view::npos) std::abort();  // relayed as sent
+    }
+    bool has_ready = std::find(msg->relay.begin(), msg->relay.end(), "READY=1") != msg->relay.end();
+    if (has_ready != msg->ready) std::abort();
+
+    auto out = sdshim::outbound_datagrams(msg->relay);
+    std::size_t lines = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (out[i].empty() || out[i].size() > sdshim::kNotifyMaxBytes) std::abort();
+        bool ready_here = out[i].find("READY=1") != std::string::npos &&
+                          (out[i] == "READY=1" || out[i].rfind("READY=1\n", 0) == 0 ||
+                           out[i].find("\nREADY=1\n") != std::string::npos ||
+                           (out[i].size() >= 8 && out[i].compare(out[i].size() - 8, 8, "\nREADY=1") == 0));
+        if (ready_here && (out[i] != "READY=1" || i + 1 != out.size())) std::abort();  // alone, and last
+        lines += static_cast<std::size_t>(std::count(out[i].begin(), out[i].end(), '\n')) + 1;
+    }
+    // Nothing lost, nothing added; repeated READY=1 lines go out once.
+    auto readies = static_cast<std::size_t>(std::count(msg->relay.begin(), msg->relay.end(), "READY=1"));
+    if (lines != msg->relay.size() - (readies > 1 ? readies - 1 : 0)) std::abort();
+    return 0;
+}

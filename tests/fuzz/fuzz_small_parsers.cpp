@@ -1,0 +1,40 @@
+// Fuzz target: --map-signal rules, durations and NOTIFY_SOCKET addresses.
+#include "duration.hpp"
+#include "notify_address.hpp"
+#include "signal_map.hpp"
+
+#include <sys/un.h>
+
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <variant>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string text(reinterpret_cast<const char*>(data), size);
+
+    auto rule = sdshim::parse_signal_rule(text);
+    if (auto* r = std::get_if<sdshim::SignalRule>(&rule)) {
+        if (r->from < 1 || r->from > SIGRTMAX || r->to < 0 || r->to > SIGRTMAX) std::abort();
+    } else if (std::get<std::string>(rule).empty()) {
+        std::abort();
+    }
+
+    if (auto d = sdshim::parse_duration(text)) {
+        if (d->count() < 0) std::abort();
+        auto again = sdshim::parse_duration(sdshim::format_duration(*d));  // formatting round-trips
+        if (!again || *again != *d) std::abort();
+    }
+
+    auto address = sdshim::parse_notify_address(text);
+    if (auto* err = std::get_if<std::string>(&address)) {
+        if (err->empty()) std::abort();
+    } else {
+        const auto& a = std::get<sdshim::NotifyAddress>(address);
+        if (a.len <= offsetof(sockaddr_un, sun_path) || a.len > sizeof(sockaddr_un) || a.text != text) std::abort();
+    }
+    return 0;
+}
