@@ -1,12 +1,17 @@
-// Closes the descriptors the shim must neither hold nor pass on.
+// Descriptors: closes those the shim must neither hold nor pass on, and explains a too-low fd limit.
 #include "fd_hygiene.hpp"
 
+#include <fmt/format.h>
+
 #include <dirent.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace sdshim {
@@ -24,6 +29,15 @@ void close_fds_from(int first) {
         ::closedir(dir);
     }
     for (int fd : open_fds) ::close(fd);
+}
+
+std::string fd_limit_hint(const std::string& error, int inherited_sockets) {
+    if (error.find(std::strerror(EMFILE)) == std::string::npos) return {};
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return {};
+    return fmt::format(" (RLIMIT_NOFILE is {}: 3 go to stdio, {} to inherited sockets, and sdshim needs about 7 "
+                       "of its own; raise it, e.g. podman run --ulimit nofile=1024:1024)",
+                       static_cast<unsigned long long>(limit.rlim_cur), inherited_sockets);
 }
 
 }  // namespace sdshim

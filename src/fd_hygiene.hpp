@@ -1,9 +1,15 @@
 // Closes the descriptors the shim must neither hold nor pass on.
 #pragma once
 
+#include <string>
+
 namespace sdshim {
 
 // Closes every fd >= first (close_range, or /proc/self/fd where that is unavailable).
 void close_fds_from(int first);
+
+// When `error` says "Too many open files": the fd limit, what uses it and how to raise it, to
+// append to the error line. Empty otherwise.
+std::string fd_limit_hint(const std::string& error, int inherited_sockets);
 
 }  // namespace sdshim

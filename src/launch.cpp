@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 namespace sdshim {
 namespace {
@@ -83,12 +84,14 @@ std::variant<pid_t, LaunchFailure> launch(const LaunchSpec& spec) {
     launcher.env = envp.data();
     bp::error_code ec;
     const char** argv_ptr = argv.data();
-    {
+    try {
         auto proc = launcher(ctx.get_executor(), ec, bp::filesystem::path(executable), argv_ptr, setup);
         if (!ec) {
             proc.detach();  // the shim reaps with waitpid(-1) itself
             return launcher.pid;
         }
+    } catch (const std::exception& e) {  // the executor's own fds (an epoll set) could not be made
+        throw std::runtime_error("starting '" + executable + "': " + e.what());
     }
     int err = ec.value();
     if (launcher.pid > 0) {  // the child ran and exec failed: collect it before anyone else can

@@ -218,8 +218,10 @@ int run(Options opt) {
                 begin_stop(sig, static_cast<pid_t>(si.ssi_pid));
                 continue;
             }
+            const bool nginx_reload = kind == ServerKind::nginx && opt.signal_map.apply(sig) == SIGHUP;
+            if (nginx_reload) readiness->before_reload();
             auto d = forwarder.forward(sig, static_cast<pid_t>(si.ssi_pid), main_pid, !main_status);
-            if (d.action == ForwardDecision::Action::forward && d.signal == SIGHUP && kind == ServerKind::nginx)
+            if (nginx_reload && d.action == ForwardDecision::Action::forward && d.signal == SIGHUP)
                 readiness->reload_signalled();
         }
     });
@@ -261,7 +263,8 @@ int main(int argc, char** argv) {
     try {
         return run(req.options);
     } catch (const std::exception& e) {
-        spdlog::critical("{}", e.what());
+        const char* fds = std::getenv("LISTEN_FDS");
+        spdlog::critical("cannot go on: {}{}", e.what(), fd_limit_hint(e.what(), fds ? std::atoi(fds) : 0));
         return 1;
     }
 }

@@ -210,10 +210,14 @@ void Readiness::server_message(pid_t sender, NotifyMessage& msg) {
     spdlog::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.mode));
 }
 
-void Readiness::reload_signalled() {
+void Readiness::before_reload() {
     if (cfg_.mode.kind != ReadyKind::listen || state_ != State::ready) return;
     auto before = list_descendants(::getpid());
     old_processes_ = std::set<pid_t>(before.begin(), before.end());
+}
+
+void Readiness::reload_signalled() {
+    if (cfg_.mode.kind != ReadyKind::listen || state_ != State::ready) return;
     state_ = State::reloading;
     since_ = EventLoop::Clock::now();
     hooks_.notify({"RELOADING=1", fmt::format("MONOTONIC_USEC={}", monotonic_usec()),

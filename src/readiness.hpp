@@ -44,6 +44,9 @@ public:
     void started(pid_t main_pid);
     // Server messages in modes where the shim decides readiness lose their READY=1 here.
     void server_message(pid_t sender, NotifyMessage& msg);
+    // Before SIGHUP goes to the server: the processes that exist now. Taken after it, a fast
+    // reload's new workers would already be among them and never be seen as new.
+    void before_reload();
     void reload_signalled();          // SIGHUP went to the server
     void stopping();                  // stop sequence: no more waiting, no deadline left armed
     pid_t probe_pid() const { return probe_pid_; }

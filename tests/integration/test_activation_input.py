@@ -1,17 +1,20 @@
 """LISTEN_* as the shim may receive it, good and bad: every mistake explained in one line before the server starts."""
 import fcntl
 import os
+import resource
 import socket
 import subprocess
 import unittest
 
-from shimtest import HELPERS, SHIM, require_root
+from notify import NotifyReceiver
+from shimtest import HELPERS, SANITIZED, SHIM, require_root
 
 PEER = os.path.join(HELPERS, "listen_peer")
 
 
-def run_with_fds(fd_objects, env, args, pid1=True):
-    """Runs the shim with fd_objects dup2'ed to 3, 4, ... and `env` added to a minimal environment."""
+def run_with_fds(fd_objects, env, args, pid1=True, nofile=None):
+    """Runs the shim with fd_objects dup2'ed to 3, 4, ... and `env` added to a minimal environment,
+    under RLIMIT_NOFILE `nofile` if given."""
     sources = [f.fileno() for f in fd_objects]
 
     def place_fds():
@@ -19,6 +22,8 @@ def run_with_fds(fd_objects, env, args, pid1=True):
         moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in sources]
         for i, fd in enumerate(moved):
             os.dup2(fd, 3 + i)
+        if nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
     full_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")}
     full_env.update(env)
@@ -64,6 +69,24 @@ class BadInput(unittest.TestCase):
         # Found by the fuzz target: 100,000,000 names were made up before the first fd was checked.
         self.check_error([], {"LISTEN_PID": "1", "LISTEN_FDS": "100000000"},
                          "LISTEN_FDS='100000000': more sockets than the fd limit allows (RLIMIT_NOFILE")
+
+    def test_fd_limit_too_low_for_the_inherited_sockets(self):
+        if SANITIZED:
+            self.skipTest("ASan needs descriptors of its own")
+        socks = [listener() for _ in range(8)]
+        try:
+            with NotifyReceiver(abstract=True) as outer:
+                p = run_with_fds(socks, {"LISTEN_PID": "1", "LISTEN_FDS": "8", "NOTIFY_SOCKET": outer.address},
+                                 [PEER], nofile=16)
+        finally:
+            for sock in socks:
+                sock.close()
+        self.assertEqual(p.returncode, 1, p.stderr)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        self.assertRegex(lines[0], r"^\[sdshim\] critical: cannot go on: starting '.*listen_peer': .*Too many open "
+                                   r"files.*RLIMIT_NOFILE is 16: 3 go to stdio, 8 to inherited sockets.*--ulimit nofile=")
+        self.assertEqual(p.stdout, "", "the server must not start")
 
     def test_fd_that_is_not_a_socket(self):
         r, w = os.pipe()
