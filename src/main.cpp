@@ -233,6 +233,7 @@ int run(Options opt) {
     readiness->started(main_pid);
     on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
     if (!finished) loop.run();
+    if (relay) relay->drain();
     if (failed) return 1;
     // No status only if the main child outlived SIGKILL and the shim gave up waiting.
     return exit_code_from_status(main_status.value_or(SIGKILL), opt.success_exit);

@@ -145,7 +145,7 @@ void NotifyRelay::want_writable(bool on) {
     writable_watch_ = on;
 }
 
-void NotifyRelay::read_some() {
+bool NotifyRelay::read_some() {
     alignas(cmsghdr) static char control[CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
     static char buf[kNotifyMaxBytes + 1];
     for (int i = 0; i < kReadBatch; ++i) {
@@ -160,7 +160,7 @@ void NotifyRelay::read_some() {
             const int err = errno;
             if (err == EINTR) continue;
             if (err != EAGAIN) spdlog::warn("notify relay: recvmsg: {}", std::strerror(err));
-            return;
+            return false;
         }
         const std::size_t fds = close_passed_fds(mh);
         const pid_t pid = sender_pid(mh);
@@ -182,6 +182,13 @@ void NotifyRelay::read_some() {
         for (const auto& d : msg.dropped) spdlog::debug("notification from pid {}: not relayed: {}", pid, d);
         if (on_message_) on_message_(pid, msg);
     }
+    return true;
+}
+
+void NotifyRelay::drain() {
+    while (read_some()) {
+    }
+    flush();
 }
 
 void NotifyRelay::send(const std::vector<std::string>& lines) {

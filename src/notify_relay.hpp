@@ -51,9 +51,13 @@ public:
 
     std::size_t queued() const { return queue_.size(); }
 
+    // Before the shim exits: what the server sent last (a STOPPING=1 just before its exit) is
+    // read and passed on, not lost because the child's SIGCHLD was handled first.
+    void drain();
+
 private:
     NotifyRelay() = default;
-    void read_some();
+    bool read_some();  // true when a whole batch was read: more may wait
     void flush();
     bool connect_outer();
     void watch_outer();
