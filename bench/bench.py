@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from podmantest import NGINX_8080, ActivatedContainer, RootlessUser, http_get, podman  # noqa: E402
 from shimtest import find_child_of as pid1_of  # noqa: E402  (the host pid of what unshare forked)
+from shimtest import proc_status  # noqa: E402
 
 BUILD, HELPERS, RESULTS = sys.argv[1:4]
 SHIM = os.path.join(BUILD, "sdshim")
@@ -82,8 +83,7 @@ def bench_reaping(n=10000, reps=5):
 
 
 def ctxt_switches(pid):
-    with open(f"/proc/{pid}/status") as f:
-        fields = dict(line.split(":", 1) for line in f)
+    fields = proc_status(pid)
     return int(fields["voluntary_ctxt_switches"]) + int(fields["nonvoluntary_ctxt_switches"])
 
 
@@ -210,7 +210,7 @@ def host_nginx(tmp):
     with open(conf, "w") as f:
         f.write(main_conf(f"{d}/nginx.pid", f"{d}/error.log", server))
     proc = subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"])
-    status, _ = http_get("127.0.0.1", DIRECT_PORT)
+    status, _ = http_get(DIRECT_PORT)
     if status != 200 or proc.poll() is not None:
         raise RuntimeError(f"host nginx on {DIRECT_PORT}: HTTP {status}, exit code {proc.poll()} (port taken?)")
     return proc
@@ -230,7 +230,7 @@ def bench_datapath(tmp, mounts, seconds=5, reps=7):
         podman("rm", "--force", "--ignore", rootless, user=user, check=False)
         podman("run", "-d", "--rm", "--name", rootless, "-p", f"127.0.0.1:{ROOTLESS_P_PORT}:{PORT}", *mounts,
                NGINX_8080, user=user)
-        if http_get("127.0.0.1", ROOTLESS_P_PORT)[0] != 200:
+        if http_get(ROOTLESS_P_PORT)[0] != 200:
             raise RuntimeError(f"rootless podman -p on {ROOTLESS_P_PORT} does not answer 200")
         for _ in range(reps):
             for target in results:
@@ -240,7 +240,7 @@ def bench_datapath(tmp, mounts, seconds=5, reps=7):
                         args = args + ["--security-opt", "seccomp=unconfined"]
                     with ActivatedContainer(NGINX_8080, f"0.0.0.0:{PORT}", f"sdshim-bench-{target.split()[0]}",
                                             podman_args=args, command=cmd) as c:
-                        http_get("127.0.0.1", PORT)
+                        http_get(PORT)
                         wrk(PORT, 1)  # warm-up
                         rps, p99 = wrk(PORT, seconds)
                         c.stop()
@@ -280,7 +280,7 @@ def bench_datapath_stock(mounts, seconds=5, reps=5):
             args, cmd = container_args(init, stock)
             with ActivatedContainer(NGINX_8080, f"0.0.0.0:{PORT}", f"sdshim-bench-{init}", podman_args=args,
                                     command=cmd) as c:
-                http_get("127.0.0.1", PORT)
+                http_get(PORT)
                 wrk(PORT, 1, pinned=False)
                 rps, p99 = wrk(PORT, seconds, pinned=False)
                 results[init][0].append(rps)
@@ -296,9 +296,7 @@ def bench_datapath_stock(mounts, seconds=5, reps=5):
 
 
 def ctr_pid1_rss(c):
-    pid = int(c.inspect("{{.State.Pid}}"))
-    with open(f"/proc/{pid}/status") as f:
-        return int(next(line.split()[1] for line in f if line.startswith("VmRSS:")))
+    return int(proc_status(int(c.inspect("{{.State.Pid}}")))["VmRSS"].split()[0])
 
 
 def bench_lifecycle(mounts, starts=20):
@@ -381,7 +379,7 @@ def bench_rss(mounts):
         args, cmd = container_args(init, mounts)
         with ActivatedContainer(NGINX_8080, f"0.0.0.0:{PORT}", f"sdshim-bench-rss-{init}", podman_args=args,
                                 command=cmd) as c:
-            http_get("127.0.0.1", PORT)
+            http_get(PORT)
             load = subprocess.Popen(["wrk", "-t1", "-c16", "-d3s", f"http://127.0.0.1:{PORT}/"],
                                     stdout=subprocess.DEVNULL)
             time.sleep(1.5)

@@ -10,12 +10,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <climits>
-
-#include <unistd.h>
 #include <cstring>
 #include <string_view>
 

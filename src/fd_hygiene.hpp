@@ -1,4 +1,4 @@
-// Closes the descriptors the shim must neither hold nor pass on.
+// Descriptors: closes those the shim must neither hold nor pass on, and explains a too-low fd limit.
 #pragma once
 
 #include <string>

@@ -5,10 +5,9 @@
 #include "signal_map.hpp"
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <map>
-
-#include <unistd.h>
 #include <string>
 
 namespace sdshim {

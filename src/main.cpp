@@ -67,7 +67,8 @@ NotifyRelay::SenderCheck sender_check(NotifyAccess access, const pid_t& main_pid
     };
 }
 
-int run(Options opt) {
+// `inherited_sockets` is set as soon as LISTEN_* is parsed, for the fd-limit hint of a fatal error.
+int run(Options opt, int& inherited_sockets) {
     ActivationPlan plan = parse_listen_env({std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"),
                                             std::getenv("LISTEN_FDNAMES")},
                                            ::getpid(), ::getppid());
@@ -77,6 +78,7 @@ int run(Options opt) {
         spdlog::error("{}", *plan.error);
         return kExitUsage;
     }
+    inherited_sockets = plan.count;
     close_fds_from(kListenFdsStart + plan.count);  // runtimes may leave more open than LISTEN_FDS says
     std::vector<SocketInfo> sockets;
     if (auto err = inspect_sockets(plan, sockets)) {
@@ -221,8 +223,7 @@ int run(Options opt) {
             const bool nginx_reload = kind == ServerKind::nginx && opt.signal_map.apply(sig) == SIGHUP;
             if (nginx_reload) readiness->before_reload();
             auto d = forwarder.forward(sig, static_cast<pid_t>(si.ssi_pid), main_pid, !main_status);
-            if (nginx_reload && d.action == ForwardDecision::Action::forward && d.signal == SIGHUP)
-                readiness->reload_signalled();
+            if (nginx_reload && d.action == ForwardDecision::Action::forward) readiness->reload_signalled();
         }
     });
     if (relay)
@@ -261,11 +262,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     configure_logging(req.options.log_level, req.options.log_format);
+    int inherited_sockets = 0;
     try {
-        return run(req.options);
+        return run(req.options, inherited_sockets);
     } catch (const std::exception& e) {
-        const char* fds = std::getenv("LISTEN_FDS");
-        spdlog::critical("cannot go on: {}{}", e.what(), fd_limit_hint(e.what(), fds ? std::atoi(fds) : 0));
+        spdlog::critical("cannot go on: {}{}", e.what(), fd_limit_hint(e.what(), inherited_sockets));
         return 1;
     }
 }

@@ -80,9 +80,11 @@ void Readiness::started(pid_t main_pid) {
     else
         hooks_.notify({"STATUS=waiting for " + waiting_for()});
     loop_.arm(timeout_, since_ + cfg_.timeout);
-    // A command probe is a fork and exec of /bin/sh: retried from 100 ms, not polled from 1 ms.
-    poll_delay_ = cfg_.mode.kind == ReadyKind::command ? kFirstRetry : kFirstPoll;
-    if (cfg_.mode.kind == ReadyKind::command) return start_probe();
+    if (cfg_.mode.kind == ReadyKind::command) {
+        poll_delay_ = kFirstRetry;  // a probe is a fork and exec of /bin/sh: retried from 100 ms, not 1 ms
+        return start_probe();
+    }
+    poll_delay_ = kFirstPoll;
     if (cfg_.mode.kind != ReadyKind::notify) schedule_poll();
 }
 

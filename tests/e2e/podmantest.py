@@ -1,10 +1,8 @@
 """Shared helpers for the end-to-end tests: the project's images in real podman, rootful and rootless,
 socket-activated by systemd-socket-activate, with an outer NOTIFY_SOCKET of the test's own."""
-import grp
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,6 +12,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+import servers  # noqa: E402
 from notify import NotifyReceiver  # noqa: E402
 
 CONTAINERS_CONF = os.environ.get("CONTAINERS_CONF") or os.path.join(REPO, "scripts", "containers.conf")
@@ -116,17 +115,14 @@ class Receiver(NotifyReceiver):
         os.chmod(self.address, 0o777)
 
 
-def http_get(host, port, path="/", timeout=20, source=None):
-    """One HTTP/1.0 request; retries while the activated service starts. Returns (status, headers+body)."""
+def http_get(port, timeout=20):
+    """GET / on 127.0.0.1:port (servers.http_get), retried while the activated service starts.
+    Returns (status, response text)."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection((host, port), timeout=timeout, source_address=source) as s:
-                s.sendall(f"GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n".encode())
-                data = b""
-                while chunk := s.recv(65536):
-                    data += chunk
+            data = servers.http_get(port, timeout=timeout)
             if data:
                 text = data.decode("utf-8", "replace")
                 return int(text.split(" ", 2)[1]), text
@@ -134,7 +130,7 @@ def http_get(host, port, path="/", timeout=20, source=None):
         except OSError as e:
             last = repr(e)
         time.sleep(0.1)
-    raise AssertionError(f"no HTTP response from {host}:{port} within {timeout}s: {last}")
+    raise AssertionError(f"no HTTP response from 127.0.0.1:{port} within {timeout}s: {last}")
 
 
 def host_tree(pid):

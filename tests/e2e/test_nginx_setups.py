@@ -16,7 +16,7 @@ class NginxSetups(unittest.TestCase):
 
     def serve_and_stop(self, image, listen, port, name, user=None, bind_as_root=False):
         with ActivatedContainer(image, listen, name, user=user, bind_as_root=bind_as_root) as c:
-            status, text = http_get("127.0.0.1", port)
+            status, text = http_get(port)
             self.assertEqual(status, 200, text)
             self.assertIn("Welcome to nginx!", text)
             c.receiver.wait_for("READY=1", timeout=30)

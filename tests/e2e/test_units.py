@@ -117,7 +117,7 @@ class Units(unittest.TestCase):
                                 stderr=subprocess.STDOUT, text=True)
         self.addCleanup(lambda: podman("rm", "--force", "--ignore", f"systemd-{name}", user=user, check=False))
         try:
-            status, text = http_get("127.0.0.1", port)
+            status, text = http_get(port)
         except AssertionError as e:
             proc.kill()
             raise AssertionError(f"{e}; {' '.join(proc.args)}: {proc.communicate()[0]}")
