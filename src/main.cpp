@@ -60,8 +60,9 @@ std::string program_label(ServerKind kind, const std::vector<std::string>& comma
 NotifyRelay::SenderCheck sender_check(NotifyAccess access, const pid_t& main_pid) {
     return [access, &main_pid](pid_t pid) -> std::string {
         if (pid <= 0) return "the sender is outside the container's pid namespace";
-        if (access == NotifyAccess::main)
-            return pid == main_pid ? std::string() : fmt::format("--notify-access=main accepts only pid {}", main_pid);
+        // By pid, not by /proc: the main child's last message may be read after it was reaped.
+        if (pid == main_pid) return std::string();
+        if (access == NotifyAccess::main) return fmt::format("--notify-access=main accepts only pid {}", main_pid);
         return pid != ::getpid() && is_in_tree(pid, ::getpid()) ? std::string()
                                                                 : "not a process started by the shim";
     };
