@@ -36,7 +36,7 @@ ForwardDecision decide_forward(int sig, pid_t sender, pid_t self, bool main_aliv
     return d;
 }
 
-ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool main_alive) const {
+ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool main_alive, const sigval* queued) const {
     ForwardDecision d = decide_forward(sig, sender, self_, main_alive, map_);
     if (auto it = refused_.find(sig); it != refused_.end() && map_.rules().count(sig) == 0) {
         spdlog::warn("{} not forwarded: {}", signal_name(sig), it->second);
@@ -46,22 +46,24 @@ ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool m
         spdlog::debug("{} not forwarded: {}", signal_name(sig), d.reason);
         return d;
     }
-    pid_t target = target_ == ForwardTo::group ? -main_pid : main_pid;
-    if (::kill(target, d.signal) != 0) {
-        spdlog::debug("forwarding {} to {} {}: {}", signal_name(d.signal),
-                      target_ == ForwardTo::group ? "process group" : "pid", main_pid, std::strerror(errno));
+    // sigqueue() reaches one process only: a group gets kill(), and the payload is lost there.
+    const bool group = target_ == ForwardTo::group;
+    const char* whom = group ? "process group" : "pid";
+    const int sent = queued && !group ? ::sigqueue(main_pid, d.signal, *queued) : ::kill(group ? -main_pid : main_pid, d.signal);
+    if (sent != 0) {
+        const int err = errno;
+        // ESRCH is the child exiting meanwhile; EAGAIN is its queue of real-time signals full: one lost.
+        spdlog::log(err == EAGAIN ? spdlog::level::warn : spdlog::level::debug, "forwarding {} to {} {}: {}",
+                    signal_name(d.signal), whom, main_pid, std::strerror(err));
         return d;
     }
     auto level = d.starts_stop ? spdlog::level::info : spdlog::level::debug;
     if (sender == self_)  // the shim's own decision (readiness failure), not a received signal
-        spdlog::log(level, "sent {} to {} {}", signal_name(d.signal),
-                    target_ == ForwardTo::group ? "process group" : "pid", main_pid);
+        spdlog::log(level, "sent {} to {} {}", signal_name(d.signal), whom, main_pid);
     else if (d.signal == sig)
-        spdlog::log(level, "forwarded {} to {} {}", signal_name(sig),
-                    target_ == ForwardTo::group ? "process group" : "pid", main_pid);
+        spdlog::log(level, "forwarded {} to {} {}", signal_name(sig), whom, main_pid);
     else
-        spdlog::log(level, "received {}, sent {} to {} {}", signal_name(sig), signal_name(d.signal),
-                    target_ == ForwardTo::group ? "process group" : "pid", main_pid);
+        spdlog::log(level, "received {}, sent {} to {} {}", signal_name(sig), signal_name(d.signal), whom, main_pid);
     return d;
 }
 

@@ -4,6 +4,7 @@
 #include "cli.hpp"
 #include "signal_map.hpp"
 
+#include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -28,7 +29,10 @@ public:
     Forwarder(const SignalMap& map, ForwardTo target, std::map<int, std::string> refused = {})
         : map_(map), target_(target), refused_(std::move(refused)), self_(::getpid()) {}
     // Decides, sends, logs. Returns the decision so the caller can start the stop sequence.
-    ForwardDecision forward(int sig, pid_t sender, pid_t main_pid, bool main_alive) const;
+    // `queued`: the value of a signal sent with sigqueue(), passed on the same way so a real-time
+    // signal's payload and its order within its kind reach the server unchanged.
+    ForwardDecision forward(int sig, pid_t sender, pid_t main_pid, bool main_alive,
+                            const sigval* queued = nullptr) const;
 
 private:
     const SignalMap& map_;

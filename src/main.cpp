@@ -24,6 +24,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -223,7 +224,10 @@ int run(Options opt, int& inherited_sockets) {
             }
             const bool nginx_reload = kind == ServerKind::nginx && opt.signal_map.apply(sig) == SIGHUP;
             if (nginx_reload) readiness->before_reload();
-            auto d = forwarder.forward(sig, static_cast<pid_t>(si.ssi_pid), main_pid, !main_status);
+            sigval value{};
+            value.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(si.ssi_ptr));
+            auto d = forwarder.forward(sig, static_cast<pid_t>(si.ssi_pid), main_pid, !main_status,
+                                       si.ssi_code == SI_QUEUE ? &value : nullptr);
             if (nginx_reload && d.action == ForwardDecision::Action::forward) readiness->reload_signalled();
         }
     });

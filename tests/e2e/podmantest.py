@@ -20,6 +20,7 @@ NGINX_80 = "localhost/sdshim-nginx:80"
 NGINX_8080 = "localhost/sdshim-nginx:8080"
 CADDY = "localhost/sdshim-caddy:latest"
 ROOTLESS_USER = os.environ.get("SDSHIM_E2E_USER", "sdshim-e2e")
+AUTO_USERNS_FIRST, AUTO_USERNS_COUNT = 400000, 131072  # after the rootless user's 300000-365535
 # In CI a missing podman or root is a failure, never a skip.
 REQUIRED = os.environ.get("SDSHIM_E2E_REQUIRED", "0") == "1"
 
@@ -62,6 +63,15 @@ def image_id(image, user=None):
 def require_image(image):
     if image_id(image) is None:
         raise AssertionError(f"{image} is missing: the 'e2e: images' fixture (scripts/images.sh) builds it")
+
+
+def ensure_auto_userns_ids():
+    """--userns=auto takes its ranges from the subordinate ids of the user named "containers"."""
+    for path in ("/etc/subuid", "/etc/subgid"):
+        with open(path, "a+") as f:
+            f.seek(0)
+            if not any(line.startswith("containers:") for line in f):
+                f.write(f"containers:{AUTO_USERNS_FIRST}:{AUTO_USERNS_COUNT}\n")
 
 
 class RootlessUser:

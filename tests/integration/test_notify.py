@@ -1,13 +1,12 @@
 """The notify relay as PID 1: libsystemd peers' messages reach the outer socket filtered for podman,
-only the shim's own processes may speak, fds are closed, floods stay bounded, bad datagrams are refused."""
+only the shim's own processes may speak, fds are closed, bad datagrams are refused (floods: test_faults)."""
 import os
 import signal
 import socket
-import time
 import unittest
 
 from notify import NotifyReceiver
-from shimtest import HELPERS, PY, SANITIZED, Shim, proc_status, require_root, wait_for
+from shimtest import HELPERS, PY, Shim, require_root, wait_for
 
 PEER = os.path.join(HELPERS, "notify_peer")
 
@@ -108,21 +107,6 @@ for d in [b'STATUS=' + b'x' * 5000, b'STATUS=\xff\xfe', b'READY=1\ngarbage', b'R
         with Shim([PEER, "send", "READY=1"], env={"NOTIFY_SOCKET": rx.address}) as s:
             self.assertEqual(s.wait(), 0, s.stderr())
         rx.wait_for("READY=1")
-
-    def test_flood_leaves_rss_flat_and_the_loop_responsive(self):
-        with self.run_shim([PEER, "flood", "2000", "sleep", "300", "flood", "100000", "sleep", "300",
-                            "send", "READY=1", "hold"]) as s:
-            wait_for(lambda: "flood 2000" in s.stdout(), timeout=60, what="the warm-up flood")
-            before = int(proc_status(s.shim_pid)["VmRSS"].split()[0])
-            wait_for(lambda: "flood 100000" in s.stdout(), timeout=120, what="100,000 messages")
-            after = int(proc_status(s.shim_pid)["VmRSS"].split()[0])
-            self.rx.wait_for("READY=1", timeout=30)
-            s.signal(signal.SIGTERM)
-            s.wait()
-        print(f"shim RSS {before} kB after 2,000 messages, {after} kB after 100,000 more")
-        if SANITIZED:
-            self.skipTest("ASan keeps freed memory in quarantine: RSS is measured on the release binary")
-        self.assertLess(after - before, 1024, f"shim RSS grew from {before} kB to {after} kB")
 
 
 if __name__ == "__main__":
