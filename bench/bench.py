@@ -187,10 +187,13 @@ def container_args(init, mounts):
             ["--", *NGINX_CMD])
 
 
-def wrk(port, seconds, connections=64, pinned=True):
-    r = subprocess.run((["taskset", "-c", "0", "wrk", "-t1"] if pinned else ["wrk", "-t2"]) + [f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}/"],
+def wrk(port, seconds, connections=64, pinned=True, path="/"):
+    r = subprocess.run((["taskset", "-c", "0", "wrk", "-t1"] if pinned else ["wrk", "-t2"]) + [f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{path}"],
                        capture_output=True, text=True, timeout=seconds + 30)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", r.stdout).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", r.stdout)
+    if not found:
+        raise RuntimeError(f"wrk on {port}{path} (exit {r.returncode}): {r.stdout} {r.stderr}")
+    rps = float(found.group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", r.stdout)
     scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", r.stdout)
@@ -199,16 +202,22 @@ def wrk(port, seconds, connections=64, pinned=True):
     return rps, float(p99.group(1)) * scale
 
 
-def host_nginx(tmp):
-    d = os.path.join(tmp, "direct")
-    os.makedirs(d)
+def host_nginx_conf(d, listen, root):
+    """{d}/nginx.conf for an nginx on the host (main_conf's one worker) serving `root` on `listen`."""
     server = os.path.join(d, "server.conf")
     with open(server, "w") as f:
-        f.write(f"server {{\n    listen {DIRECT_PORT};\n    access_log off;\n"
-                f"    location / {{ root {tmp}/html; index index.html; }}\n}}\n")
+        f.write(f"server {{\n    listen {listen};\n    access_log off;\n"
+                f"    location / {{ root {root}; index index.html; }}\n}}\n")
     conf = os.path.join(d, "nginx.conf")
     with open(conf, "w") as f:
         f.write(main_conf(f"{d}/nginx.pid", f"{d}/error.log", server))
+    return conf
+
+
+def host_nginx(tmp):
+    d = os.path.join(tmp, "direct")
+    os.makedirs(d)
+    conf = host_nginx_conf(d, DIRECT_PORT, f"{tmp}/html")
     proc = subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"])
     status, _ = http_get(DIRECT_PORT)
     if status != 200 or proc.poll() is not None:
@@ -265,6 +274,63 @@ def bench_datapath(tmp, mounts, seconds=5, reps=7):
         record("Data path", "requests/s", names[target], rps, "req/s", names["direct"])
     for target, (rps, p99) in results.items():
         record("Data path", "p99 latency", names[target], p99, "ms", names["direct"])
+
+
+BRIDGE_TARGET, BRIDGE_PROXYD, BRIDGE_SHIM = 18091, 18092, 18093
+
+
+def bench_bridge(tmp, seconds=5, reps=int(os.environ.get("BENCH_BRIDGE_REPS", "5"))):
+    """Bridge mode against systemd-socket-proxyd doing the same job and against no proxy: one host
+    nginx (1 worker) on 127.0.0.1:18091 serves all three; it and the proxies share CPU 1, wrk has CPU 0."""
+    log(f"bridge: wrk -t1 -c64 -d{seconds}s, 1 KiB and 1 MiB responses, {reps} runs per variant")
+    d = os.path.join(tmp, "bridge")
+    os.makedirs(os.path.join(d, "html"))
+    for name, size in (("1k", 1024), ("1m", 1 << 20), ("index.html", 16)):
+        with open(os.path.join(d, "html", name), "wb") as f:
+            f.write(os.urandom(size))
+    conf = host_nginx_conf(d, f"127.0.0.1:{BRIDGE_TARGET} backlog=4096", f"{d}/html")
+    everything = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {1})
+    procs = []
+    try:
+        procs.append(subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"]))
+        # SIGPIPE ignored, as systemd starts services (IgnoreSIGPIPE=yes): otherwise a client that
+        # leaves mid-response kills systemd-socket-proxyd.
+        procs.append(subprocess.Popen(["systemd-socket-activate", "-l", f"127.0.0.1:{BRIDGE_PROXYD}",
+                                       "/lib/systemd/systemd-socket-proxyd", f"127.0.0.1:{BRIDGE_TARGET}"],
+                                      stderr=subprocess.DEVNULL, restore_signals=False))
+        procs.append(subprocess.Popen(["systemd-socket-activate", "-l", f"127.0.0.1:{BRIDGE_SHIM}", "--",
+                                       "env", "LISTEN_PID=1", "unshare", "--kill-child", "--pid", "--fork", "--mount-proc", SHIM, "--ready=exec",
+                                       "--bridge", f"3=127.0.0.1:{BRIDGE_TARGET}", "--", "sleep", "1000000"]))
+        for port in (BRIDGE_TARGET, BRIDGE_PROXYD, BRIDGE_SHIM):
+            if http_get(port)[0] != 200:
+                raise RuntimeError(f"nothing answers 200 on {port}")
+        variants = {"no proxy": BRIDGE_TARGET, "systemd-socket-proxyd": BRIDGE_PROXYD, "sdshim --bridge": BRIDGE_SHIM}
+        for path, size in (("/1k", 1024), ("/1m", 1 << 20)):
+            results = {v: ([], [], []) for v in variants}
+            for _ in range(reps):
+                for variant, port in variants.items():
+                    wrk(port, 1, path=path)
+                    rps, p99 = wrk(port, seconds, path=path)
+                    results[variant][0].append(rps)
+                    results[variant][1].append(rps * size / (1 << 20))
+                    results[variant][2].append(p99)
+            label = "1 KiB" if size == 1024 else "1 MiB"
+            for variant, (rps, mib, p99) in results.items():
+                record("Bridge", f"{label} responses, requests/s", variant, rps, "req/s", "no proxy")
+            for variant, (rps, mib, p99) in results.items():
+                record("Bridge", f"{label} responses, body MiB/s", variant, mib, "MiB/s", "no proxy")
+            for variant, (rps, mib, p99) in results.items():
+                record("Bridge", f"{label} responses, p99 latency", variant, p99, "ms", "no proxy")
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        os.sched_setaffinity(0, everything)
 
 
 def bench_datapath_stock(mounts, seconds=5, reps=5):
@@ -395,7 +461,7 @@ def bench_rss(mounts):
 def fmt(v, unit):
     if unit == "B":
         return f"{v:,.0f}"
-    if unit in ("req/s", "kB", ""):
+    if unit in ("req/s", "kB", "MiB/s", ""):
         return f"{v:,.0f}"
     return f"{v:,.3f}" if v < 10 else f"{v:,.1f}"
 
@@ -446,6 +512,7 @@ def main():
         os.chmod(tmp, 0o755)
         mounts = site(tmp)
         for name, fn in (("datapath", lambda: bench_datapath(tmp, mounts)),
+                         ("bridge", lambda: bench_bridge(tmp)),
                          ("datapath", lambda: bench_datapath_stock(mounts)),
                          # the rest as users run it: the image's own nginx.conf
                          ("lifecycle", lambda: bench_lifecycle(mounts[2:])),

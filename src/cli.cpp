@@ -118,6 +118,29 @@ std::optional<std::string> set_on_dropped(Options& o, std::string_view v) {
     return std::nullopt;
 }
 
+std::optional<std::string> add_bridge(Options& o, std::string_view v) {
+    auto spec = parse_bridge_spec(v);
+    if (auto* err = std::get_if<std::string>(&spec)) return *err;
+    o.bridges.push_back(std::get<BridgeSpec>(spec));
+    return std::nullopt;
+}
+
+std::optional<std::string> set_bridge_max(Options& o, std::string_view v) {
+    std::size_t n = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc{} || ptr != v.data() + v.size() || n == 0 || n > 1000000)
+        return "a number of connections from 1 to 1000000";
+    o.bridge_max_connections = n;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_bridge_proxy(Options& o, std::string_view v) {
+    auto p = parse_proxy_protocol(v);
+    if (!p) return "v1, v2 or none";
+    o.bridge_proxy = *p;
+    return std::nullopt;
+}
+
 std::optional<bool> parse_bool(std::string_view v) {
     if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
     if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) return false;
@@ -132,7 +155,7 @@ std::optional<std::string> set_flag(Options& o, std::string_view v) {
     return std::nullopt;
 }
 
-constexpr std::array<OptionSpec, 14> kOptions{{
+constexpr std::array<OptionSpec, 17> kOptions{{
     {"server", "SDSHIM_SERVER", "auto|nginx|caddy|generic", false,
      "server adapter; auto looks at the program's name, also behind a wrapper script (default auto)", set_server},
     {"inspect", "SDSHIM_INSPECT", "", false,
@@ -157,7 +180,8 @@ constexpr std::array<OptionSpec, 14> kOptions{{
      "report this exit code of the main child as 0 (repeatable)", add_success_exit},
     {"ready", "SDSHIM_READY", "MODE", false,
      "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the inherited "
-     "sockets), pidfile[:PATH], exec, cmd:COMMAND (exits 0); auto is listen for nginx, notify otherwise",
+     "sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND (exits 0); auto is "
+     "target with --bridge, else listen for nginx and notify otherwise",
      set_ready},
     {"ready-timeout", "SDSHIM_READY_TIMEOUT", "DURATION", false,
      "fail and stop the server when it is not ready by then (default 60s)", set_ready_timeout},
@@ -168,6 +192,15 @@ constexpr std::array<OptionSpec, 14> kOptions{{
      "when the server closes an inherited socket (an nginx listen that matches no socket): stop with an error "
      "line naming the fix, or only warn (default fail)",
      set_on_dropped},
+    {"bridge", "SDSHIM_BRIDGE", "SOCKET=TARGET", true,
+     "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's own "
+     "TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket (repeatable)",
+     add_bridge},
+    {"bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
+     "bridged connections open at once; more wait in the kernel's backlog (default: what RLIMIT_NOFILE allows)",
+     set_bridge_max},
+    {"bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL", "v1|v2|none", false,
+     "send the client's address to TARGET in a PROXY protocol header first (default none)", set_bridge_proxy},
 }};
 
 const OptionSpec* find_option(std::string_view name) {

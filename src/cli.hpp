@@ -1,6 +1,7 @@
 // Command line and SDSHIM_* environment: what the user asked the shim to do.
 #pragma once
 
+#include "bridge_spec.hpp"
 #include "duration.hpp"
 #include "ready_mode.hpp"
 #include "signal_map.hpp"
@@ -29,6 +30,9 @@ struct Options {
     Millis ready_timeout{60000};
     NotifyAccess notify_access = NotifyAccess::all;
     DroppedSocketPolicy on_dropped_socket = DroppedSocketPolicy::fail;
+    std::vector<BridgeSpec> bridges;           // --bridge SOCKET=TARGET
+    std::size_t bridge_max_connections = 0;    // 0: from RLIMIT_NOFILE
+    ProxyProtocol bridge_proxy = ProxyProtocol::none;
     bool inspect = false;       // print the inherited sockets and what the adapter exports, then exit
     bool inspect_json = false;
     std::vector<std::string> command;  // PROGRAM [ARGS...]

@@ -1,4 +1,4 @@
-// The one event loop: blocking epoll over a few fds, with deadlines that exist only while armed: no idle wake-ups.
+// The one event loop: blocking epoll over the shim's fds, with deadlines that exist only while armed: no idle wake-ups.
 #include "event_loop.hpp"
 
 #include <sys/epoll.h>
@@ -19,25 +19,33 @@ void EventLoop::watch(int fd, std::function<void()> on_readable) {
 }
 
 void EventLoop::watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler) {
+    auto watch = std::make_unique<Watch>();
+    watch->handler = std::move(handler);
     epoll_event ev{};
     ev.events = events;
-    ev.data.fd = fd;
+    ev.data.ptr = watch.get();
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
         throw std::runtime_error("epoll_ctl(ADD, fd " + std::to_string(fd) + "): " + std::strerror(errno));
-    handlers_[fd] = std::move(handler);
+    watches_[fd] = std::move(watch);
 }
 
 void EventLoop::modify(int fd, std::uint32_t events) {
+    auto it = watches_.find(fd);
+    if (it == watches_.end()) throw std::logic_error("epoll: fd " + std::to_string(fd) + " is not watched");
     epoll_event ev{};
     ev.events = events;
-    ev.data.fd = fd;
+    ev.data.ptr = it->second.get();
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) != 0)
         throw std::runtime_error("epoll_ctl(MOD, fd " + std::to_string(fd) + "): " + std::strerror(errno));
 }
 
 void EventLoop::unwatch(int fd) {
+    auto it = watches_.find(fd);
+    if (it == watches_.end()) return;
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-    handlers_.erase(fd);
+    it->second->live = false;
+    retired_.push_back(std::move(it->second));
+    watches_.erase(it);
 }
 
 EventLoop::DeadlineId EventLoop::add_deadline(std::function<void()> on_expired) {
@@ -49,7 +57,7 @@ void EventLoop::arm(DeadlineId id, std::optional<Clock::time_point> when) { dead
 
 void EventLoop::run() {
     running_ = true;
-    epoll_event events[8];
+    epoll_event events[64];
     while (running_) {
         std::optional<Clock::time_point> next;
         for (const auto& d : deadlines_)
@@ -65,11 +73,14 @@ void EventLoop::run() {
             throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
         }
         for (int i = 0; i < n && running_; ++i) {
-            auto it = handlers_.find(events[i].data.fd);
-            if (it != handlers_.end()) {
-                auto handler = it->second;  // the handler may unwatch itself
-                handler(events[i].events);
-            }
+            auto* watch = static_cast<Watch*>(events[i].data.ptr);
+            if (watch->live) watch->handler(events[i].events);  // retired ones live until below
+        }
+        retired_.clear();
+        while (!deferred_.empty()) {
+            auto fns = std::move(deferred_);
+            deferred_.clear();
+            for (auto& fn : fns) fn();
         }
         const auto now = Clock::now();
         for (std::size_t id = 0; id < deadlines_.size() && running_; ++id) {

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -38,6 +39,18 @@ std::string fd_limit_hint(const std::string& error, int inherited_sockets) {
     return fmt::format(" (RLIMIT_NOFILE is {}: 3 go to stdio, {} to inherited sockets, and sdshim needs about 7 "
                        "of its own; raise it, e.g. podman run --ulimit nofile=1024:1024)",
                        static_cast<unsigned long long>(limit.rlim_cur), inherited_sockets);
+}
+
+std::size_t raise_fd_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+    if (lim.rlim_cur < lim.rlim_max) {
+        rlimit raised = lim;
+        raised.rlim_cur = lim.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+    }
+    constexpr rlim_t kCap = 1u << 20;  // RLIM_INFINITY or a huge hard limit: a count, not a promise
+    return static_cast<std::size_t>(std::min(lim.rlim_cur, kCap));
 }
 
 }  // namespace sdshim

@@ -1,6 +1,7 @@
 // Descriptors: closes those the shim must neither hold nor pass on, and explains a too-low fd limit.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace sdshim {
@@ -11,5 +12,9 @@ void close_fds_from(int first);
 // When `error` says "Too many open files": the fd limit, what uses it and how to raise it, to
 // append to the error line. Empty otherwise.
 std::string fd_limit_hint(const std::string& error, int inherited_sockets);
+
+// Raises the shim's own soft RLIMIT_NOFILE to the hard limit (the bridge holds two sockets per
+// connection); returns the soft limit in force afterwards.
+std::size_t raise_fd_limit();
 
 }  // namespace sdshim

@@ -94,4 +94,24 @@ void configure_logging(const std::string& level, LogFormat format) {
     else logger->set_formatter(std::make_unique<TextFormatter>());
 }
 
+namespace {
+constexpr int kLogsPerWindow = 10;
+constexpr std::chrono::seconds kLogWindow{10};
+}  // namespace
+
+bool LogBudget::allow(std::chrono::steady_clock::time_point now) {
+    if (now - window_start_ >= kLogWindow) {
+        if (suppressed_ > 0) spdlog::warn("{} similar message(s) were not logged", suppressed_);
+        window_start_ = now;
+        used_ = 0;
+        suppressed_ = 0;
+    }
+    if (used_ < kLogsPerWindow) {
+        ++used_;
+        return true;
+    }
+    ++suppressed_;
+    return false;
+}
+
 }  // namespace sdshim

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <string>
 
 namespace sdshim {
@@ -18,5 +19,17 @@ std::string json_escape(std::string_view text);
 // Control characters shown as \n, \r, \t or \xNN, so that a value from the environment, the
 // command line or a notify datagram can never break a log line in two.
 std::string one_line(std::string_view text);
+
+// Logs the first few of a kind, then one line a window saying how many were left out.
+class LogBudget {
+public:
+    bool allow(std::chrono::steady_clock::time_point now);
+    long long suppressed() const { return suppressed_; }
+
+private:
+    std::chrono::steady_clock::time_point window_start_{};
+    int used_ = 0;
+    long long suppressed_ = 0;
+};
 
 }  // namespace sdshim

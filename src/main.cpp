@@ -1,6 +1,7 @@
 // Wires the modules together: options, logging, launch, then the one event loop until exit.
 #include "activation.hpp"
 #include "adapters.hpp"
+#include "bridge.hpp"
 #include "child_env.hpp"
 #include "cli.hpp"
 #include "event_loop.hpp"
@@ -32,6 +33,7 @@
 #include <memory>
 #include <optional>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -88,14 +90,29 @@ int run(Options opt, int& inherited_sockets) {
         return kExitUsage;
     }
     const ServerKind kind = chosen_server(opt);
-    AdapterPlan adapter = plan_adapter(kind, sockets);
+    const bool bridged = !opt.bridges.empty();
+    std::vector<BridgeListener> listeners;
+    if (bridged && !opt.inspect) {
+        auto planned = plan_bridges(opt.bridges, sockets);
+        if (auto* err = std::get_if<std::string>(&planned)) {
+            spdlog::error("{}", *err);
+            return kExitUsage;
+        }
+        listeners = std::get<std::vector<BridgeListener>>(planned);
+    }
+    // Behind a bridge the server gets no inherited socket, so there is nothing to adapt to.
+    AdapterPlan adapter = plan_adapter(kind, bridged ? std::vector<SocketInfo>{} : sockets);
     if (opt.inspect) {
         std::string report = opt.inspect_json ? inspect_json(plan, sockets, kind, adapter)
                                               : inspect_text(plan, sockets, kind, adapter);
         std::fputs(report.c_str(), stdout);
         return 0;
     }
-    const ReadyMode ready_mode = resolve_ready_mode(opt.ready, kind);
+    const ReadyMode ready_mode = resolve_ready_mode(opt.ready, kind, bridged);
+    if (ready_mode.kind == ReadyKind::target && !bridged) {
+        spdlog::error("--ready=target waits for the --bridge targets, and there is no --bridge");
+        return kExitUsage;
+    }
     if (ready_mode.kind == ReadyKind::pidfile && ready_mode.argument.empty()) {
         spdlog::error("--ready=pidfile needs the path for {}: --ready=pidfile:/run/NAME.pid", opt.command[0]);
         return kExitUsage;
@@ -130,8 +147,9 @@ int run(Options opt, int& inherited_sockets) {
         if (relay) relay->send(lines);
     };
 
-    Handoff handoff = plan_handoff(plan, sockets, adapter);
+    Handoff handoff = plan_handoff(plan, bridged ? std::vector<SocketInfo>{} : sockets, adapter);
     handoff.env.remove.push_back("NOTIFY_SOCKET");
+    if (bridged) handoff.env.remove.push_back("NGINX");  // a hand-written NGINX=3; would name an fd nginx does not get
     if (relay) handoff.env.set.emplace_back("NOTIFY_SOCKET", relay->inner_address());
     LaunchSpec spec;
     spec.argv = opt.command;
@@ -139,7 +157,7 @@ int run(Options opt, int& inherited_sockets) {
     spec.pass_fds = handoff.pass_fds;
     if (handoff.listen_pid) spec.pid_variable = "LISTEN_PID";
     auto launched = launch(spec);
-    close_own_copies(sockets);
+    if (!bridged) close_own_copies(sockets);
     if (auto* failure = std::get_if<LaunchFailure>(&launched)) {
         spdlog::error("{}", failure->message);
         return exit_code_for_exec_error(failure->error);
@@ -150,14 +168,41 @@ int run(Options opt, int& inherited_sockets) {
                   server_name(kind), sockets.size(), ready_mode_name(ready_mode));
     if (::chdir("/") != 0) spdlog::debug("chdir /: {}", std::strerror(errno));
 
+    std::unique_ptr<Bridge> bridge;
+    if (bridged) {
+        BridgeConfig bc;
+        bc.listeners = std::move(listeners);
+        bc.proxy = opt.bridge_proxy;
+        bc.max_connections = opt.bridge_max_connections ? opt.bridge_max_connections
+                                                        : default_bridge_max_connections(raise_fd_limit());
+        for (const auto& l : bc.listeners)
+            spdlog::info("bridging {} to {}{}", l.label, l.target.text,
+                         opt.bridge_proxy == ProxyProtocol::none ? ""
+                         : opt.bridge_proxy == ProxyProtocol::v1 ? " with a PROXY v1 header"
+                                                                 : " with a PROXY v2 header");
+        spdlog::debug("bridge: at most {} connection(s) at once", bc.max_connections);
+        bridge = std::make_unique<Bridge>(loop, std::move(bc));
+    }
+
     Forwarder forwarder(opt.signal_map, opt.forward_to, adapter.refused_signals);
     StopSequence stop(opt.grace, opt.exit_grace);
     std::optional<int> main_status;
     bool finished = false;
     bool failed = false;  // the shim stopped the server because it was not ready or dropped a socket
-    auto finish = [&] {
+    auto finish_now = [&] {
         finished = true;
         loop.stop();
+    };
+    // Bridged connections still open when the server's processes are gone (data on its way to a
+    // slow client) get until the end of --grace.
+    EventLoop::DeadlineId drain_deadline = loop.add_deadline(finish_now);
+    auto finish = [&] {
+        if (!bridge || bridge->open_connections() == 0) return finish_now();
+        spdlog::debug("waiting up to {} for {} bridged connection(s)", format_duration(opt.grace),
+                      bridge->open_connections());
+        bridge->on_idle(finish_now);
+        bridge->stop_accepting();
+        loop.arm(drain_deadline, EventLoop::Clock::now() + opt.grace);
     };
 
     EventLoop::DeadlineId stop_deadline = 0;
@@ -172,6 +217,7 @@ int run(Options opt, int& inherited_sockets) {
         auto d = forwarder.forward(sig, sender, main_pid, !main_status);
         if (!d.starts_stop) return;
         if (first) {
+            if (bridge) bridge->stop_accepting();
             if (readiness) readiness->stopping();
             notify({"STOPPING=1", fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", program,
                                               signal_name(d.signal), format_duration(opt.grace))});
@@ -183,7 +229,9 @@ int run(Options opt, int& inherited_sockets) {
     rc.mode = ready_mode;
     rc.kind = kind;
     rc.program = program;
-    rc.watched = sockets_to_watch(kind, sockets);
+    rc.watched = bridged ? std::vector<SocketInfo>{} : sockets_to_watch(kind, sockets);
+    if (bridge)
+        for (const auto& b : opt.bridges) rc.targets.push_back(b.target);
     rc.timeout = opt.ready_timeout;
     rc.on_dropped = opt.on_dropped_socket;
     rc.notify_outer = relay != nullptr;
@@ -196,6 +244,10 @@ int run(Options opt, int& inherited_sockets) {
                                                                  failed = true;
                                                                  notify({"STATUS=" + line.substr(0, 2000)});
                                                                  begin_stop(SIGTERM, ::getpid());
+                                                             },
+                                                             [&] {
+                                                                 if (bridge && ready_mode.kind == ReadyKind::target)
+                                                                     bridge->start();
                                                              }});
 
     auto on_children = [&] {
@@ -236,6 +288,9 @@ int run(Options opt, int& inherited_sockets) {
             readiness->server_message(pid, msg);
             if (!msg.relay.empty()) relay->send(msg.relay);
         });
+    // Behind a bridge with --ready=target, clients wait in the backlog until the server accepts:
+    // accepted earlier, their connections would be refused by the target.
+    if (bridge && ready_mode.kind != ReadyKind::target) bridge->start();
     readiness->started(main_pid);
     on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
     if (!finished) loop.run();

@@ -18,8 +18,6 @@ namespace {
 constexpr std::size_t kQueueMax = 64;     // datagrams waiting for the outer socket
 constexpr int kReadBatch = 64;            // datagrams read per wake-up, so signals are never starved
 constexpr int kMaxFdsPerMessage = 253;    // SCM_MAX_FD
-constexpr int kLogsPerWindow = 10;
-constexpr std::chrono::seconds kLogWindow{10};
 
 std::string random_suffix() {
     std::array<unsigned char, 8> bytes{};
@@ -70,21 +68,6 @@ bool is_state_change(const std::string& dgram) {
 }
 
 }  // namespace
-
-bool LogBudget::allow(std::chrono::steady_clock::time_point now) {
-    if (now - window_start_ >= kLogWindow) {
-        if (suppressed_ > 0) spdlog::warn("{} similar message(s) were not logged", suppressed_);
-        window_start_ = now;
-        used_ = 0;
-        suppressed_ = 0;
-    }
-    if (used_ < kLogsPerWindow) {
-        ++used_;
-        return true;
-    }
-    ++suppressed_;
-    return false;
-}
 
 std::variant<std::unique_ptr<NotifyRelay>, std::string> NotifyRelay::open(const std::string& outer) {
     auto parsed = parse_notify_address(outer);

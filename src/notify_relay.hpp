@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event_loop.hpp"
+#include "log.hpp"
 #include "notify_address.hpp"
 #include "notify_message.hpp"
 #include "unique_fd.hpp"
@@ -17,18 +18,6 @@
 #include <vector>
 
 namespace sdshim {
-
-// Logs the first few of a kind, then one line a window saying how many were left out.
-class LogBudget {
-public:
-    bool allow(std::chrono::steady_clock::time_point now);
-    long long suppressed() const { return suppressed_; }
-
-private:
-    std::chrono::steady_clock::time_point window_start_{};
-    int used_ = 0;
-    long long suppressed_ = 0;
-};
 
 class NotifyRelay {
 public:

@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@ namespace {
 constexpr Millis kFirstPoll{1};
 constexpr Millis kMaxPoll{10};  // only while starting or reloading: idle afterwards
 constexpr Millis kFirstRetry{100};
+constexpr int kOpaquePolls = 5;
 constexpr Millis kMaxRetry{2000};
 
 long long monotonic_usec() {
@@ -39,11 +42,26 @@ std::string join_sockets(const std::vector<SocketInfo>& sockets) {
     return out;
 }
 
+// One non-blocking connect: true when the target completed the handshake (a loopback or unix
+// server answers within the call or a moment after it). The connection is closed at once.
+bool accepts(const BridgeTarget& t) {
+    UniqueFd fd(::socket(t.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) return false;
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&t.addr), t.len) == 0) return true;
+    if (errno != EINPROGRESS) return false;
+    pollfd p{fd.get(), POLLOUT, 0};
+    if (::poll(&p, 1, 0) != 1) return false;
+    int err = 0;
+    socklen_t len = sizeof err;
+    return ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+}
+
 }  // namespace
 
-ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind) {
+ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind, bool bridged) {
     ReadyMode mode = asked;
-    if (mode.kind == ReadyKind::automatic) mode.kind = kind == ServerKind::nginx ? ReadyKind::listen : ReadyKind::notify;
+    if (mode.kind == ReadyKind::automatic)
+        mode.kind = bridged ? ReadyKind::target : kind == ServerKind::nginx ? ReadyKind::listen : ReadyKind::notify;
     if (mode.kind == ReadyKind::pidfile && mode.argument.empty() && kind == ServerKind::nginx)
         mode.argument = "/run/nginx.pid";
     return mode;
@@ -101,6 +119,14 @@ void Readiness::poll() {
         case ReadyKind::pidfile:
             if (pidfile_ready()) return become_ready("its pid file " + cfg_.mode.argument + " names a running process");
             return schedule_poll();
+        case ReadyKind::target:
+            while (targets_accepting_ < cfg_.targets.size() && accepts(cfg_.targets[targets_accepting_]))
+                ++targets_accepting_;
+            if (targets_accepting_ == cfg_.targets.size())
+                return become_ready(cfg_.targets.size() == 1
+                                        ? cfg_.targets[0].text + " accepts connections"
+                                        : fmt::format("its {} bridge targets accept connections", cfg_.targets.size()));
+            return schedule_poll();
         case ReadyKind::listen:
             break;
         default:
@@ -117,7 +143,10 @@ void Readiness::poll() {
                                 ? "a process polls a listening socket"
                                 : fmt::format("its workers poll {} inherited socket(s)", cfg_.watched.size()));
     }
-    if (!c.all_readable && c.opaque_workers > 0) {
+    // A process being exec'd or changing credentials is unreadable for an instant: only fd tables
+    // that stay unreadable over several polls mean missing capabilities.
+    opaque_polls_ = c.all_readable ? 0 : opaque_polls_ + 1;
+    if (!c.all_readable && c.opaque_workers > 0 && opaque_polls_ >= kOpaquePolls) {
         if (!warned_opaque_)
             spdlog::warn("cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
                          "grants by default): READY=1 follows the workers' start, not their polling",
@@ -175,6 +204,7 @@ void Readiness::become_ready(const std::string& how) {
                  format_duration(took), reload ? "SIGHUP" : "start");
     if (cfg_.mode.kind != ReadyKind::notify)
         hooks_.notify({fmt::format("STATUS={} {}", cfg_.program, reload ? "reloaded" : "is ready"), "READY=1"});
+    if (!reload && hooks_.ready) hooks_.ready();
     // Servers that decide readiness themselves: one look now that they say they serve.
     if (cfg_.mode.kind != ReadyKind::listen && cfg_.mode.kind != ReadyKind::exec) check_dropped_now();
 }
@@ -267,6 +297,10 @@ std::string Readiness::waiting_for() const {
                                join_sockets(not_polled_.empty() ? cfg_.watched : not_polled_));
         case ReadyKind::notify:
             return cfg_.program + " to send READY=1";
+        case ReadyKind::target:
+            if (targets_accepting_ >= cfg_.targets.size()) return cfg_.program + " to accept on its bridge targets";
+            return fmt::format("{} to accept on {} (--bridge target)", cfg_.program,
+                               cfg_.targets[targets_accepting_].text);
         case ReadyKind::pidfile:
             return fmt::format("{} to write a running pid into {}", cfg_.program, cfg_.mode.argument);
         case ReadyKind::command:

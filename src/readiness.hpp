@@ -4,6 +4,7 @@
 
 #include "activation.hpp"
 #include "adapters.hpp"
+#include "bridge_spec.hpp"
 #include "duration.hpp"
 #include "event_loop.hpp"
 #include "launch.hpp"
@@ -18,14 +19,16 @@
 
 namespace sdshim {
 
-// --ready=auto: nginx never sends READY, so its workers are watched; caddy and the rest send their own.
-ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind);
+// --ready=auto: behind a bridge, the targets accepting; nginx never sends READY, so its workers are
+// watched; caddy and the rest send their own.
+ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind, bool bridged);
 
 struct ReadinessConfig {
     ReadyMode mode;                    // resolved: never automatic
     ServerKind kind = ServerKind::generic;
     std::string program;               // for messages: "nginx"
     std::vector<SocketInfo> watched;   // inherited sockets the server must take
+    std::vector<BridgeTarget> targets; // --bridge targets, for --ready=target
     Millis timeout{60000};
     DroppedSocketPolicy on_dropped = DroppedSocketPolicy::fail;
     bool notify_outer = false;         // an outer NOTIFY_SOCKET is being served
@@ -37,6 +40,7 @@ public:
     struct Hooks {
         std::function<void(const std::vector<std::string>&)> notify;  // to the outer socket
         std::function<void(const std::string&)> fail;                 // log the line and stop the server
+        std::function<void()> ready = nullptr;                        // the first time it is ready
     };
 
     Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks);
@@ -78,7 +82,9 @@ private:
     Millis poll_delay_{1};
     std::set<pid_t> old_processes_;  // during a reload: workers of the previous configuration
     std::vector<SocketInfo> not_polled_;
+    std::size_t targets_accepting_ = 0;  // --ready=target: targets[0..n) accepted a connection
     bool warned_opaque_ = false;
+    int opaque_polls_ = 0;
     bool warned_dropped_ = false;
     pid_t probe_pid_ = 0;
     int probe_attempts_ = 0;

@@ -7,6 +7,7 @@ std::optional<ReadyMode> parse_ready_mode(std::string_view text) {
     if (text == "auto") return ReadyMode{ReadyKind::automatic, {}};
     if (text == "notify") return ReadyMode{ReadyKind::notify, {}};
     if (text == "listen") return ReadyMode{ReadyKind::listen, {}};
+    if (text == "target") return ReadyMode{ReadyKind::target, {}};
     if (text == "exec") return ReadyMode{ReadyKind::exec, {}};
     if (text == "pidfile") return ReadyMode{ReadyKind::pidfile, {}};
     if (text.substr(0, 8) == "pidfile:") {
@@ -27,6 +28,7 @@ std::string ready_mode_name(const ReadyMode& mode) {
         case ReadyKind::automatic: return "auto";
         case ReadyKind::notify: return "notify";
         case ReadyKind::listen: return "listen";
+        case ReadyKind::target: return "target";
         case ReadyKind::exec: return "exec";
         case ReadyKind::pidfile: return mode.argument.empty() ? "pidfile" : "pidfile:" + mode.argument;
         case ReadyKind::command: return "cmd:" + mode.argument;

@@ -7,7 +7,7 @@
 
 namespace sdshim {
 
-enum class ReadyKind { automatic, notify, listen, pidfile, exec, command };
+enum class ReadyKind { automatic, notify, listen, target, pidfile, exec, command };
 
 struct ReadyMode {
     ReadyKind kind = ReadyKind::automatic;

@@ -192,6 +192,23 @@ def survivors(tree, settle=5.0):
     return out
 
 
+def serve_ready_stop(test, container, port, page):
+    """The page is served on `port`, READY=1 arrives, and `podman stop` ends everything gracefully:
+    exit 0 within 5 s of its 10, no process of conmon's tree left. Returns the output."""
+    status, text = http_get(port)
+    test.assertEqual(status, 200, container.output())
+    test.assertIn(page, text)
+    container.receiver.wait_for("READY=1", timeout=30)
+    processes = container.processes()
+    took = container.stop(timeout=10)
+    rc = container.wait()
+    out = container.output()
+    test.assertEqual(rc, 0, out)
+    test.assertLess(took, 5.0, f"podman stop took {took:.2f}s of its 10s")
+    test.assertEqual(survivors(processes), {}, "processes left behind")
+    return out
+
+
 class ActivatedContainer:
     """`systemd-socket-activate -l ADDR ... -- podman run --rm --network=none --sdnotify=container IMAGE`
     (plain `podman run` when listen is None).

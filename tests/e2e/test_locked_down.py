@@ -5,8 +5,8 @@ nginx gets tmpfs mounts, for its pid file and temporary files."""
 import socket
 import unittest
 
-from podmantest import (NGINX_8080, ActivatedContainer, ensure_auto_userns_ids, http_get, require_image,
-                        require_podman, survivors)
+from podmantest import (NGINX_8080, ActivatedContainer, ensure_auto_userns_ids, require_image, require_podman,
+                        serve_ready_stop, survivors)
 
 NGINX_TMPFS = ["--tmpfs", "/var/lib/nginx:U", "--tmpfs", "/run:U"]  # U: owned by the container's user
 READ_ONLY = ["--read-only", "--read-only-tmpfs=false"]
@@ -21,20 +21,10 @@ class LockedDown(unittest.TestCase):
 
     def serve_and_stop(self, name, podman_args):
         with ActivatedContainer(NGINX_8080, "0.0.0.0:8080", name, podman_args=podman_args) as c:
-            status, text = http_get(8080)
-            self.assertEqual(status, 200, c.output())
-            self.assertIn("Welcome to nginx!", text)
-            c.receiver.wait_for("READY=1", timeout=30)
-            processes = c.processes()
-            took = c.stop(timeout=10)
-            rc = c.wait()
-            out = c.output()
-            self.assertEqual(rc, 0, out)
-            self.assertIn("exited with code 0", out)
-            self.assertNotIn("warn", "\n".join(line for line in out.splitlines() if line.startswith("[sdshim]")))
-            self.assertLess(took, 5.0, f"podman stop took {took:.2f}s of its 10s")
-            self.assertEqual(survivors(processes), {}, "processes left behind")
-            return out
+            out = serve_ready_stop(self, c, 8080, "Welcome to nginx!")
+        self.assertIn("exited with code 0", out)
+        self.assertNotIn("warn", "\n".join(line for line in out.splitlines() if line.startswith("[sdshim]")))
+        return out
 
     def test_read_only_root(self):
         self.serve_and_stop("sdshim-e2e-read-only", READ_ONLY + NGINX_TMPFS)

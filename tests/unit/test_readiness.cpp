@@ -4,6 +4,8 @@
 #include "readiness.hpp"
 #include "socket_check.hpp"
 
+#include "socket_fixture.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
@@ -11,17 +13,6 @@
 using namespace sdshim;
 
 namespace {
-SocketInfo sock(int fd, const char* name, int family, const char* address, unsigned long inode, int type = SOCK_STREAM) {
-    SocketInfo s;
-    s.fd = fd;
-    s.name = name;
-    s.family = family;
-    s.type = type;
-    s.address = address;
-    s.inode = inode;
-    s.listening = true;
-    return s;
-}
 ProcessSockets proc(pid_t pid, pid_t ppid, std::set<unsigned long> held, std::set<unsigned long> polled,
                     bool readable = true) {
     return ProcessSockets{pid, ppid, readable, std::move(held), std::move(polled)};
@@ -41,11 +32,11 @@ TEST_CASE("ready modes parse and print back") {
 }
 
 TEST_CASE("ready mode auto: nginx is watched, the others send their own READY") {
-    CHECK(resolve_ready_mode({}, ServerKind::nginx).kind == ReadyKind::listen);
-    CHECK(resolve_ready_mode({}, ServerKind::caddy).kind == ReadyKind::notify);
-    CHECK(resolve_ready_mode({}, ServerKind::generic).kind == ReadyKind::notify);
-    CHECK(resolve_ready_mode({ReadyKind::pidfile, ""}, ServerKind::nginx).argument == "/run/nginx.pid");
-    CHECK(resolve_ready_mode({ReadyKind::pidfile, ""}, ServerKind::generic).argument.empty());
+    CHECK(resolve_ready_mode({}, ServerKind::nginx, false).kind == ReadyKind::listen);
+    CHECK(resolve_ready_mode({}, ServerKind::caddy, false).kind == ReadyKind::notify);
+    CHECK(resolve_ready_mode({}, ServerKind::generic, false).kind == ReadyKind::notify);
+    CHECK(resolve_ready_mode({ReadyKind::pidfile, ""}, ServerKind::nginx, false).argument == "/run/nginx.pid");
+    CHECK(resolve_ready_mode({ReadyKind::pidfile, ""}, ServerKind::generic, false).argument.empty());
 }
 
 TEST_CASE("readiness options from the command line and SDSHIM_*") {
