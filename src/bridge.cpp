@@ -286,12 +286,15 @@ void Bridge::on_event(Connection& c, bool upstream_side, std::uint32_t events) {
         if (!finish_connect(c)) return close(c, "connect failed");  // SO_ERROR says why, EPOLLERR or not
     }
     if (events & EPOLLERR) return close(c, upstream_side ? "server side reset" : "client side reset");
-    if (events & EPOLLHUP) (upstream_side ? c.upstream : c.client).hung_up = true;
+    const bool hung_up = (events & EPOLLHUP) != 0;
+    if (hung_up) (upstream_side ? c.upstream : c.client).hung_up = true;
     if (!send_header(c)) return close(c, "PROXY header not sent");
     // Only the flows this event can move: one that reads from the side that woke us, one that
     // writes to it (or, on the connect's completion, the client's bytes waiting for the server).
-    const bool readable = (events & (EPOLLIN | EPOLLHUP)) != 0;
-    const bool writable = (events & EPOLLOUT) != 0;
+    // A hang-up moves both: what waits to be written to that side fails now (EPIPE) and ends the
+    // connection, instead of waiting for an EPOLLOUT that will never come.
+    const bool readable = (events & EPOLLIN) != 0 || hung_up;
+    const bool writable = (events & EPOLLOUT) != 0 || hung_up;
     const bool move_up = upstream_side ? writable : readable;
     const bool move_down = upstream_side ? readable : writable;
     if (move_up && !pump(c.up, c.client.fd.get(), c.upstream.fd.get(), c.header.empty()))

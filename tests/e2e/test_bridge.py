@@ -9,6 +9,7 @@ import unittest
 
 from podmantest import (CADDY, NGINX_8080, ActivatedContainer, RootlessUser, require_image, require_podman,
                         serve_ready_stop)
+from servers import concurrent_gets, download, write_random
 
 NGINX_PROXY_CONF = """server {
     listen 8080 proxy_protocol;
@@ -59,6 +60,29 @@ class Bridge(unittest.TestCase):
         user = RootlessUser()
         user.load_image(NGINX_8080)
         self.nginx("sdshim-e2e-bridge-rootless", user=user)
+
+    def test_100_mib_and_1000_concurrent_connections_under_podmans_fd_limit(self):
+        # podman's nofile here is 1024, so the shim takes at most (1024 - 32) / 6 = 165 connections
+        # at once; the rest wait in the backlog of the activated socket and are answered in turn.
+        html = tempfile.mkdtemp(prefix="sdshim-e2e-bridge-html-")
+        os.chmod(html, 0o755)
+        with open(os.path.join(html, "index.html"), "w") as f:
+            f.write("through the bridge\n")
+        os.chmod(os.path.join(html, "index.html"), 0o644)
+        want = write_random(os.path.join(html, "big"), 100 << 20)
+        with ActivatedContainer(NGINX_8080, "0.0.0.0:8080", "sdshim-e2e-bridge-load",
+                                podman_args=["-e", "SDSHIM_BRIDGE=3=127.0.0.1:8080", "-e", "SDSHIM_LOG_LEVEL=debug",
+                                             "-v", f"{html}:/usr/share/nginx/html:ro"]) as c:
+            self.assertEqual(download(8080, "/big"), (200, 100 << 20, want))  # the first connection starts it
+            c.receiver.wait_for("READY=1", timeout=30)
+            responses = concurrent_gets(8080, 1000)
+            self.assertEqual(len(responses), 1000)
+            ok = sum(r.startswith(b"HTTP/1.1 200") and r.endswith(b"through the bridge\n") for r in responses)
+            self.assertEqual(ok, 1000)
+            c.stop(timeout=10)
+            self.assertEqual(c.wait(), 0, c.output())
+            out = c.output()
+        self.assertIn("[sdshim] debug: bridge: at most 165 connection(s) at once", out)
 
     def test_proxy_v1_gives_nginx_the_clients_address(self):
         conf = self.file("default.conf", NGINX_PROXY_CONF)

@@ -1,6 +1,9 @@
-"""Real servers for the tests: an nginx site in a temporary directory, a caddy site, an HTTP GET."""
+"""Real servers for the tests: an nginx site in a temporary directory, a caddy site, HTTP clients."""
+import hashlib
 import os
+import selectors
 import socket
+import time
 
 
 def nginx_site(d, listen, workers=2, body="hello from socket-activated nginx\n", connections=64, http_extra="",
@@ -43,12 +46,12 @@ def nginx_command(d):
 
 def read_all(sock):
     """Everything the peer sends until its FIN."""
-    data = b""
+    chunks = []
     while True:
-        chunk = sock.recv(65536)
+        chunk = sock.recv(1 << 20)
         if not chunk:
-            return data
-        data += chunk
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def http_get(port, timeout=5, sock=None):
@@ -59,3 +62,70 @@ def http_get(port, timeout=5, sock=None):
     response = read_all(c)
     c.close()
     return response
+
+
+def concurrent_gets(port, count, path="/", timeout=60):
+    """`count` connections opened at once, each sending one HTTP/1.0 GET; returns the responses."""
+    sel = selectors.DefaultSelector()
+    for _ in range(count):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", port))
+        sel.register(s, selectors.EVENT_WRITE, [])
+    request = f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode()
+    responses, deadline = [], time.monotonic() + timeout
+    while len(responses) < count and time.monotonic() < deadline:
+        for key, events in sel.select(timeout=5):
+            s, chunks = key.fileobj, key.data
+            if events & selectors.EVENT_WRITE:
+                s.send(request)
+                sel.modify(s, selectors.EVENT_READ, chunks)
+                continue
+            try:
+                chunk = s.recv(65536)
+            except ConnectionError:
+                chunk = b""
+            if chunk:
+                chunks.append(chunk)
+                continue
+            sel.unregister(s)
+            s.close()
+            responses.append(b"".join(chunks))
+    for key in list(sel.get_map().values()):
+        key.fileobj.close()
+    return responses
+
+
+def download(port, path, host="127.0.0.1", timeout=30):
+    """GET `path`; returns (status, body size, body sha256) without keeping the body."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise AssertionError(f"connection closed before the response's header: {head!r}")
+            head += chunk
+        head, _, rest = head.partition(b"\r\n\r\n")
+        digest, size = hashlib.sha256(rest), len(rest)
+        while True:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            digest.update(chunk)
+            size += len(chunk)
+    return int(head.split(b" ", 2)[1]), size, digest.hexdigest()
+
+
+def write_random(path, size):
+    """`size` random bytes at `path`, readable by all; returns their sha256."""
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            chunk = os.urandom(min(left, 4 << 20))
+            digest.update(chunk)
+            f.write(chunk)
+            left -= len(chunk)
+    os.chmod(path, 0o644)
+    return digest.hexdigest()

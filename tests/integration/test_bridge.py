@@ -15,7 +15,7 @@ import unittest
 
 from activation import Activated, free_port
 from notify import NotifyReceiver
-from servers import nginx_command, nginx_site, read_all
+from servers import concurrent_gets, download, nginx_command, nginx_site, read_all, write_random
 from shimtest import HERE, PY, require_root
 
 ECHO = os.path.join(HERE, "echo_server.py")
@@ -46,48 +46,6 @@ def connect(port, host="127.0.0.1", source=None, timeout=10, attempts=100):
             s.close()
             time.sleep(0.05)
     raise AssertionError(f"cannot connect to {host}:{port}: {last}")
-
-
-def http(port, request, host="127.0.0.1", source=None, body_to=None):
-    """Sends a raw HTTP/1.0 request; returns (status, headers, body) or hashes the body into body_to."""
-    s = connect(port, host, source)
-    with s:
-        s.sendall(request)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise AssertionError(f"connection closed before the response's header: {head!r}")
-            head += chunk
-        head, _, rest = head.partition(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        digest, size = hashlib.sha256(rest), len(rest)
-        body = bytearray(rest) if body_to is None else None
-        while True:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            size += len(chunk)
-            if body is None:
-                digest.update(chunk)
-            else:
-                body += chunk
-        if body_to is not None:
-            body_to.update(size=size, sha256=digest.hexdigest())
-        return status, head.decode("latin-1"), bytes(body or b"")
-
-
-def write_random(path, size):
-    digest = hashlib.sha256()
-    with open(path, "wb") as f:
-        left = size
-        while left:
-            chunk = os.urandom(min(left, 4 * MiB))
-            digest.update(chunk)
-            f.write(chunk)
-            left -= len(chunk)
-    os.chmod(path, 0o644)
-    return digest.hexdigest()
 
 
 class Base(unittest.TestCase):
@@ -265,10 +223,8 @@ class Nginx(Base):
         with a:
             os.makedirs(os.path.dirname(big), exist_ok=True)
             want = write_random(big, 100 * MiB)
-            got = {}
-            status, _, _ = http(port, b"GET /big HTTP/1.0\r\nHost: x\r\n\r\n", body_to=got)
-            self.assertEqual(status, 200)
-            self.assertEqual(got, {"size": 100 * MiB, "sha256": want})
+            connect(port).close()  # nginx is up
+            self.assertEqual(download(port, "/big"), (200, 100 * MiB, want))
 
             upload = os.urandom(100 * MiB)
             s = connect(port)
@@ -284,31 +240,8 @@ class Nginx(Base):
         a, port, _ = self.run_nginx(connections=4096)
         with a:
             connect(port).close()  # nginx is up
-            sel = selectors.DefaultSelector()
-            clients = []
-            for _ in range(1000):
-                s = socket.socket()
-                s.setblocking(False)
-                s.connect_ex(("127.0.0.1", port))
-                clients.append(s)
-                sel.register(s, selectors.EVENT_WRITE, [b""])
-            answered, deadline = 0, time.monotonic() + 60
-            responses = []
-            while answered < 1000 and time.monotonic() < deadline:
-                for key, events in sel.select(timeout=5):
-                    s, buf = key.fileobj, key.data
-                    if events & selectors.EVENT_WRITE:
-                        s.send(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
-                        sel.modify(s, selectors.EVENT_READ, buf)
-                        continue
-                    chunk = s.recv(65536)
-                    if chunk:
-                        buf[0] += chunk
-                        continue
-                    sel.unregister(s)
-                    s.close()
-                    responses.append(buf[0])
-                    answered += 1
+            responses = concurrent_gets(port, 1000)
+            answered = len(responses)
             self.assertEqual(answered, 1000)
             self.assertEqual(sum(r.startswith(b"HTTP/1.1 200") and r.endswith(b"hello from socket-activated nginx\n")
                                  for r in responses), 1000)
@@ -379,19 +312,15 @@ class Caddy(Base):
         caddyfile = os.path.join(self.dir, "Caddyfile")
         with open(caddyfile, "w") as f:
             f.write(f"{{\n\tadmin off\n\tauto_https off\n\tstorage file_system {self.dir}/data\n}}\n"
-                    f"http://127.0.0.1:{target} {{\n\troot * {self.dir}/site\n\tfile_server\n}}\n")
+                    f"http://:{target} {{\n\tbind 127.0.0.1\n\troot * {self.dir}/site\n\tfile_server\n}}\n")
         rx = NotifyReceiver()
         self.addCleanup(rx.close)
         env = {"HOME": self.dir, "XDG_DATA_HOME": self.dir, "XDG_CONFIG_HOME": self.dir, "NOTIFY_SOCKET": rx.address}
         with Activated(["-l", f"127.0.0.1:{port}"],
                        ["--bridge", f"3=127.0.0.1:{target}", "--", "caddy", "run", "--config", caddyfile,
                         "--adapter", "caddyfile"], env=env) as a:
-            got = {}
-            status, head, _ = http(port, b"GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                                   body_to=got)
-            self.assertEqual(status, 200)
-            self.assertEqual(got, {"size": 100 * MiB, "sha256": want})
-            self.assertIn("Server: Caddy", head)
+            connect(port).close()  # caddy is up
+            self.assertEqual(download(port, "/big"), (200, 100 * MiB, want))
             rx.wait_for("READY=1")
             self.assertEqual(self.stop(a), 0)
             err = a.stderr()
