@@ -33,7 +33,6 @@
 #include <memory>
 #include <optional>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -69,6 +68,20 @@ NotifyRelay::SenderCheck sender_check(NotifyAccess access, const pid_t& main_pid
         return pid != ::getpid() && is_in_tree(pid, ::getpid()) ? std::string()
                                                                 : "not a process started by the shim";
     };
+}
+
+std::unique_ptr<Bridge> make_bridge(EventLoop& loop, const Options& opt, std::vector<BridgeListener> listeners) {
+    BridgeConfig bc;
+    bc.listeners = std::move(listeners);
+    bc.proxy = opt.bridge_proxy;
+    bc.max_connections = opt.bridge_max_connections ? opt.bridge_max_connections
+                                                    : default_bridge_max_connections(raise_fd_limit());
+    const char* header = opt.bridge_proxy == ProxyProtocol::none ? ""
+                         : opt.bridge_proxy == ProxyProtocol::v1 ? " with a PROXY v1 header"
+                                                                 : " with a PROXY v2 header";
+    for (const auto& l : bc.listeners) spdlog::info("bridging {} to {}{}", l.label, l.target.text, header);
+    spdlog::debug("bridge: at most {} connection(s) at once", bc.max_connections);
+    return std::make_unique<Bridge>(loop, std::move(bc));
 }
 
 // `inherited_sockets` is set as soon as LISTEN_* is parsed, for the fd-limit hint of a fatal error.
@@ -168,21 +181,7 @@ int run(Options opt, int& inherited_sockets) {
                   server_name(kind), sockets.size(), ready_mode_name(ready_mode));
     if (::chdir("/") != 0) spdlog::debug("chdir /: {}", std::strerror(errno));
 
-    std::unique_ptr<Bridge> bridge;
-    if (bridged) {
-        BridgeConfig bc;
-        bc.listeners = std::move(listeners);
-        bc.proxy = opt.bridge_proxy;
-        bc.max_connections = opt.bridge_max_connections ? opt.bridge_max_connections
-                                                        : default_bridge_max_connections(raise_fd_limit());
-        for (const auto& l : bc.listeners)
-            spdlog::info("bridging {} to {}{}", l.label, l.target.text,
-                         opt.bridge_proxy == ProxyProtocol::none ? ""
-                         : opt.bridge_proxy == ProxyProtocol::v1 ? " with a PROXY v1 header"
-                                                                 : " with a PROXY v2 header");
-        spdlog::debug("bridge: at most {} connection(s) at once", bc.max_connections);
-        bridge = std::make_unique<Bridge>(loop, std::move(bc));
-    }
+    std::unique_ptr<Bridge> bridge = bridged ? make_bridge(loop, opt, std::move(listeners)) : nullptr;
 
     Forwarder forwarder(opt.signal_map, opt.forward_to, adapter.refused_signals);
     StopSequence stop(opt.grace, opt.exit_grace);

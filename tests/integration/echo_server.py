@@ -3,10 +3,11 @@ that cannot take an inherited one) and, per connection, in MODE:
   echo   sends back what it reads; after the client's FIN, sends its own
   count  reads until the client's FIN, then answers "N SHA256" and closes (proves the half-close)
 """
-import hashlib
 import socket
 import sys
 import threading
+
+from servers import hash_until_eof
 
 
 def serve_echo(conn):
@@ -21,14 +22,8 @@ def serve_echo(conn):
 
 def serve_count(conn):
     with conn:
-        digest, total = hashlib.sha256(), 0
-        while True:
-            data = conn.recv(1 << 20)
-            if not data:
-                break
-            digest.update(data)
-            total += len(data)
-        conn.sendall(f"{total} {digest.hexdigest()}".encode())
+        total, sha256 = hash_until_eof(conn)
+        conn.sendall(f"{total} {sha256}".encode())
 
 
 def main():

@@ -107,14 +107,19 @@ def download(port, path, host="127.0.0.1", timeout=30):
                 raise AssertionError(f"connection closed before the response's header: {head!r}")
             head += chunk
         head, _, rest = head.partition(b"\r\n\r\n")
-        digest, size = hashlib.sha256(rest), len(rest)
-        while True:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            digest.update(chunk)
-            size += len(chunk)
-    return int(head.split(b" ", 2)[1]), size, digest.hexdigest()
+        size, sha256 = hash_until_eof(s, rest)
+    return int(head.split(b" ", 2)[1]), size, sha256
+
+
+def hash_until_eof(sock, first=b""):
+    """(size, sha256) of `first` and everything the peer sends until its FIN, without keeping it."""
+    digest, size = hashlib.sha256(first), len(first)
+    while True:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            return size, digest.hexdigest()
+        digest.update(chunk)
+        size += len(chunk)
 
 
 def write_random(path, size):
