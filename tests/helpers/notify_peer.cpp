@@ -1,6 +1,6 @@
 // Test peer linked to libsystemd: sends sd_notify messages the way real services do, step by step.
 //   send TEXT          sd_notify(0, TEXT) ("\n" in TEXT is a newline)
-//   child-send TEXT    a forked child sends TEXT, the peer waits for it
+//   child-send TEXT    a forked child sends TEXT and waits on a barrier, the peer waits for it
 //   fdstore            sends FDSTORE=1 with a pipe's write end, then reports whether the receiver closed it
 //   flood N            N x sd_notify("STATUS=flood i")
 //   flood-mixed N      N datagrams on one socket, in turn: a STATUS line, 300 bytes of garbage with
@@ -128,7 +128,9 @@ int main(int argc, char** argv) {
         } else if (step == "child-send" && i + 1 < argc) {
             std::string text = unescape(argv[++i]);
             pid_t pid = fork();
-            if (pid == 0) _exit(sd_notify(0, text.c_str()) > 0 ? 0 : 1);
+            // The barrier keeps the child alive until the receiver has read its message, as systemd
+            // asks of short-lived senders: a sender already reaped cannot be traced to the shim's tree.
+            if (pid == 0) _exit(sd_notify(0, text.c_str()) > 0 && sd_notify_barrier(0, 5000000) >= 0 ? 0 : 1);
             int status = 0;
             waitpid(pid, &status, 0);
             std::printf("child-send %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
