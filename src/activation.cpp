@@ -1,6 +1,8 @@
 // Socket-activation intake: LISTEN_* parsed and every passed fd validated, as sd_listen_fds_with_names() would.
 #include "activation.hpp"
 
+#include "parse_number.hpp"
+
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -13,21 +15,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <climits>
 #include <cstring>
 #include <string_view>
 
 namespace sdshim {
 namespace {
-
-std::optional<long long> parse_number(std::string_view s) {
-    long long v = 0;
-    if (s.empty()) return std::nullopt;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
-    return v;
-}
 
 std::vector<std::string> split_names(std::string_view s) {
     std::vector<std::string> out;
@@ -101,7 +94,7 @@ ActivationPlan parse_listen_env(const ListenEnv& env, pid_t self, pid_t parent) 
             "LISTEN_FDS='{}' is set but LISTEN_PID is not: ignoring the sockets, as libsystemd would", env.fds));
         return plan;
     }
-    auto pid = parse_number(env.pid);
+    auto pid = parse_whole_number<long long>(env.pid);
     if (!pid || *pid <= 0 || *pid > INT_MAX) {
         plan.error = fmt::format("LISTEN_PID='{}': expected the pid the sockets are meant for (podman sets 1)", env.pid);
         return plan;
@@ -118,7 +111,7 @@ ActivationPlan parse_listen_env(const ListenEnv& env, pid_t self, pid_t parent) 
             return plan;
         }
     }
-    auto n = parse_number(env.fds);
+    auto n = parse_whole_number<long long>(env.fds);
     if (!n) {
         plan.error = fmt::format("LISTEN_FDS='{}': expected the number of passed sockets (1 or more)", env.fds);
         return plan;

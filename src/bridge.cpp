@@ -1,7 +1,6 @@
 // The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the one event loop.
 #include "bridge.hpp"
 
-#include "log.hpp"
 #include "proxy_header.hpp"
 
 #include <spdlog/spdlog.h>
@@ -26,15 +25,24 @@ constexpr std::size_t kSparePipes = 64;
 constexpr std::size_t kShimOwnFds = 32;  // stdio, signalfd, epoll, notify sockets, launcher, probes
 constexpr auto kAcceptRetry = std::chrono::milliseconds(250);
 
-LogBudget connect_budget;
-LogBudget error_budget;
-
 void no_delay(int fd) {
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails on unix sockets: nothing to do there
 }
 
 }  // namespace
+
+int start_connect(const BridgeTarget& target, UniqueFd& fd) {
+    fd.reset(::socket(target.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) return errno;
+    return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&target.addr), target.len) == 0 ? 0 : errno;
+}
+
+int connect_result(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    return ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 ? err : errno;
+}
 
 std::size_t default_bridge_max_connections(std::size_t nofile_limit) {
     if (nofile_limit <= kShimOwnFds + kBridgeFdsPerConnection) return 1;
@@ -122,7 +130,7 @@ void Bridge::accept_some(const BridgeListener& listener) {
             const int err = errno;
             if (err == EAGAIN || err == EINTR || err == ECONNABORTED) return;
             if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-                if (error_budget.allow(std::chrono::steady_clock::now()))
+                if (error_budget_.allow(std::chrono::steady_clock::now()))
                     spdlog::warn("bridge {}: accept: {} with {} connection(s) open; new connections wait in the "
                                  "backlog (raise the fd limit or lower --bridge-max-connections)",
                                  listener.label, std::strerror(err), connections_.size());
@@ -130,7 +138,7 @@ void Bridge::accept_some(const BridgeListener& listener) {
                 if (connections_.empty()) loop_.arm(retry_accept_, EventLoop::Clock::now() + kAcceptRetry);
                 return;
             }
-            if (error_budget.allow(std::chrono::steady_clock::now()))
+            if (error_budget_.allow(std::chrono::steady_clock::now()))
                 spdlog::warn("bridge {}: accept: {}", listener.label, std::strerror(err));
             return;
         }
@@ -140,11 +148,13 @@ void Bridge::accept_some(const BridgeListener& listener) {
 
 void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
     const auto& t = listener.target;
-    UniqueFd upstream(::socket(t.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!upstream) {
-        if (error_budget.allow(std::chrono::steady_clock::now()))
-            spdlog::warn("bridge {} -> {}: socket: {}; the client's connection is closed", listener.label, t.text,
-                         std::strerror(errno));
+    UniqueFd upstream;
+    const int started = start_connect(t, upstream);
+    if (started != 0 && started != EINPROGRESS) {
+        LogBudget& budget = upstream ? connect_budget_ : error_budget_;
+        if (budget.allow(std::chrono::steady_clock::now()))
+            spdlog::warn("bridge {} -> {}: {}: {}; the client's connection is closed", listener.label, t.text,
+                         upstream ? "connect" : "socket", std::strerror(started));
         return;
     }
     auto conn = std::make_unique<Connection>();
@@ -159,34 +169,25 @@ void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
     }
     no_delay(client.get());
     no_delay(upstream.get());
-    const bool connected = ::connect(upstream.get(), reinterpret_cast<const sockaddr*>(&t.addr), t.len) == 0;
-    if (!connected && errno != EINPROGRESS) {
-        if (connect_budget.allow(std::chrono::steady_clock::now()))
-            spdlog::warn("bridge {} -> {}: connect: {}; the client's connection is closed", listener.label, t.text,
-                         std::strerror(errno));
-        return;
-    }
     c.client.fd = std::move(client);
     c.upstream.fd = std::move(upstream);
     connections_.push_back(std::move(conn));
     c.self = std::prev(connections_.end());
     watch(c, c.client, false);
     watch(c, c.upstream, true);
-    if (connected)
+    if (started == 0)
         on_event(c, true, EPOLLOUT);
     else
         update_interest(c);
 }
 
 bool Bridge::finish_connect(Connection& c) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (::getsockopt(c.upstream.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    const int err = connect_result(c.upstream.fd.get());
     if (err == 0) {
         c.connecting = false;
         return true;
     }
-    if (connect_budget.allow(std::chrono::steady_clock::now()))
+    if (connect_budget_.allow(std::chrono::steady_clock::now()))
         spdlog::warn("bridge {} -> {}: connect: {}; the client's connection is closed", c.listener->label,
                      c.listener->target.text, std::strerror(err));
     return false;

@@ -3,6 +3,7 @@
 
 #include "bridge_spec.hpp"
 #include "event_loop.hpp"
+#include "log.hpp"
 #include "unique_fd.hpp"
 
 #include <cstddef>
@@ -24,6 +25,12 @@ struct BridgeConfig {
 inline constexpr std::size_t kBridgeFdsPerConnection = 6;
 // --bridge-max-connections when not given: what RLIMIT_NOFILE leaves after the shim's own fds.
 std::size_t default_bridge_max_connections(std::size_t nofile_limit);
+
+// Starts a non-blocking connect to `target` in `fd`: 0 when it connected at once, EINPROGRESS while
+// the handshake runs, else the errno (of socket() when `fd` stays empty).
+int start_connect(const BridgeTarget& target, UniqueFd& fd);
+// Once the socket is writable: 0 when the connect succeeded, else why it failed (SO_ERROR).
+int connect_result(int fd);
 
 class Bridge {
 public:
@@ -71,6 +78,8 @@ private:
     bool paused_ = false;
     EventLoop::DeadlineId retry_accept_;
     std::function<void()> on_idle_;
+    LogBudget connect_budget_;  // refused connects to the target
+    LogBudget error_budget_;    // accept, socket and fd-limit failures
 };
 
 }  // namespace sdshim

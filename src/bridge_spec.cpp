@@ -2,6 +2,7 @@
 #include "bridge_spec.hpp"
 
 #include "activation.hpp"
+#include "parse_number.hpp"
 #include "socket_check.hpp"
 
 #include <arpa/inet.h>
@@ -9,18 +10,15 @@
 #include <sys/un.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
 namespace sdshim {
 namespace {
 
 std::optional<unsigned short> parse_port(std::string_view text) {
-    unsigned value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || value == 0 || value > 65535)
-        return std::nullopt;
-    return static_cast<unsigned short>(value);
+    auto value = parse_whole_number<unsigned>(text);
+    if (!value || *value == 0 || *value > 65535) return std::nullopt;
+    return static_cast<unsigned short>(*value);
 }
 
 }  // namespace

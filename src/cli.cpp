@@ -1,10 +1,11 @@
 // Command line and SDSHIM_* environment: what the user asked the shim to do.
 #include "cli.hpp"
 
+#include "parse_number.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
-#include <charconv>
 #include <optional>
 #include <string_view>
 
@@ -73,11 +74,9 @@ std::optional<std::string> set_forward_to(Options& o, std::string_view v) {
 }
 
 std::optional<std::string> add_success_exit(Options& o, std::string_view v) {
-    int code = -1;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), code);
-    if (v.empty() || ec != std::errc{} || ptr != v.data() + v.size() || code < 0 || code > 255)
-        return "an exit code from 0 to 255";
-    o.success_exit.push_back(code);
+    auto code = parse_whole_number<int>(v);
+    if (!code || *code < 0 || *code > 255) return "an exit code from 0 to 255";
+    o.success_exit.push_back(*code);
     return std::nullopt;
 }
 
@@ -126,11 +125,9 @@ std::optional<std::string> add_bridge(Options& o, std::string_view v) {
 }
 
 std::optional<std::string> set_bridge_max(Options& o, std::string_view v) {
-    std::size_t n = 0;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (v.empty() || ec != std::errc{} || ptr != v.data() + v.size() || n == 0 || n > 1000000)
-        return "a number of connections from 1 to 1000000";
-    o.bridge_max_connections = n;
+    auto n = parse_whole_number<std::size_t>(v);
+    if (!n || *n == 0 || *n > 1000000) return "a number of connections from 1 to 1000000";
+    o.bridge_max_connections = *n;
     return std::nullopt;
 }
 

@@ -113,8 +113,9 @@ int run(Options opt, int& inherited_sockets) {
         }
         listeners = std::get<std::vector<BridgeListener>>(planned);
     }
-    // Behind a bridge the server gets no inherited socket, so there is nothing to adapt to.
-    AdapterPlan adapter = plan_adapter(kind, bridged ? std::vector<SocketInfo>{} : sockets);
+    // What the server is handed: every inherited socket, or none behind a bridge.
+    const std::vector<SocketInfo> server_sockets = bridged ? std::vector<SocketInfo>{} : sockets;
+    AdapterPlan adapter = plan_adapter(kind, server_sockets);
     if (opt.inspect) {
         std::string report = opt.inspect_json ? inspect_json(plan, sockets, kind, adapter)
                                               : inspect_text(plan, sockets, kind, adapter);
@@ -160,7 +161,7 @@ int run(Options opt, int& inherited_sockets) {
         if (relay) relay->send(lines);
     };
 
-    Handoff handoff = plan_handoff(plan, bridged ? std::vector<SocketInfo>{} : sockets, adapter);
+    Handoff handoff = plan_handoff(plan, server_sockets, adapter);
     handoff.env.remove.push_back("NOTIFY_SOCKET");
     if (bridged) handoff.env.remove.push_back("NGINX");  // a hand-written NGINX=3; would name an fd nginx does not get
     if (relay) handoff.env.set.emplace_back("NOTIFY_SOCKET", relay->inner_address());
@@ -170,7 +171,7 @@ int run(Options opt, int& inherited_sockets) {
     spec.pass_fds = handoff.pass_fds;
     if (handoff.listen_pid) spec.pid_variable = "LISTEN_PID";
     auto launched = launch(spec);
-    if (!bridged) close_own_copies(sockets);
+    close_own_copies(server_sockets);
     if (auto* failure = std::get_if<LaunchFailure>(&launched)) {
         spdlog::error("{}", failure->message);
         return exit_code_for_exec_error(failure->error);
@@ -228,7 +229,7 @@ int run(Options opt, int& inherited_sockets) {
     rc.mode = ready_mode;
     rc.kind = kind;
     rc.program = program;
-    rc.watched = bridged ? std::vector<SocketInfo>{} : sockets_to_watch(kind, sockets);
+    rc.watched = sockets_to_watch(kind, server_sockets);
     if (bridge)
         for (const auto& b : opt.bridges) rc.targets.push_back(b.target);
     rc.timeout = opt.ready_timeout;

@@ -1,6 +1,7 @@
 // What /proc says about the server's processes: which socket inodes each holds and which its epoll sets watch.
 #include "proc_sockets.hpp"
 
+#include "parse_number.hpp"
 #include "process_tree.hpp"
 #include "unique_fd.hpp"
 
@@ -111,10 +112,8 @@ std::vector<unsigned long> parse_epoll_targets(std::string_view fdinfo) {
 unsigned long parse_socket_link(std::string_view target) {
     constexpr std::string_view prefix = "socket:[";
     if (target.substr(0, prefix.size()) != prefix || target.empty() || target.back() != ']') return 0;
-    std::string_view digits = target.substr(prefix.size(), target.size() - prefix.size() - 1);
-    unsigned long value = 0;
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    return ec == std::errc{} && ptr == digits.data() + digits.size() ? value : 0;
+    return parse_whole_number<unsigned long>(target.substr(prefix.size(), target.size() - prefix.size() - 1))
+        .value_or(0);
 }
 
 namespace {

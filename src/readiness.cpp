@@ -2,6 +2,7 @@
 // the timeout, reloads, and the check that no inherited socket was dropped.
 #include "readiness.hpp"
 
+#include "bridge.hpp"
 #include "process_tree.hpp"
 #include "proc_sockets.hpp"
 #include "socket_check.hpp"
@@ -11,7 +12,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,8 +27,8 @@ namespace {
 constexpr Millis kFirstPoll{1};
 constexpr Millis kMaxPoll{10};  // only while starting or reloading: idle afterwards
 constexpr Millis kFirstRetry{100};
-constexpr int kOpaquePolls = 5;
 constexpr Millis kMaxRetry{2000};
+constexpr int kOpaquePolls = 5;  // unreadable fd tables in a row before the fallback
 
 long long monotonic_usec() {
     timespec ts{};
@@ -45,15 +45,11 @@ std::string join_sockets(const std::vector<SocketInfo>& sockets) {
 // One non-blocking connect: true when the target completed the handshake (a loopback or unix
 // server answers within the call or a moment after it). The connection is closed at once.
 bool accepts(const BridgeTarget& t) {
-    UniqueFd fd(::socket(t.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) return false;
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&t.addr), t.len) == 0) return true;
-    if (errno != EINPROGRESS) return false;
+    UniqueFd fd;
+    const int started = start_connect(t, fd);
+    if (started != EINPROGRESS) return started == 0;
     pollfd p{fd.get(), POLLOUT, 0};
-    if (::poll(&p, 1, 0) != 1) return false;
-    int err = 0;
-    socklen_t len = sizeof err;
-    return ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+    return ::poll(&p, 1, 0) == 1 && connect_result(fd.get()) == 0;
 }
 
 }  // namespace
@@ -146,7 +142,7 @@ void Readiness::poll() {
     // A process being exec'd or changing credentials is unreadable for an instant: only fd tables
     // that stay unreadable over several polls mean missing capabilities.
     opaque_polls_ = c.all_readable ? 0 : opaque_polls_ + 1;
-    if (!c.all_readable && c.opaque_workers > 0 && opaque_polls_ >= kOpaquePolls) {
+    if (c.opaque_workers > 0 && opaque_polls_ >= kOpaquePolls) {
         if (!warned_opaque_)
             spdlog::warn("cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
                          "grants by default): READY=1 follows the workers' start, not their polling",

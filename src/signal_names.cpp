@@ -1,12 +1,13 @@
 // Signal names and numbers: parsing "TERM", "SIGTERM", "15", "RTMIN+3" and printing them back.
 #include "signal_names.hpp"
 
+#include "parse_number.hpp"
+
 #include <csignal>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 
 namespace sdshim {
 namespace {
@@ -27,14 +28,6 @@ constexpr std::array<NamedSignal, 31> kNamed{{
     {"WINCH", SIGWINCH}, {"IO", SIGIO},         {"PWR", SIGPWR},
 }};
 
-std::optional<int> parse_int(std::string_view s) {
-    int value = 0;
-    if (s.empty()) return std::nullopt;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
-    return value;
-}
-
 bool in_range(int sig) { return sig >= 1 && sig <= SIGRTMAX; }
 
 }  // namespace
@@ -42,7 +35,7 @@ bool in_range(int sig) { return sig >= 1 && sig <= SIGRTMAX; }
 std::optional<int> parse_signal(std::string_view text) {
     if (text.empty()) return std::nullopt;
     if (std::isdigit(static_cast<unsigned char>(text.front()))) {
-        auto n = parse_int(text);
+        auto n = parse_whole_number<int>(text);
         if (n && in_range(*n)) return n;
         return std::nullopt;
     }
@@ -59,7 +52,7 @@ std::optional<int> parse_signal(std::string_view text) {
         int origin = base == "RTMIN" ? SIGRTMIN : SIGRTMAX;
         if (rest.empty()) return origin;
         if (rest.size() < 2 || (rest[0] != '+' && rest[0] != '-')) return std::nullopt;
-        auto offset = parse_int(rest.substr(1));
+        auto offset = parse_whole_number<int>(rest.substr(1));
         if (!offset) return std::nullopt;
         int sig = rest[0] == '+' ? origin + *offset : origin - *offset;
         if (sig < SIGRTMIN || sig > SIGRTMAX) return std::nullopt;
