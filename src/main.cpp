@@ -242,8 +242,9 @@ int run(Options opt, int& inherited_sockets) {
                                             Readiness::Hooks{notify, [&](const std::string& line) {
                                                                  spdlog::error("{}", line);
                                                                  failed = true;
-                                                                 notify({"STATUS=" + line.substr(0, 2000)});
                                                                  begin_stop(SIGTERM, ::getpid());
+                                                                 // after the stop's own STATUS: the reason is the last word
+                                                                 notify({"STATUS=" + line.substr(0, 2000)});
                                                              },
                                                              [&] {
                                                                  if (bridge && ready_mode.kind == ReadyKind::target)
@@ -256,8 +257,9 @@ int run(Options opt, int& inherited_sockets) {
         if (r.helper_status) readiness->probe_exited(*r.helper_status);
         if (r.main_status) {
             main_status = r.main_status;
-            readiness->stopping();
             spdlog::info("{} (pid {}) {}", opt.command[0], main_pid, describe_status(*main_status));
+            const std::string why = readiness->server_exited(*main_status);
+            if (!failed) notify({"STATUS=" + why.substr(0, 2000)});  // else the failure's own STATUS stays
         }
         if (!main_status) return;
         if (r.no_children_left) return finish();

@@ -105,14 +105,32 @@ std::variant<NotifyMessage, NotifyRejection> parse_notify(std::string_view datag
     return msg;
 }
 
+std::string conmon_safe(std::string_view line) {
+    if (line == "READY=1" || line == "WATCHDOG=1") return std::string(line);
+    std::string out(line);
+    // Neither replacement holds "=1", so it cannot make a new match with the text around it.
+    for (auto [text, safe] : {std::pair{std::string_view("READY=1"), std::string_view("READY = 1")},
+                              std::pair{std::string_view("WATCHDOG=1"), std::string_view("WATCHDOG = 1")}}) {
+        for (auto at = out.find(text); at != std::string::npos; at = out.find(text, at + safe.size()))
+            out.replace(at, text.size(), safe);
+    }
+    return out;
+}
+
 std::vector<std::string> outbound_datagrams(const std::vector<std::string>& relay) {
     std::vector<std::string> out;
     std::string rest;
     bool ready = false;
-    for (const auto& line : relay) {
-        if (line == "READY=1") {
+    for (const auto& original : relay) {
+        if (original == "READY=1") {
             ready = true;
             continue;
+        }
+        std::string line = conmon_safe(original);
+        if (line.size() > kNotifyMaxBytes) {  // only a rewritten line at the limit: cut it, on a UTF-8 boundary
+            std::size_t cut = kNotifyMaxBytes;
+            while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+            line.resize(cut);
         }
         if (!rest.empty() && rest.size() + 1 + line.size() > kNotifyMaxBytes) {
             out.push_back(std::move(rest));

@@ -33,7 +33,14 @@ std::variant<NotifyMessage, NotifyRejection> parse_notify(std::string_view datag
 
 // The datagrams to send onwards: everything but READY=1 together first, then READY=1 alone,
 // because conmon 2.1.6 relays a datagram only when it holds READY=1 or WATCHDOG=1.
+// conmon < 2.1.9 also takes any datagram that merely *contains* the text READY=1 or WATCHDOG=1 for
+// that message, so free text (STATUS=, ERRNO=, ...) never carries it out: see conmon_safe().
 std::vector<std::string> outbound_datagrams(const std::vector<std::string>& relay);
+
+// `line` with every "READY=1" and "WATCHDOG=1" inside it written "READY = 1" and "WATCHDOG = 1",
+// unless the line is that very state change. "STATUS=waiting for caddy to send READY=1" would
+// otherwise tell systemd, through conmon 2.1.6, that the service is ready.
+std::string conmon_safe(std::string_view line);
 
 bool valid_utf8(std::string_view text);
 

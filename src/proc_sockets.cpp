@@ -166,6 +166,15 @@ ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/status", pid);
     std::string status = read_small_file(path);
+    // "State:\tZ (zombie)": exited, not yet reaped. Its SIGCHLD is on its way; until it is handled its
+    // empty fd table must not read as "closed every inherited socket".
+    if (auto at = status.find("\nState:\t"); at != std::string::npos && at + 8 < status.size()) {
+        const char state = status[at + 8];
+        if (state == 'Z' || state == 'X') {
+            out.exited = true;
+            return out;
+        }
+    }
     unsigned uid = 0, gid = 0;
     const bool switch_ids = ::geteuid() == 0 && single_identity(status, "\nUid:", uid) &&
                             single_identity(status, "\nGid:", gid) && uid != 0;

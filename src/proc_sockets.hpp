@@ -13,6 +13,7 @@ struct ProcessSockets {
     pid_t pid = 0;
     pid_t ppid = 0;
     bool readable = false;            // its fd table could be read
+    bool exited = false;              // a zombie: its fds are already closed, so its table says nothing
     std::set<unsigned long> held;     // socket inodes among its open fds
     std::set<unsigned long> polled;   // inodes registered in any of its epoll instances
 };

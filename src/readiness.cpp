@@ -3,6 +3,7 @@
 #include "readiness.hpp"
 
 #include "bridge.hpp"
+#include "exit_status.hpp"
 #include "process_tree.hpp"
 #include "proc_sockets.hpp"
 #include "socket_check.hpp"
@@ -283,6 +284,20 @@ void Readiness::stopping() {
     state_ = State::done;
     disarm();
     if (probe_pid_ > 0) ::kill(probe_pid_, SIGKILL);
+}
+
+std::string Readiness::server_exited(int wait_status) {
+    const bool before_ready = state_ == State::waiting;
+    stopping();
+    const std::string how = describe_status(wait_status);
+    if (!before_ready) return fmt::format("{} {}", cfg_.program, how);
+    const bool failed = !WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0;
+    if (!failed || cfg_.kind != ServerKind::nginx || cfg_.mode.kind != ReadyKind::listen || cfg_.watched.empty())
+        return fmt::format("{} {} before it was ready", cfg_.program, how);
+    // Decided from the exit alone, not from a poll that may or may not have run before it.
+    const auto& unpolled = not_polled_.empty() ? cfg_.watched : not_polled_;
+    for (const auto& s : unpolled) spdlog::error("{}", exited_before_polling_message(s, how));
+    return exited_before_polling_message(unpolled.front(), how);
 }
 
 std::string Readiness::waiting_for() const {

@@ -53,6 +53,9 @@ public:
     void before_reload();
     void reload_signalled();          // SIGHUP went to the server
     void stopping();                  // stop sequence: no more waiting, no deadline left armed
+    // The main process is gone: no more waiting. Returns the last STATUS= text, which says why; an
+    // nginx that failed before its workers polled the sockets also gets the `listen` fix logged.
+    std::string server_exited(int wait_status);
     pid_t probe_pid() const { return probe_pid_; }
     void probe_exited(int wait_status);
 

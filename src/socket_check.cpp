@@ -13,6 +13,10 @@ SocketCheck check_sockets(const std::vector<SocketInfo>& watched, const std::vec
     std::set<unsigned long> held, polled;
     for (const auto& p : tree) {
         const bool fresh = old.count(p.pid) == 0;
+        if (p.exited) {  // nothing can be called dropped until it is reaped; not a worker to wait for
+            c.all_readable = false;
+            continue;
+        }
         if (!p.readable) {
             c.all_readable = false;
             if (fresh && p.ppid == main_pid) ++c.opaque_workers;
@@ -46,6 +50,13 @@ std::string nginx_listen_for(const SocketInfo& s) {
 
 std::string describe_socket(const SocketInfo& s) {
     return fmt::format("fd {} '{}' ({})", s.fd, s.name, s.address);
+}
+
+std::string exited_before_polling_message(const SocketInfo& s, const std::string& how) {
+    return fmt::format("nginx {} before its workers polled inherited {}: if its error above names another address "
+                       "(socket() or bind() failed), no listen directive matches this socket; fix: put '{}' in the "
+                       "server block",
+                       how, describe_socket(s), nginx_listen_for(s));
 }
 
 std::string dropped_socket_message(const SocketInfo& s, ServerKind kind, const std::string& program) {

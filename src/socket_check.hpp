@@ -34,6 +34,11 @@ std::string nginx_listen_for(const SocketInfo& socket);
 // One line: the fd, its name and address, what it means, and for nginx the `listen` that fixes it.
 std::string dropped_socket_message(const SocketInfo& socket, ServerKind kind, const std::string& program);
 
+// One line for an nginx that exited (`how`: "exited with code 1") before its workers polled an
+// inherited socket. The likeliest cause is a listen that matches no inherited socket: nginx then makes
+// its own socket, which fails under systemd's RestrictAddressFamilies= (or a taken port), and exits.
+std::string exited_before_polling_message(const SocketInfo& socket, const std::string& how);
+
 // "fd 3 'http' (0.0.0.0:8080)"
 std::string describe_socket(const SocketInfo& socket);
 

@@ -16,7 +16,7 @@ from podmantest import (NGINX_80, NGINX_8080, REPO, Receiver, RootlessUser, http
 
 UNITS = os.path.join(REPO, "docker", "systemd")
 QUADLET = os.path.join(REPO, "docker", "quadlet")
-RESTRICT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "restrict_families.py")
+RESTRICT = os.path.join(REPO, "tests", "helpers", "restrict_families.py")
 
 
 def read_unit(name):
@@ -46,10 +46,26 @@ class Units(unittest.TestCase):
         require_podman()
 
     def test_systemd_analyze_verify(self):
-        files = sorted(os.path.join(UNITS, f) for f in os.listdir(UNITS))
+        files = sorted(os.path.join(UNITS, f) for f in os.listdir(UNITS) if f.endswith((".socket", ".service")))
         r = subprocess.run(["systemd-analyze", "verify", "--man=no", *files], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stderr.strip(), "", r.stderr)
+
+    def test_cgroup_v1_drop_ins_run_the_shipped_command_without_the_split(self):
+        for unit in ("nginx-user.service", "nginx-rootless.service"):
+            with self.subTest(unit=unit):
+                drop_in = os.path.join("cgroup-v1", f"{unit}.d", "cgroup-v1.conf")
+                self.assertEqual(values(read_unit(drop_in), "Service", "ExecStart")[0], "")
+                self.assertEqual(values(read_unit(drop_in), "Service", "ExecStart")[1],
+                                 values(read_unit(unit), "Service", "ExecStart")[0].replace("--cgroups=split ", ""))
+
+    def test_every_nginx_unit_reloads_through_sighup(self):
+        reload = "/usr/bin/podman kill --signal HUP systemd-%N"
+        for unit in ("nginx.service", "nginx-user.service", "nginx-rootless.service"):
+            self.assertEqual(values(read_unit(unit), "Service", "ExecReload"), [reload], unit)
+        for container in ("nginx.container", "nginx-user.container"):
+            with open(os.path.join(QUADLET, container)) as f:
+                self.assertIn(f"\nExecReload={reload}\n", f.read().split("[Service]", 1)[1], container)
 
     def test_caddy_socket_names_are_the_caddyfile_variables(self):
         names = {values(read_unit(f), "Socket", "FileDescriptorName")[0]
@@ -62,7 +78,6 @@ class Units(unittest.TestCase):
 
     def test_quadlet_and_hand_written_units_agree(self):
         for container, service in (("nginx.container", "nginx.service"), ("nginx-user.container", "nginx-user.service"),
-                                   ("nginx-rootless.container", "nginx-rootless.service"),
                                    ("caddy.container", "caddy.service")):
             with self.subTest(container=container), open(os.path.join(QUADLET, container)) as f:
                 quadlet = f.read()

@@ -34,11 +34,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t lines = 0;
     for (std::size_t i = 0; i < out.size(); ++i) {
         if (out[i].empty() || out[i].size() > sdshim::kNotifyMaxBytes) std::abort();
-        bool ready_here = out[i].find("READY=1") != std::string::npos &&
-                          (out[i] == "READY=1" || out[i].rfind("READY=1\n", 0) == 0 ||
-                           out[i].find("\nREADY=1\n") != std::string::npos ||
-                           (out[i].size() >= 8 && out[i].compare(out[i].size() - 8, 8, "\nREADY=1") == 0));
-        if (ready_here && (out[i] != "READY=1" || i + 1 != out.size())) std::abort();  // alone, and last
+        // conmon < 2.1.9 takes any datagram holding the text READY=1 for READY=1: only the real one
+        // holds it, alone and last; WATCHDOG=1 only as a line of its own.
+        if (out[i].find("READY=1") != std::string::npos && (out[i] != "READY=1" || i + 1 != out.size()))
+            std::abort();
+        for (std::size_t at = out[i].find("WATCHDOG=1"); at != std::string::npos; at = out[i].find("WATCHDOG=1", at + 1)) {
+            const bool line_start = at == 0 || out[i][at - 1] == '\n';
+            const bool line_end = at + 10 == out[i].size() || out[i][at + 10] == '\n';
+            if (!line_start || !line_end) std::abort();
+        }
+        if (!sdshim::valid_utf8(out[i])) std::abort();
         lines += static_cast<std::size_t>(std::count(out[i].begin(), out[i].end(), '\n')) + 1;
     }
     // Nothing lost, nothing added; repeated READY=1 lines go out once.

@@ -30,9 +30,9 @@ class Relay(unittest.TestCase):
                             "send", "STOPPING=1"]) as s:
             self.assertEqual(s.wait(), 0, s.stderr())
             out, err = s.stdout(), s.stderr()
-        self.rx.wait_for("STOPPING=1")
+        self.rx.wait_for("STATUS=notify_peer exited with code 0")  # the last word: why the server stopped
         got = [m for m in self.rx.messages() if not waiting_status(m)]
-        self.assertEqual(got, ["STATUS=serving", "READY=1", "STOPPING=1"])
+        self.assertEqual(got, ["STATUS=serving", "READY=1", "STOPPING=1", "STATUS=notify_peer exited with code 0"])
         self.assertNotIn("MAINPID", "".join(self.rx.messages()))
         self.assertEqual(out.split(), ["send", "1", "send", "1"], "sd_notify() in the server did not send")
         self.assertIn("MAINPID=4242: a pid inside the container means nothing outside it", err)
@@ -95,11 +95,23 @@ for d in [b'STATUS=' + b'x' * 5000, b'STATUS=\xff\xfe', b'READY=1\ngarbage', b'R
         with self.run_shim([PY, "-c", code]) as s:
             self.assertEqual(s.wait(), 0, s.stderr())
             err = s.stderr()
-        self.rx.wait_for("READY=1")
-        self.assertEqual([m for m in self.rx.messages() if not waiting_status(m)], ["READY=1"])
+        self.rx.wait_for("STATUS=python3 exited with code 0")
+        self.assertEqual([m for m in self.rx.messages() if not waiting_status(m)],
+                         ["READY=1", "STATUS=python3 exited with code 0"])
         for reason in ["longer than systemd's limit of 4096 bytes", "not valid UTF-8",
                        "line 'garbage' is not KEY=VALUE", "contains a NUL byte"]:
             self.assertIn(reason, err)
+
+    def test_status_text_never_carries_ready_or_watchdog_to_conmon(self):
+        # conmon 2.1.6 forwards any datagram that contains READY=1 as READY=1: a server's STATUS
+        # that quotes it must not make systemd think the service started.
+        with self.run_shim(["--ready-timeout=60s", PEER, "send", "STATUS=will send READY=1 soon, WATCHDOG=1 later",
+                            "send", "ERRNO=0\nSTATUS=READY=1"]) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+        self.rx.wait_for("STATUS=notify_peer exited with code 0 before it was ready")
+        self.assertIn("STATUS=will send READY = 1 soon, WATCHDOG = 1 later", self.rx.messages())
+        self.assertIn("ERRNO=0\nSTATUS=READY = 1", self.rx.messages())
+        self.assertFalse([m for m in self.rx.messages() if "READY=1" in m or "WATCHDOG=1" in m], self.rx.messages())
 
     def test_abstract_outer_socket(self):
         rx = NotifyReceiver(abstract=True)

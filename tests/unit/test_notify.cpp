@@ -92,6 +92,27 @@ TEST_CASE("READY=1 goes alone, after everything else, so conmon 2.1.6 passes it"
     for (const auto& d : out) CHECK(d.size() <= kNotifyMaxBytes);
 }
 
+TEST_CASE("no free text carries READY=1 or WATCHDOG=1 out, which conmon 2.1.6 would take for the real one") {
+    CHECK(conmon_safe("READY=1") == "READY=1");
+    CHECK(conmon_safe("WATCHDOG=1") == "WATCHDOG=1");
+    CHECK(conmon_safe("STATUS=waiting for caddy to send READY=1") == "STATUS=waiting for caddy to send READY = 1");
+    CHECK(conmon_safe("STATUS=READY=1READY=1 WATCHDOG=1") == "STATUS=READY = 1READY = 1 WATCHDOG = 1");
+    CHECK(conmon_safe("ERRNO=WATCHDOG=10") == "ERRNO=WATCHDOG = 10");
+    CHECK(conmon_safe("STATUS=READY==1, WATCHDOG=trigger") == "STATUS=READY==1, WATCHDOG=trigger");
+    CHECK(conmon_safe("STATUS=NOT_READY=1") == "STATUS=NOT_READY = 1");
+
+    auto out = outbound_datagrams({"STATUS=sent READY=1 early", "READY=1", "WATCHDOG=1"});
+    CHECK(out == Lines{"STATUS=sent READY = 1 early\nWATCHDOG=1", "READY=1"});
+    // A STATUS at systemd's limit stays within it after the rewrite, cut on a character boundary.
+    std::string full = "STATUS=READY=1" + std::string(kNotifyMaxBytes - 17, 'x') + "\xe2\x82\xac";
+    REQUIRE(full.size() == kNotifyMaxBytes);
+    auto cut = outbound_datagrams({full});
+    REQUIRE(cut.size() == 1);
+    CHECK(cut[0].size() == kNotifyMaxBytes - 1);
+    CHECK(valid_utf8(cut[0]));
+    CHECK(cut[0].find("READY=1") == std::string::npos);
+}
+
 TEST_CASE("NOTIFY_SOCKET addresses: paths and abstract names") {
     auto a = parse_notify_address("/run/notify/notify.sock");
     REQUIRE(std::holds_alternative<NotifyAddress>(a));

@@ -15,7 +15,7 @@ using namespace sdshim;
 namespace {
 ProcessSockets proc(pid_t pid, pid_t ppid, std::set<unsigned long> held, std::set<unsigned long> polled,
                     bool readable = true) {
-    return ProcessSockets{pid, ppid, readable, std::move(held), std::move(polled)};
+    return ProcessSockets{pid, ppid, readable, false, std::move(held), std::move(polled)};
 }
 }  // namespace
 
@@ -105,6 +105,13 @@ TEST_CASE("socket check: polled by a worker, dropped by everybody, opaque worker
     CHECK(c.dropped.empty());
     CHECK_FALSE(c.all_readable);
     CHECK(c.opaque_workers == 1);
+    // nginx exited and is not reaped yet: its closed fds are no verdict (its exit is explained instead)
+    ProcessSockets zombie = proc(10, 1, {}, {});
+    zombie.exited = true;
+    c = check_sockets(watched, {zombie}, 10, {}, {});
+    CHECK(c.dropped.empty());
+    CHECK(c.not_polled.size() == 2);
+    CHECK(c.opaque_workers == 0);
     // during a reload the old worker's polling does not count
     c = check_sockets(watched, {proc(10, 1, {100, 200}, {}), proc(11, 10, {100, 200}, {100, 200})}, 10, {11}, {});
     CHECK(c.not_polled.size() == 2);
@@ -124,6 +131,14 @@ TEST_CASE("the fix for a dropped socket is the exact nginx listen") {
     CHECK(line.find('\n') == std::string::npos);
     auto generic = dropped_socket_message(sock(3, "http", AF_INET, "127.0.0.1:9000", 1), ServerKind::generic, "app");
     CHECK(generic.find("app closed inherited fd 3 'http' (127.0.0.1:9000)") == 0);
+}
+
+TEST_CASE("an nginx that exited before polling gets the listen fix, worded for an exit") {
+    auto line = exited_before_polling_message(sock(3, "web", AF_INET, "0.0.0.0:8081", 1), "exited with code 1");
+    CHECK(line.find("nginx exited with code 1 before its workers polled inherited fd 3 'web' (0.0.0.0:8081)") == 0);
+    CHECK(line.find("fix: put 'listen 0.0.0.0:8081;' in the server block") != std::string::npos);
+    CHECK(line.find("clients") == std::string::npos);  // nothing serves: nobody hangs on a socket of nginx's own
+    CHECK(line.find('\n') == std::string::npos);
 }
 
 TEST_CASE("nginx watches its stream sockets only") {

@@ -1,0 +1,183 @@
+"""What each rig checks, driven only by systemctl: a setup served, activated only once sdshim says
+ready, reloaded, stopped cleanly and started again; a wrong port explained under the shipped
+hardening; a server that never gets ready failing at --ready-timeout instead of looking started."""
+import time
+
+from rig import WEBUSER
+
+
+def unit_dir(user):
+    return f"/home/{WEBUSER}/.config/systemd/user" if user else "/etc/systemd/system"
+
+
+def quadlet_dir(user):
+    return f"/home/{WEBUSER}/.config/containers/systemd" if user else "/etc/containers/systemd"
+
+
+class Scenarios:
+    """Mixed into a rig's TestCase; `self.rig` is the booted rig."""
+
+    conmon_passes_status = False  # conmon >= 2.1.9 passes STATUS=/RELOADING=1 on; 2.1.6 only READY=1/WATCHDOG=1
+
+    def journal_of(self, cursor, unit, user, has=None):
+        """The unit's journal since `cursor`, once a line containing `has` is in it (if given)."""
+        def done(entries):
+            return has is None or any(has in m for _, _, m in entries)
+        if user:
+            return self.rig.journal_until(cursor, done, user_unit=unit)
+        return self.rig.journal_until(cursor, done, unit=unit)
+
+    def container_id(self, name, user):
+        return self.rig.sh(f"podman ps -q --filter name=^{name}$", user=user).stdout.strip()
+
+    def serve_reload_stop(self, socket, service, port, user=False, podman_user=None):
+        """`user`: a user unit (systemctl --user); `podman_user`: whose podman runs the container
+        (webuser for setup 3's system service), by default the unit's owner."""
+        rig = self.rig
+        container = f"systemd-{service.rsplit('.', 1)[0]}"
+        podman_user = user if podman_user is None else podman_user
+        rig.systemctl(f"start {socket}", user=user)
+        self.addCleanup(rig.systemctl, f"stop {socket} {service}", user=user, check=False)
+        cursor = rig.cursor()
+        status, body = rig.curl(f"http://127.0.0.1:{port}/")
+        self.assertEqual(status, 200, body)
+        self.assertIn("Welcome to nginx!", body)
+        s = rig.wait_state(service, ["active", "failed"], user=user)
+        self.assertEqual((s["ActiveState"], s["SubState"], s["Result"]), ("active", "running", "success"), s)
+
+        # activating until sdshim reports ready, active only after it (the journal's order)
+        entries = self.journal_of(cursor, service, user, has="[sdshim] info: nginx is ready")
+        ready = [t for t, _, m in entries if "[sdshim] info: nginx is ready: its workers poll 1 inherited socket(s)" in m]
+        started = [t for t, ident, m in entries if ident == "systemd" and m.startswith(f"Started {service}")]
+        self.assertEqual(len(ready), 1, entries)
+        self.assertEqual(len(started), 1, entries)
+        self.assertLessEqual(ready[0], started[0], "systemd called the unit started before sdshim said ready")
+        self.assertTrue(any('using inherited sockets from "3;"' in m for _, _, m in entries), entries)
+        if self.conmon_passes_status:
+            self.assertEqual(s["StatusText"], "nginx is ready")
+        first_container = self.container_id(container, podman_user)
+
+        # systemctl reload: SIGHUP through podman kill; sdshim: RELOADING=1, then READY=1 with new workers
+        cursor = rig.cursor()
+        rig.sh("systemd-analyze log-level debug" if not user else "true")
+        try:
+            rig.systemctl(f"reload {service}", user=user)
+            entries = self.journal_of(cursor, service, user, has="[sdshim] info: nginx reloaded")
+            reloaded = [t for t, _, m in entries if "[sdshim] info: nginx reloaded: its workers poll" in m]
+            self.assertTrue(reloaded, entries)
+            if self.conmon_passes_status and not user:
+                got = [m for _, ident, m in entries if ident == "systemd" and "Got notification message" in m]
+                relayed = [m for m in got if "RELOADING=1" in m or m.rstrip().endswith("READY=1")]
+                self.assertEqual(len(relayed), 2, got)
+                self.assertIn("RELOADING=1", relayed[0])
+                self.assertIn("READY=1", relayed[1])
+        finally:
+            rig.sh("systemd-analyze log-level info" if not user else "true")
+        self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
+        s = rig.wait_state(service, ["active", "failed"], user=user)  # "reloading" until READY=1
+        self.assertEqual((s["ActiveState"], s["SubState"]), ("active", "running"), s)
+        if self.conmon_passes_status:
+            self.assertEqual(s["StatusText"], "nginx reloaded")
+
+        # systemctl stop: graceful, exit 0, nothing left
+        cursor = rig.cursor()
+        rig.systemctl(f"stop {service}", user=user)
+        s = rig.show(service, user=user)
+        self.assertEqual((s["ActiveState"], s["Result"], s["ExecMainStatus"]), ("inactive", "success", "0"), s)
+        entries = self.journal_of(cursor, service, user, has="(pid 6) exited with code")
+        self.assertTrue(any("[sdshim] info: forwarded SIGQUIT" in m for _, _, m in entries), entries)
+        self.assertTrue(any("(pid 6) exited with code 0" in m for _, _, m in entries), entries)
+        self.assertFalse([m for _, _, m in entries
+                          if "SIGKILL" in m.replace("before SIGKILL", "").replace("SIGKILL in", "")], entries)
+        self.assertEqual(rig.leftovers(user=podman_user), ([], []))
+
+        # the socket is still there and starts a fresh container
+        self.assertEqual(rig.show(socket, user=user)["ActiveState"], "active")
+        self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
+        self.assertEqual(rig.wait_state(service, ["active", "failed"], user=user)["ActiveState"], "active")
+        second = self.container_id(container, podman_user)
+        self.assertTrue(second and second != first_container, (first_container, second))
+        rig.systemctl(f"stop {socket} {service}", user=user)
+        self.assertEqual(rig.leftovers(user=podman_user), ([], []))
+
+    def wrong_port(self, socket, service, port_in_image, wrong):
+        """The socket on an address the image's nginx does not listen on, unit as shipped (with
+        RestrictAddressFamilies=): nginx cannot make a socket of its own and exits at once."""
+        rig = self.rig
+        rig.put(f"[Socket]\nListenStream=\nListenStream=0.0.0.0:{wrong}\n", f"/etc/systemd/system/{socket}.d/wrong.conf")
+        self.addCleanup(rig.sh, f"rm -rf /etc/systemd/system/{socket}.d; systemctl daemon-reload; "
+                                f"systemctl stop {socket} {service}; systemctl reset-failed", check=False)
+        rig.systemctl("daemon-reload")
+        rig.systemctl(f"start {socket}")
+        cursor = rig.cursor()
+        status, _ = rig.curl(f"http://127.0.0.1:{wrong}/", timeout=20)
+        self.assertEqual(status, 0, "something answered on the wrong port")
+        # The queued connection starts the service again and again, until systemd's start limit.
+        s = rig.wait_state(socket, ["failed"])
+        self.assertEqual(s["Result"], "service-start-limit-hit", s)
+        def exits(entries):
+            return [m for _, ident, m in entries if ident == "systemd" and m.startswith(f"{service}: Main process exited")]
+
+        def fixes(entries):
+            return [m for _, _, m in entries if m.startswith("[sdshim] error: nginx exited with code 1 before its workers "
+                                                             f"polled inherited fd 3 'http' (0.0.0.0:{wrong})")
+                    and f"fix: put 'listen 0.0.0.0:{wrong};' in the server block" in m]
+        entries = rig.journal_until(cursor, lambda e: len(fixes(e)) >= len(exits(e)), unit=service)
+        starts, fixes = exits(entries), fixes(entries)
+        self.assertGreaterEqual(len(starts), 2, entries)
+        self.assertEqual(len(fixes), len(starts), f"the fix on {len(fixes)} of {len(starts)} starts: {entries}")
+        self.assertTrue(any("Address family not supported" in m for _, _, m in entries), entries)
+        s = rig.show(service)
+        self.assertEqual((s["ActiveState"], s["Result"]), ("failed", "exit-code"), s)
+        if self.conmon_passes_status:
+            self.assertIn(f"fix: put 'listen 0.0.0.0:{wrong};'", s["StatusText"])
+        # What the README tells the user to do once the configuration is fixed.
+        rig.systemctl(f"reset-failed {socket} {service}")
+        rig.systemctl(f"start {socket}")
+        self.assertEqual(rig.show(socket)["ActiveState"], "active")
+
+    def never_ready(self):
+        """--ready=notify (generic adapter) and a server that never sends READY=1: activating until
+        --ready-timeout, then failed. conmon 2.1.6 would pass sdshim's own 'waiting ... READY=1'
+        STATUS as READY=1 if it held that text."""
+        rig = self.rig
+        rig.put("""[Unit]
+Description=sleep behind sdshim in notify mode: never ready
+[Service]
+Type=notify
+NotifyAccess=all
+KillMode=mixed
+Delegate=yes
+ExecStart=/usr/bin/podman run --name=systemd-%N --cgroups=split --rm --replace -d --sdnotify=container \\
+    --network=none -e SDSHIM_READY_TIMEOUT=8s localhost/sdshim-nginx:80 sleep 300
+ExecStop=/usr/bin/podman stop --ignore --time=10 systemd-%N
+ExecStopPost=-/usr/bin/podman rm --force --ignore systemd-%N
+TimeoutStartSec=120
+""", "/etc/systemd/system/never-ready.service")
+        self.addCleanup(rig.sh, "systemctl stop never-ready.service; systemctl reset-failed; "
+                                "rm -f /etc/systemd/system/never-ready.service; systemctl daemon-reload", check=False)
+        rig.systemctl("daemon-reload")
+        cursor = rig.cursor()
+        rig.systemctl("start --no-block never-ready.service")
+        seen = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            state = rig.show("never-ready.service")["ActiveState"]
+            if not seen or seen[-1] != state:
+                seen.append(state)
+            if state == "failed":
+                break
+            time.sleep(0.2)
+        self.assertEqual(seen[-1], "failed", seen)
+        self.assertNotIn("active", seen, "the unit looked started although the server never sent READY=1")
+        self.assertIn("activating", seen)
+        s = rig.show("never-ready.service")
+        self.assertEqual(s["Result"], "exit-code", s)
+        entries = rig.journal_until(cursor, lambda e: any("did not become ready" in m for _, _, m in e),
+                                    unit="never-ready.service")
+        self.assertTrue(any("did not become ready within 8s (--ready-timeout)" in m
+                            for _, _, m in entries), entries)
+        self.assertFalse([m for _, ident, m in entries if ident == "systemd" and m.startswith("Started ")], entries)
+        if self.conmon_passes_status:
+            self.assertIn("did not become ready within 8s", s["StatusText"])
+            self.assertNotIn("READY=1", s["StatusText"])

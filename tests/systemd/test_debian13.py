@@ -1,0 +1,61 @@
+"""Debian 13 (systemd 257, podman 5.4, conmon 2.1.12, quadlet) runs docker/quadlet/'s files through the
+real quadlet generator (setups 1 and 2) and setup 3's hand-written unit, unchanged, on cgroup v2.
+conmon 2.1.12 passes STATUS=, RELOADING=1 and STOPPING=1 on, so systemd's view is checked too."""
+import os
+import unittest
+
+from rig import NGINX_80, NGINX_8080, QUADLET, UNITS, HostGuard, Rig
+from scenarios import Scenarios, quadlet_dir, unit_dir
+
+
+class Debian13(HostGuard, Scenarios):
+    conmon_passes_status = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rig = cls.rig = Rig("trixie").start()
+        rig.load_images(NGINX_80)
+        rig.load_images(NGINX_80, NGINX_8080, user=True)
+        for f in ("nginx.socket", "nginx-rootless.socket", "nginx-rootless.service"):
+            rig.install(os.path.join(UNITS, f), f"{unit_dir(False)}/{f}")
+        rig.install(os.path.join(QUADLET, "nginx.container"), f"{quadlet_dir(False)}/nginx.container")
+        rig.install(os.path.join(UNITS, "nginx-user.socket"), f"{unit_dir(True)}/nginx-user.socket", user=True)
+        rig.install(os.path.join(QUADLET, "nginx-user.container"), f"{quadlet_dir(True)}/nginx-user.container",
+                    user=True)
+        rig.systemctl("daemon-reload")
+        rig.systemctl("daemon-reload", user=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rig.close()
+        super().tearDownClass()
+
+    def test_quadlet_generated_the_units_from_the_shipped_files(self):
+        for unit, user in (("nginx.service", False), ("nginx-user.service", True)):
+            text = self.rig.systemctl(f"cat {unit}", user=user).stdout
+            self.assertIn("/usr/bin/podman run --name systemd-%N", text)
+            self.assertIn("--sdnotify=container", text)
+            self.assertIn("ExecReload=/usr/bin/podman kill --signal HUP systemd-%N", text)
+            self.assertIn("SourcePath=", text)
+            deps = self.rig.systemctl(f"show {unit} -p Wants -p After", user=user).stdout
+            self.assertNotIn("network-online", deps, "[Quadlet] DefaultDependencies=false was not applied")
+
+    def test_setup2_quadlet_serves_reloads_stops_and_restarts(self):
+        self.serve_reload_stop("nginx.socket", "nginx.service", 80)
+
+    def test_setup1_quadlet_rootless_user_service(self):
+        self.serve_reload_stop("nginx-user.socket", "nginx-user.service", 8080, user=True)
+
+    def test_setup3_hand_written_system_service_for_webuser(self):
+        self.serve_reload_stop("nginx-rootless.socket", "nginx-rootless.service", 80, podman_user=True)
+
+    def test_wrong_port_explained_on_every_start_under_the_shipped_hardening(self):
+        self.wrong_port("nginx.socket", "nginx.service", 80, 8081)
+
+    def test_server_that_never_gets_ready_stays_activating_then_fails(self):
+        self.never_ready()
+
+
+if __name__ == "__main__":
+    unittest.main()
