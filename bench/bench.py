@@ -101,6 +101,63 @@ def bench_idle(seconds=10):
         record("Idle", f"PID 1 context switches in {seconds} s idle", name, [after[name] - before[name]], "", "tini")
 
 
+def cpu_ns(pid):
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
+def bench_watchdog(seconds=60):
+    """sdshim as PID 1 in front of host nginx (2 and 16 workers), socket-activated, with the watchdog off
+    and at --watchdog=2s (a check and a ping every second); all four run at once."""
+    import shimtest
+    shimtest.SHIM = SHIM
+    from activation import Activated, free_port, poke_tcp  # noqa: E402  (after SHIM is set)
+    from notify import NotifyReceiver
+    from servers import nginx_command, nginx_site
+    log(f"watchdog: PID 1 wake-ups and CPU time over {seconds} s, nginx with 2 and 16 workers")
+    runs = {}
+    with tempfile.TemporaryDirectory(prefix="sdshim-bench-watchdog-") as tmp:
+        try:
+            for workers in (2, 16):
+                for wd in ("off", "2s"):
+                    d = os.path.join(tmp, f"{workers}-{wd}")
+                    os.makedirs(d)
+                    port = free_port()
+                    nginx_site(d, f"127.0.0.1:{port}", workers=workers)
+                    rx = NotifyReceiver()
+                    args = ([f"--watchdog={wd}"] if wd != "off" else []) + nginx_command(d)
+                    a = Activated(["-l", f"127.0.0.1:{port}"], args, env={"NOTIFY_SOCKET": rx.address})
+                    runs[(workers, wd)] = (a, rx)
+                    poke_tcp(port).close()
+                    rx.wait_for("READY=1", timeout=30)
+            time.sleep(2)
+            pids = {k: a.shim_pid() for k, (a, _) in runs.items()}
+            pings = lambda k: runs[k][1].messages().count("WATCHDOG=1")  # noqa: E731
+            # voluntary context switches: each is PID 1 blocking in epoll_wait, i.e. one wake-up
+            wakeups = lambda pid: int(proc_status(pid)["voluntary_ctxt_switches"])  # noqa: E731
+            before = {k: (wakeups(pid), cpu_ns(pid), pings(k)) for k, pid in pids.items()}
+            time.sleep(seconds)
+            after = {k: (wakeups(pid), cpu_ns(pid), pings(k)) for k, pid in pids.items()}
+        finally:
+            for a, rx in runs.values():
+                try:
+                    os.kill(a.shim_pid(), signal.SIGTERM)
+                    a.wait()
+                except (ProcessLookupError, AssertionError):
+                    pass
+                rx.close()
+    for (workers, wd), (cs0, cpu0, p0) in before.items():
+        cs1, cpu1, p1 = after[(workers, wd)]
+        variant = "watchdog off" if wd == "off" else f"--watchdog={wd}"
+        record("Watchdog", f"PID 1 wake-ups (voluntary context switches) per minute, nginx {workers} workers", variant,
+               [(cs1 - cs0) * 60 / seconds], "", "watchdog off")
+        if wd != "off":
+            record("Watchdog", f"PID 1 CPU time per check and ping, nginx {workers} workers", variant,
+                   [(cpu1 - cpu0) / 1000 / max(1, p1 - p0)], "µs", variant)
+            record("Watchdog", "pings per minute", f"{variant}, nginx {workers} workers",
+                   [(p1 - p0) * 60 / seconds], "", f"{variant}, nginx 2 workers")
+
+
 def bench_signals(count=1000):
     """All inits run at once, each with the helper as its child; signals go round-robin, one at a time,
     so every init sees the same machine state."""
@@ -505,7 +562,8 @@ def main():
     want = lambda name: not only or name in only  # noqa: E731
     started = time.monotonic()
     bench_size()
-    for name, fn in (("reaping", bench_reaping), ("idle", bench_idle), ("signals", bench_signals)):
+    for name, fn in (("reaping", bench_reaping), ("idle", bench_idle), ("signals", bench_signals),
+                     ("watchdog", bench_watchdog)):
         if want(name):
             fn()
     with tempfile.TemporaryDirectory(prefix="sdshim-bench-") as tmp:

@@ -103,6 +103,13 @@ std::optional<std::string> set_ready_timeout(Options& o, std::string_view v) {
     return std::nullopt;
 }
 
+std::optional<std::string> set_watchdog(Options& o, std::string_view v) {
+    auto d = parse_duration(v);
+    if (!d) return "the unit's WatchdogSec= as a duration such as 10s or 1m, or 0 for off";
+    o.watchdog = *d;
+    return std::nullopt;
+}
+
 std::optional<std::string> set_notify_access(Options& o, std::string_view v) {
     if (v == "all") o.notify_access = NotifyAccess::all;
     else if (v == "main") o.notify_access = NotifyAccess::main;
@@ -152,7 +159,7 @@ std::optional<std::string> set_flag(Options& o, std::string_view v) {
     return std::nullopt;
 }
 
-constexpr std::array<OptionSpec, 17> kOptions{{
+constexpr std::array<OptionSpec, 18> kOptions{{
     {"server", "SDSHIM_SERVER", "auto|nginx|caddy|generic", false,
      "server adapter; auto looks at the program's name, also behind a wrapper script (default auto)", set_server},
     {"inspect", "SDSHIM_INSPECT", "", false,
@@ -182,6 +189,11 @@ constexpr std::array<OptionSpec, 17> kOptions{{
      set_ready},
     {"ready-timeout", "SDSHIM_READY_TIMEOUT", "DURATION", false,
      "fail and stop the server when it is not ready by then (default 60s)", set_ready_timeout},
+    {"watchdog", "SDSHIM_WATCHDOG", "DURATION", false,
+     "the unit's WatchdogSec=: once ready, send WATCHDOG=1 every DURATION/2 while the server passes the --ready "
+     "mode's check, so systemd restarts a server that stopped serving (notify: the server pings itself); default "
+     "off, or WATCHDOG_USEC when it reaches the container",
+     set_watchdog},
     {"notify-access", "SDSHIM_NOTIFY_ACCESS", "main|all", false,
      "whose sd_notify messages are relayed: the main process or every process it started (default all)",
      set_notify_access},

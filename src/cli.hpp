@@ -7,6 +7,7 @@
 #include "signal_map.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -28,6 +29,7 @@ struct Options {
     ServerChoice server = ServerChoice::automatic;
     ReadyMode ready;             // --ready
     Millis ready_timeout{60000};
+    std::optional<Millis> watchdog;  // --watchdog: WatchdogSec; 0 turns it off; unset: WATCHDOG_USEC if it names the shim
     NotifyAccess notify_access = NotifyAccess::all;
     DroppedSocketPolicy on_dropped_socket = DroppedSocketPolicy::fail;
     std::vector<BridgeSpec> bridges;           // --bridge SOCKET=TARGET

@@ -15,6 +15,7 @@
 #include "process_tree.hpp"
 #include "readiness.hpp"
 #include "socket_check.hpp"
+#include "watchdog.hpp"
 #include "log.hpp"
 #include "reaper.hpp"
 #include "shutdown.hpp"
@@ -161,8 +162,37 @@ int run(Options opt, int& inherited_sockets) {
         if (relay) relay->send(lines);
     };
 
+    Millis watchdog_interval = opt.watchdog ? *opt.watchdog
+                                            : watchdog_from_env(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"),
+                                                                ::getpid())
+                                                  .value_or(Millis(0));
+    if (watchdog_interval.count() > 0 && !relay) {
+        spdlog::warn("--watchdog={} has no NOTIFY_SOCKET to ping (podman run --sdnotify=container): it is off",
+                     format_duration(watchdog_interval));
+        watchdog_interval = Millis(0);
+    }
+    const std::string program = program_label(kind, opt.command);
+    WatchdogConfig wc;
+    wc.interval = watchdog_interval;
+    wc.mode = ready_mode;
+    wc.kind = kind;
+    wc.program = program;
+    wc.watched = sockets_to_watch(kind, server_sockets);
+    if (bridged)
+        for (const auto& b : opt.bridges) wc.targets.push_back(b.target);
+    const std::vector<std::string> probe_env =
+        build_child_env(environ, {{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID", "NOTIFY_SOCKET",
+                                   "WATCHDOG_USEC", "WATCHDOG_PID"},
+                                  {}});
+    wc.probe_env = probe_env;
+    Watchdog watchdog(loop, std::move(wc), notify);
+
     Handoff handoff = plan_handoff(plan, server_sockets, adapter);
     handoff.env.remove.push_back("NOTIFY_SOCKET");
+    // systemd's WATCHDOG_PID names a process outside the container; in notify mode the server gets
+    // the interval to ping by itself.
+    handoff.env.remove.insert(handoff.env.remove.end(), {"WATCHDOG_USEC", "WATCHDOG_PID"});
+    for (auto& kv : watchdog.server_env()) handoff.env.set.push_back(kv);
     if (bridged) handoff.env.remove.push_back("NGINX");  // a hand-written NGINX=3; would name an fd nginx does not get
     if (relay) handoff.env.set.emplace_back("NOTIFY_SOCKET", relay->inner_address());
     LaunchSpec spec;
@@ -177,7 +207,6 @@ int run(Options opt, int& inherited_sockets) {
         return exit_code_for_exec_error(failure->error);
     }
     const pid_t main_pid = std::get<pid_t>(launched);
-    const std::string program = program_label(kind, opt.command);
     spdlog::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", opt.command[0], main_pid,
                   server_name(kind), sockets.size(), ready_mode_name(ready_mode));
     if (::chdir("/") != 0) spdlog::debug("chdir /: {}", std::strerror(errno));
@@ -219,6 +248,7 @@ int run(Options opt, int& inherited_sockets) {
         if (first) {
             if (bridge) bridge->stop_accepting();
             if (readiness) readiness->stopping();
+            watchdog.stop();
             notify({"STOPPING=1", fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", program,
                                               signal_name(d.signal), format_duration(opt.grace))});
         }
@@ -235,9 +265,7 @@ int run(Options opt, int& inherited_sockets) {
     rc.timeout = opt.ready_timeout;
     rc.on_dropped = opt.on_dropped_socket;
     rc.notify_outer = relay != nullptr;
-    rc.probe_env = build_child_env(environ, {{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID",
-                                              "NOTIFY_SOCKET"},
-                                             {}});
+    rc.probe_env = probe_env;
     readiness = std::make_unique<Readiness>(loop, std::move(rc),
                                             Readiness::Hooks{notify, [&](const std::string& line) {
                                                                  spdlog::error("{}", line);
@@ -249,14 +277,20 @@ int run(Options opt, int& inherited_sockets) {
                                                              [&] {
                                                                  if (bridge && ready_mode.kind == ReadyKind::target)
                                                                      bridge->start();
+                                                                 watchdog.start(main_pid);
                                                              }});
 
     auto on_children = [&] {
-        ReapResult r = reap_children(main_pid, readiness->probe_pid());
+        const pid_t readiness_probe = readiness->probe_pid(), liveness_probe = watchdog.probe_pid();
+        ReapResult r = reap_children(main_pid, {readiness_probe, liveness_probe});
         if (r.orphans_reaped > 0) spdlog::debug("reaped {} orphaned process(es)", r.orphans_reaped);
-        if (r.helper_status) readiness->probe_exited(*r.helper_status);
+        for (auto [pid, status] : r.helpers) {
+            if (pid == readiness_probe) readiness->probe_exited(status);
+            else watchdog.probe_exited(status);
+        }
         if (r.main_status) {
             main_status = r.main_status;
+            watchdog.stop();
             spdlog::info("{} (pid {}) {}", opt.command[0], main_pid, describe_status(*main_status));
             const std::string why = readiness->server_exited(*main_status);
             if (!failed) notify({"STATUS=" + why.substr(0, 2000)});  // else the failure's own STATUS stays
@@ -288,6 +322,7 @@ int run(Options opt, int& inherited_sockets) {
     if (relay)
         relay->attach(loop, sender_check(opt.notify_access, main_pid), [&](pid_t pid, NotifyMessage& msg) {
             readiness->server_message(pid, msg);
+            watchdog.server_message(msg);
             if (!msg.relay.empty()) relay->send(msg.relay);
         });
     // Behind a bridge with --ready=target, clients wait in the backlog until the server accepts:

@@ -174,6 +174,7 @@ ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
             out.exited = true;
             return out;
         }
+        out.stopped = state == 'T' || state == 't';
     }
     unsigned uid = 0, gid = 0;
     const bool switch_ids = ::geteuid() == 0 && single_identity(status, "\nUid:", uid) &&

@@ -14,6 +14,7 @@ struct ProcessSockets {
     pid_t ppid = 0;
     bool readable = false;            // its fd table could be read
     bool exited = false;              // a zombie: its fds are already closed, so its table says nothing
+    bool stopped = false;             // SIGSTOP or a tracer: it holds its sockets but serves nothing
     std::set<unsigned long> held;     // socket inodes among its open fds
     std::set<unsigned long> polled;   // inodes registered in any of its epoll instances
 };

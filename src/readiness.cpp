@@ -5,13 +5,13 @@
 #include "bridge.hpp"
 #include "exit_status.hpp"
 #include "process_tree.hpp"
+#include "serving_probes.hpp"
 #include "proc_sockets.hpp"
 #include "socket_check.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,16 +41,6 @@ std::string join_sockets(const std::vector<SocketInfo>& sockets) {
     std::string out;
     for (const auto& s : sockets) out += (out.empty() ? "" : ", ") + describe_socket(s);
     return out;
-}
-
-// One non-blocking connect: true when the target completed the handshake (a loopback or unix
-// server answers within the call or a moment after it). The connection is closed at once.
-bool accepts(const BridgeTarget& t) {
-    UniqueFd fd;
-    const int started = start_connect(t, fd);
-    if (started != EINPROGRESS) return started == 0;
-    pollfd p{fd.get(), POLLOUT, 0};
-    return ::poll(&p, 1, 0) == 1 && connect_result(fd.get()) == 0;
 }
 
 }  // namespace
@@ -114,10 +104,10 @@ void Readiness::poll() {
         case ReadyKind::command:
             return start_probe();
         case ReadyKind::pidfile:
-            if (pidfile_ready()) return become_ready("its pid file " + cfg_.mode.argument + " names a running process");
+            if (pidfile_names_running_process(cfg_.mode.argument)) return become_ready("its pid file " + cfg_.mode.argument + " names a running process");
             return schedule_poll();
         case ReadyKind::target:
-            while (targets_accepting_ < cfg_.targets.size() && accepts(cfg_.targets[targets_accepting_]))
+            while (targets_accepting_ < cfg_.targets.size() && target_accepts(cfg_.targets[targets_accepting_]))
                 ++targets_accepting_;
             if (targets_accepting_ == cfg_.targets.size())
                 return become_ready(cfg_.targets.size() == 1
@@ -152,15 +142,6 @@ void Readiness::poll() {
         return become_ready("its workers started");
     }
     schedule_poll();
-}
-
-bool Readiness::pidfile_ready() const {
-    FILE* f = std::fopen(cfg_.mode.argument.c_str(), "re");
-    if (!f) return false;
-    long pid = 0;
-    bool ok = std::fscanf(f, "%ld", &pid) == 1 && pid > 0;
-    std::fclose(f);
-    return ok && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
 }
 
 void Readiness::start_probe() {

@@ -72,7 +72,6 @@ private:
     void start_probe();
     bool check_dropped_now();
     bool fail_dropped(const std::vector<SocketInfo>& dropped);
-    bool pidfile_ready() const;
 
     EventLoop& loop_;
     ReadinessConfig cfg_;

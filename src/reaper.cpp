@@ -3,18 +3,19 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace sdshim {
 
-ReapResult reap_children(pid_t main_pid, pid_t helper_pid) {
+ReapResult reap_children(pid_t main_pid, std::initializer_list<pid_t> helpers) {
     ReapResult result;
     for (;;) {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid > 0) {
             if (pid == main_pid) result.main_status = status;
-            else if (helper_pid > 0 && pid == helper_pid) result.helper_status = status;
+            else if (std::find(helpers.begin(), helpers.end(), pid) != helpers.end()) result.helpers.emplace_back(pid, status);
             else ++result.orphans_reaped;
             continue;
         }

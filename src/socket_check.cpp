@@ -23,7 +23,7 @@ SocketCheck check_sockets(const std::vector<SocketInfo>& watched, const std::vec
             continue;
         }
         held.insert(p.held.begin(), p.held.end());
-        if (!fresh) continue;
+        if (!fresh || p.stopped) continue;  // a stopped worker's epoll set accepts nothing
         polled.insert(p.polled.begin(), p.polled.end());
         for (unsigned long ino : p.polled)
             if (listening.count(ino)) c.polls_some_listener = true;

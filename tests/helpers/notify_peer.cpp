@@ -8,6 +8,7 @@
 //                      10,000th carries a pipe's write end. Prints "progress K" every 100,000.
 //   catch-term         SIGTERM no longer ends the peer; its CLOCK_MONOTONIC arrival time is kept
 //   report-term        prints "term NS" (0 if none came)
+//   watchdog           prints "watchdog enabled=R usec=U": sd_watchdog_enabled()'s answer
 //   sleep MS
 //   hold               sleeps until a signal ends it
 #include <systemd/sd-daemon.h>
@@ -22,6 +23,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -161,6 +163,11 @@ int main(int argc, char** argv) {
             sigaction(SIGTERM, &sa, nullptr);
         } else if (step == "report-term") {
             std::printf("term %lld\n", term_seen ? term_ns : 0LL);
+        } else if (step == "watchdog") {
+            uint64_t usec = 0;
+            int r = sd_watchdog_enabled(0, &usec);
+            std::printf("watchdog enabled=%d usec=%llu\n", r, static_cast<unsigned long long>(usec));
+            std::fflush(stdout);
         } else if (step == "sleep" && i + 1 < argc) {
             usleep(static_cast<useconds_t>(std::atol(argv[++i]) * 1000));
         } else if (step == "hold") {

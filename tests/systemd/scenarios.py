@@ -1,6 +1,7 @@
 """What each rig checks, driven only by systemctl: a setup served, activated only once sdshim says
 ready, reloaded, stopped cleanly and started again; a wrong port explained under the shipped
 hardening; a server that never gets ready failing at --ready-timeout instead of looking started."""
+import re
 import time
 
 from rig import WEBUSER
@@ -84,9 +85,10 @@ class Scenarios:
         rig.systemctl(f"stop {service}", user=user)
         s = rig.show(service, user=user)
         self.assertEqual((s["ActiveState"], s["Result"], s["ExecMainStatus"]), ("inactive", "success", "0"), s)
-        entries = self.journal_of(cursor, service, user, has="(pid 6) exited with code")
+        entries = self.journal_of(cursor, service, user, has="[sdshim] info: /docker-entrypoint.sh (pid ")
         self.assertTrue(any("[sdshim] info: forwarded SIGQUIT" in m for _, _, m in entries), entries)
-        self.assertTrue(any("(pid 6) exited with code 0" in m for _, _, m in entries), entries)
+        self.assertTrue(any(re.match(r"\[sdshim\] info: /docker-entrypoint.sh \(pid \d+\) exited with code 0$", m.strip())
+                            for _, _, m in entries), entries)
         self.assertFalse([m for _, _, m in entries
                           if "SIGKILL" in m.replace("before SIGKILL", "").replace("SIGKILL in", "")], entries)
         self.assertEqual(rig.leftovers(user=podman_user), ([], []))
@@ -181,3 +183,41 @@ TimeoutStartSec=120
         if self.conmon_passes_status:
             self.assertIn("did not become ready within 8s", s["StatusText"])
             self.assertNotIn("READY=1", s["StatusText"])
+
+    def watchdog(self, socket, service, port):
+        """The shipped unit plus a drop-in with WatchdogSec= and Restart=: sdshim pings while nginx's
+        workers poll the socket. Left alone it is not restarted; with its workers stopped (SIGSTOP)
+        systemd's watchdog fires and the restarted unit serves again."""
+        rig = self.rig
+        interval = 4  # WatchdogSec=4s: sdshim checks and pings every 2 s
+        rig.put(f"[Service]\nWatchdogSec={interval}s\nRestart=on-failure\nRestartSec=1s\n",
+                f"/etc/systemd/system/{service}.d/watchdog.conf")
+        self.addCleanup(rig.sh, f"rm -rf /etc/systemd/system/{service}.d; systemctl daemon-reload; "
+                                f"systemctl stop {socket} {service}; systemctl reset-failed", check=False)
+        rig.systemctl("daemon-reload")
+        rig.systemctl(f"start {socket}")
+        cursor = rig.cursor()
+        self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
+        self.assertEqual(rig.wait_state(service, ["active", "failed"])["ActiveState"], "active")
+
+        time.sleep(3 * interval)  # several intervals: the pings keep it alive
+        s = rig.show(service)
+        self.assertEqual((s["ActiveState"], s["NRestarts"]), ("active", "0"), s)
+        entries = rig.journal(cursor, unit=service)
+        self.assertFalse([m for _, _, m in entries if "atchdog timeout" in m], entries)
+
+        rig.sh("pkill -STOP -f 'nginx: worker process'")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and rig.show(service)["NRestarts"] == "0":
+            time.sleep(0.5)
+        entries = rig.journal_until(cursor, lambda e: any("[sdshim] warning: nginx fails its liveness check" in m
+                                                          for _, _, m in e), unit=service)
+        self.assertEqual(rig.show(service)["NRestarts"], "1", entries)
+        self.assertTrue(any(m.startswith(f"{service}: Watchdog timeout") for _, _, m in entries), entries)
+        self.assertTrue(any("Failed with result 'watchdog'" in m for _, _, m in entries), entries)
+        self.assertTrue(any("no running process of nginx polls fd 3 'http'" in m for _, _, m in entries), entries)
+        # the restarted service (a new container) serves again
+        self.assertEqual(rig.wait_state(service, ["active", "failed"])["ActiveState"], "active")
+        self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
+        if self.conmon_passes_status:
+            self.assertEqual(rig.show(service)["StatusText"], "nginx is ready")

@@ -39,6 +39,9 @@ class Debian12(HostGuard, Scenarios):
     def test_server_that_never_gets_ready_stays_activating_then_fails(self):
         self.never_ready()
 
+    def test_watchdog_restarts_nginx_whose_workers_stopped_and_not_one_that_serves(self):
+        self.watchdog("nginx.socket", "nginx.service", 80)
+
     def v2_host(self):
         # podman 4.3 decides whether it owns its cgroup from every /proc/self/cgroup line; on this
         # cgroup-v1 host kernel the unused v1 hierarchies add lines naming the rig's root, so

@@ -56,6 +56,9 @@ class Debian13(HostGuard, Scenarios):
     def test_server_that_never_gets_ready_stays_activating_then_fails(self):
         self.never_ready()
 
+    def test_watchdog_restarts_nginx_whose_workers_stopped_and_not_one_that_serves(self):
+        self.watchdog("nginx.socket", "nginx.service", 80)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -3,6 +3,7 @@
 #include "proc_sockets.hpp"
 #include "readiness.hpp"
 #include "socket_check.hpp"
+#include "watchdog.hpp"
 
 #include "socket_fixture.hpp"
 
@@ -15,7 +16,7 @@ using namespace sdshim;
 namespace {
 ProcessSockets proc(pid_t pid, pid_t ppid, std::set<unsigned long> held, std::set<unsigned long> polled,
                     bool readable = true) {
-    return ProcessSockets{pid, ppid, readable, false, std::move(held), std::move(polled)};
+    return ProcessSockets{pid, ppid, readable, false, false, std::move(held), std::move(polled)};
 }
 }  // namespace
 
@@ -61,6 +62,30 @@ TEST_CASE("readiness options from the command line and SDSHIM_*") {
     bad = parse_cli({"sdshim", "--notify-access=none", "x"}, [](const char*) -> const char* { return nullptr; });
     REQUIRE(std::holds_alternative<CliError>(bad));
     CHECK(std::get<CliError>(bad).message == "--notify-access 'none': expected main or all");
+}
+
+TEST_CASE("watchdog: --watchdog, SDSHIM_WATCHDOG, and systemd's WATCHDOG_USEC when it means the shim") {
+    auto none = [](const char*) -> const char* { return nullptr; };
+    auto r = parse_cli({"sdshim", "--watchdog=10s", "nginx"}, none);
+    REQUIRE(std::holds_alternative<CliRequest>(r));
+    CHECK(std::get<CliRequest>(r).options.watchdog == Millis(10000));
+    r = parse_cli({"sdshim", "nginx"}, [](const char* n) -> const char* {
+        return std::string(n) == "SDSHIM_WATCHDOG" ? "0" : nullptr;
+    });
+    CHECK(std::get<CliRequest>(r).options.watchdog == Millis(0));  // explicitly off, WATCHDOG_USEC or not
+    CHECK_FALSE(std::get<CliRequest>(parse_cli({"sdshim", "nginx"}, none)).options.watchdog.has_value());
+    auto bad = parse_cli({"sdshim", "--watchdog=-3s", "x"}, none);
+    REQUIRE(std::holds_alternative<CliError>(bad));
+    CHECK(std::get<CliError>(bad).message.rfind("--watchdog '-3s': expected the unit's WatchdogSec=", 0) == 0);
+
+    CHECK(watchdog_from_env("4000000", nullptr, 1) == Millis(4000));
+    CHECK(watchdog_from_env("4000000", "1", 1) == Millis(4000));
+    CHECK(watchdog_from_env("4000000", "", 1) == Millis(4000));
+    CHECK_FALSE(watchdog_from_env("4000000", "4242", 1));  // systemd meant podman, outside the container
+    CHECK_FALSE(watchdog_from_env("0", nullptr, 1));
+    CHECK_FALSE(watchdog_from_env("soon", nullptr, 1));
+    CHECK_FALSE(watchdog_from_env(nullptr, "1", 1));
+    CHECK(watchdog_from_env("500", nullptr, 1) == Millis(1));  // below a millisecond: the shortest there is
 }
 
 TEST_CASE("epoll fdinfo: the inodes its tfd lines watch (hex)") {
@@ -112,6 +137,12 @@ TEST_CASE("socket check: polled by a worker, dropped by everybody, opaque worker
     CHECK(c.dropped.empty());
     CHECK(c.not_polled.size() == 2);
     CHECK(c.opaque_workers == 0);
+    // a stopped worker (SIGSTOP) still holds and lists the sockets, but accepts nothing
+    ProcessSockets frozen = proc(11, 10, {100, 200}, {100, 200});
+    frozen.stopped = true;
+    c = check_sockets(watched, {proc(10, 1, {100, 200}, {}), frozen}, 10, {}, {});
+    CHECK(c.dropped.empty());
+    CHECK(c.not_polled.size() == 2);
     // during a reload the old worker's polling does not count
     c = check_sockets(watched, {proc(10, 1, {100, 200}, {}), proc(11, 10, {100, 200}, {100, 200})}, 10, {11}, {});
     CHECK(c.not_polled.size() == 2);
