@@ -5,6 +5,9 @@
 // names an unqualified `decay` without including either.
 #include <boost/optional.hpp>
 #include <boost/type_traits/decay.hpp>
+// With BOOST_ASIO_DISABLE_THREADS (one thread; no Asio thread machinery in the binary) the launcher's
+// asio::detail::throw_error is no longer declared by the headers it does include.
+#include <boost/asio/detail/throw_error.hpp>
 
 #include <boost/process/v2/posix/default_launcher.hpp>
 #include <boost/process/v2/process.hpp>

@@ -1,9 +1,9 @@
 // The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the one event loop.
 #include "bridge.hpp"
 
+#include "log.hpp"
 #include "proxy_header.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -114,14 +114,14 @@ void Bridge::stop_accepting() {
         loop_.unwatch(l.get());
         l.reset();
     }
-    spdlog::debug("bridge: no longer accepting; {} connection(s) open", connections_.size());
+    log::debug("bridge: no longer accepting; {} connection(s) open", connections_.size());
     if (connections_.empty() && on_idle_) loop_.defer(on_idle_);
 }
 
 void Bridge::accept_some(const BridgeListener& listener) {
     for (int i = 0; i < kAcceptBatch && accepting_ && !paused_; ++i) {
         if (connections_.size() >= cfg_.max_connections) {
-            spdlog::debug("bridge: {} connections open (--bridge-max-connections): new ones wait in the backlog",
+            log::debug("bridge: {} connections open (--bridge-max-connections): new ones wait in the backlog",
                           connections_.size());
             return pause_accepting(true);
         }
@@ -131,7 +131,7 @@ void Bridge::accept_some(const BridgeListener& listener) {
             if (err == EAGAIN || err == EINTR || err == ECONNABORTED) return;
             if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
                 if (error_budget_.allow(std::chrono::steady_clock::now()))
-                    spdlog::warn("bridge {}: accept: {} with {} connection(s) open; new connections wait in the "
+                    log::warn("bridge {}: accept: {} with {} connection(s) open; new connections wait in the "
                                  "backlog (raise the fd limit or lower --bridge-max-connections)",
                                  listener.label, std::strerror(err), connections_.size());
                 pause_accepting(true);
@@ -139,7 +139,7 @@ void Bridge::accept_some(const BridgeListener& listener) {
                 return;
             }
             if (error_budget_.allow(std::chrono::steady_clock::now()))
-                spdlog::warn("bridge {}: accept: {}", listener.label, std::strerror(err));
+                log::warn("bridge {}: accept: {}", listener.label, std::strerror(err));
             return;
         }
         open_upstream(listener, std::move(client));
@@ -153,7 +153,7 @@ void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
     if (started != 0 && started != EINPROGRESS) {
         LogBudget& budget = upstream ? connect_budget_ : error_budget_;
         if (budget.allow(std::chrono::steady_clock::now()))
-            spdlog::warn("bridge {} -> {}: {}: {}; the client's connection is closed", listener.label, t.text,
+            log::warn("bridge {} -> {}: {}: {}; the client's connection is closed", listener.label, t.text,
                          upstream ? "connect" : "socket", std::strerror(started));
         return;
     }
@@ -188,7 +188,7 @@ bool Bridge::finish_connect(Connection& c) {
         return true;
     }
     if (connect_budget_.allow(std::chrono::steady_clock::now()))
-        spdlog::warn("bridge {} -> {}: connect: {}; the client's connection is closed", c.listener->label,
+        log::warn("bridge {} -> {}: connect: {}; the client's connection is closed", c.listener->label,
                      c.listener->target.text, std::strerror(err));
     return false;
 }
@@ -342,7 +342,7 @@ void Bridge::update_interest(Connection& c) {
 }
 
 void Bridge::close(Connection& c, const char* why) {
-    spdlog::trace("bridge {}: connection closed: {}", c.listener->label, why);
+    log::trace("bridge {}: connection closed: {}", c.listener->label, why);
     c.closed = true;
     loop_.unwatch(c.client.fd.get());
     loop_.unwatch(c.upstream.fd.get());

@@ -3,6 +3,7 @@
 
 #include "bridge_spec.hpp"
 #include "duration.hpp"
+#include "log.hpp"
 #include "ready_mode.hpp"
 #include "signal_map.hpp"
 
@@ -14,7 +15,6 @@
 
 namespace sdshim {
 
-enum class LogFormat { text, json };
 enum class ForwardTo { child, group };
 enum class ServerChoice { automatic, nginx, caddy, generic };
 

@@ -1,9 +1,9 @@
 // Signal forwarding: what the main child (or its process group) receives for each signal the shim gets.
 #include "forwarder.hpp"
 
+#include "log.hpp"
 #include "signal_names.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <signal.h>
 
@@ -39,11 +39,11 @@ ForwardDecision decide_forward(int sig, pid_t sender, pid_t self, bool main_aliv
 ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool main_alive, const sigval* queued) const {
     ForwardDecision d = decide_forward(sig, sender, self_, main_alive, map_);
     if (auto it = refused_.find(sig); it != refused_.end() && map_.rules().count(sig) == 0) {
-        spdlog::warn("{} not forwarded: {}", signal_name(sig), it->second);
+        log::warn("{} not forwarded: {}", signal_name(sig), it->second);
         return ForwardDecision{};
     }
     if (d.action == ForwardDecision::Action::drop) {
-        spdlog::debug("{} not forwarded: {}", signal_name(sig), d.reason);
+        log::debug("{} not forwarded: {}", signal_name(sig), d.reason);
         return d;
     }
     // sigqueue() reaches one process only: a group gets kill(), and the payload is lost there.
@@ -53,17 +53,17 @@ ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool m
     if (sent != 0) {
         const int err = errno;
         // ESRCH is the child exiting meanwhile; EAGAIN is its queue of real-time signals full: one lost.
-        spdlog::log(err == EAGAIN ? spdlog::level::warn : spdlog::level::debug, "forwarding {} to {} {}: {}",
+        log::at(err == EAGAIN ? spdlog::level::warn : spdlog::level::debug, "forwarding {} to {} {}: {}",
                     signal_name(d.signal), whom, main_pid, std::strerror(err));
         return d;
     }
     auto level = d.starts_stop ? spdlog::level::info : spdlog::level::debug;
     if (sender == self_)  // the shim's own decision (readiness failure), not a received signal
-        spdlog::log(level, "sent {} to {} {}", signal_name(d.signal), whom, main_pid);
+        log::at(level, "sent {} to {} {}", signal_name(d.signal), whom, main_pid);
     else if (d.signal == sig)
-        spdlog::log(level, "forwarded {} to {} {}", signal_name(sig), whom, main_pid);
+        log::at(level, "forwarded {} to {} {}", signal_name(sig), whom, main_pid);
     else
-        spdlog::log(level, "received {}, sent {} to {} {}", signal_name(sig), signal_name(d.signal), whom, main_pid);
+        log::at(level, "received {}, sent {} to {} {}", signal_name(sig), signal_name(d.signal), whom, main_pid);
     return d;
 }
 

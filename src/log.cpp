@@ -1,49 +1,76 @@
-// Logging: spdlog to stderr only, "[sdshim] level: message" or one JSON object per line.
+// Logging: stderr only, "[sdshim] level: message" or one JSON object per line, through one spdlog::logger of the shim's own.
 #include "log.hpp"
 
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/sink.h>
 
 #include <unistd.h>
 
-#include <chrono>
-#include <ctime>
+#include <cerrno>
+#include <memory>
 
 namespace sdshim {
 namespace {
 
-class JsonFormatter final : public spdlog::formatter {
+std::string_view level_name(spdlog::level::level_enum level) {
+    auto name = spdlog::level::to_string_view(level);
+    return {name.data(), name.size()};
+}
+
+// Formats each message itself and writes it to fd 2 with one write(2), unbuffered. Derived from
+// spdlog's bare sink interface: base_sink would bring a pattern formatter and a mutex (one thread here).
+class StderrSink final : public spdlog::sinks::sink {
 public:
-    void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-        using namespace std::chrono;
-        auto since_epoch = msg.time.time_since_epoch();
-        auto secs = duration_cast<seconds>(since_epoch);
-        auto ms = duration_cast<milliseconds>(since_epoch - secs).count();
-        std::time_t t = secs.count();
-        std::tm tm{};
-        gmtime_r(&t, &tm);
-        char when[32];
-        std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-        auto level = spdlog::level::to_string_view(msg.level);
-        fmt::format_to(std::back_inserter(dest),
-                       "{{\"time\":\"{}.{:03}Z\",\"level\":\"{}\",\"logger\":\"sdshim\",\"pid\":{},\"msg\":\"{}\"}}\n",
-                       when, ms, std::string_view(level.data(), level.size()), ::getpid(),
-                       json_escape(std::string_view(msg.payload.data(), msg.payload.size())));
+    void log(const spdlog::details::log_msg& msg) override {
+        spdlog::memory_buf_t line;
+        const std::string_view text(msg.payload.data(), msg.payload.size());
+        if (format_ == LogFormat::json)
+            fmt::format_to(std::back_inserter(line),
+                           "{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"sdshim\",\"pid\":{},\"msg\":\"{}\"}}\n",
+                           utc_timestamp(msg.time), level_name(msg.level), ::getpid(), json_escape(text));
+        else
+            fmt::format_to(std::back_inserter(line), "[sdshim] {}: {}\n", level_name(msg.level), one_line(text));
+        const char* p = line.data();
+        std::size_t left = line.size();
+        while (left > 0) {
+            const ssize_t n = ::write(STDERR_FILENO, p, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return;  // nowhere to say it
+            p += n;
+            left -= static_cast<std::size_t>(n);
+        }
     }
-    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+    void flush() override {}
+    void set_pattern(const std::string&) override {}
+    void set_formatter(std::unique_ptr<spdlog::formatter>) override {}
+    void set_format(LogFormat format) { format_ = format; }
+
+private:
+    LogFormat format_ = LogFormat::text;
 };
 
-class TextFormatter final : public spdlog::formatter {
-public:
-    void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-        auto level = spdlog::level::to_string_view(msg.level);
-        fmt::format_to(std::back_inserter(dest), "[sdshim] {}: {}\n", std::string_view(level.data(), level.size()),
-                       one_line(std::string_view(msg.payload.data(), msg.payload.size())));
-    }
-    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<TextFormatter>(); }
-};
+const std::shared_ptr<StderrSink>& sink() {
+    static const auto instance = std::make_shared<StderrSink>();
+    return instance;
+}
 
 }  // namespace
+
+namespace log {
+spdlog::logger& logger() {
+    static spdlog::logger instance("sdshim", sink());
+    return instance;
+}
+}  // namespace log
+
+std::string utc_timestamp(std::chrono::system_clock::time_point when) {
+    using namespace std::chrono;
+    const auto day = floor<days>(when);
+    const year_month_day date{day};
+    const hh_mm_ss time{floor<milliseconds>(when - day)};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                       time.minutes().count(), time.seconds().count(), time.subseconds().count());
+}
 
 std::string one_line(std::string_view text) {
     std::string out;
@@ -80,18 +107,13 @@ std::string json_escape(std::string_view text) {
 }
 
 void init_logging() {
-    auto logger = std::make_shared<spdlog::logger>("sdshim", std::make_shared<spdlog::sinks::stderr_sink_st>());
-    logger->set_formatter(std::make_unique<TextFormatter>());
-    logger->set_level(spdlog::level::info);
-    logger->flush_on(spdlog::level::trace);
-    spdlog::set_default_logger(std::move(logger));
+    log::logger().set_level(spdlog::level::info);
+    sink()->set_format(LogFormat::text);
 }
 
 void configure_logging(const std::string& level, LogFormat format) {
-    auto logger = spdlog::default_logger();
-    logger->set_level(spdlog::level::from_str(level));
-    if (format == LogFormat::json) logger->set_formatter(std::make_unique<JsonFormatter>());
-    else logger->set_formatter(std::make_unique<TextFormatter>());
+    log::logger().set_level(spdlog::level::from_str(level));
+    sink()->set_format(format);
 }
 
 namespace {
@@ -101,7 +123,7 @@ constexpr std::chrono::seconds kLogWindow{10};
 
 bool LogBudget::allow(std::chrono::steady_clock::time_point now) {
     if (now - window_start_ >= kLogWindow) {
-        if (suppressed_ > 0) spdlog::warn("{} similar message(s) were not logged", suppressed_);
+        if (suppressed_ > 0) log::warn("{} similar message(s) were not logged", suppressed_);
         window_start_ = now;
         used_ = 0;
         suppressed_ = 0;

@@ -1,16 +1,56 @@
-// Logging: spdlog to stderr only, "[sdshim] level: message" or one JSON object per line.
+// Logging: stderr only, "[sdshim] level: message" or one JSON object per line, through one spdlog::logger of the shim's own.
 #pragma once
 
-#include "cli.hpp"
-
-#include <spdlog/spdlog.h>
+// The logger is used directly, never through spdlog's registry: the registry (spdlog::info(),
+// set_default_logger) and its default sinks always build spdlog's pattern formatter, which with
+// its localtime/strftime machinery is more than the rest of the logging together.
+#include <spdlog/logger.h>
 
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace sdshim {
 
-// Installs the default logger with the text format at info level; safe to call before parsing.
+enum class LogFormat { text, json };
+
+namespace log {
+
+spdlog::logger& logger();
+
+template <typename... Args>
+void at(spdlog::level::level_enum level, fmt::format_string<Args...> format, Args&&... args) {
+    logger().log(level, format, std::forward<Args>(args)...);
+}
+template <typename... Args>
+void trace(fmt::format_string<Args...> format, Args&&... args) {
+    logger().trace(format, std::forward<Args>(args)...);
+}
+template <typename... Args>
+void debug(fmt::format_string<Args...> format, Args&&... args) {
+    logger().debug(format, std::forward<Args>(args)...);
+}
+template <typename... Args>
+void info(fmt::format_string<Args...> format, Args&&... args) {
+    logger().info(format, std::forward<Args>(args)...);
+}
+template <typename... Args>
+void warn(fmt::format_string<Args...> format, Args&&... args) {
+    logger().warn(format, std::forward<Args>(args)...);
+}
+template <typename... Args>
+void error(fmt::format_string<Args...> format, Args&&... args) {
+    logger().error(format, std::forward<Args>(args)...);
+}
+template <typename... Args>
+void critical(fmt::format_string<Args...> format, Args&&... args) {
+    logger().critical(format, std::forward<Args>(args)...);
+}
+
+}  // namespace log
+
+// Text format at info level until configure_logging; safe to log before the CLI is parsed.
 void init_logging();
 // Applies the user's level and format. The level was validated by the CLI.
 void configure_logging(const std::string& level, LogFormat format);
@@ -19,6 +59,8 @@ std::string json_escape(std::string_view text);
 // Control characters shown as \n, \r, \t or \xNN, so that a value from the environment, the
 // command line or a notify datagram can never break a log line in two.
 std::string one_line(std::string_view text);
+// "2026-11-30T05:35:37.123Z": the JSON lines' time, in UTC, from <chrono> alone (no gmtime/strftime).
+std::string utc_timestamp(std::chrono::system_clock::time_point when);
 
 // Logs the first few of a kind, then one line a window saying how many were left out.
 class LogBudget {

@@ -23,7 +23,6 @@
 #include "signal_names.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdint>
@@ -80,8 +79,8 @@ std::unique_ptr<Bridge> make_bridge(EventLoop& loop, const Options& opt, std::ve
     const char* header = opt.bridge_proxy == ProxyProtocol::none ? ""
                          : opt.bridge_proxy == ProxyProtocol::v1 ? " with a PROXY v1 header"
                                                                  : " with a PROXY v2 header";
-    for (const auto& l : bc.listeners) spdlog::info("bridging {} to {}{}", l.label, l.target.text, header);
-    spdlog::debug("bridge: at most {} connection(s) at once", bc.max_connections);
+    for (const auto& l : bc.listeners) log::info("bridging {} to {}{}", l.label, l.target.text, header);
+    log::debug("bridge: at most {} connection(s) at once", bc.max_connections);
     return std::make_unique<Bridge>(loop, std::move(bc));
 }
 
@@ -90,17 +89,17 @@ int run(Options opt, int& inherited_sockets) {
     ActivationPlan plan = parse_listen_env({std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"),
                                             std::getenv("LISTEN_FDNAMES")},
                                            ::getpid(), ::getppid());
-    for (const auto& line : plan.debug) spdlog::debug("{}", line);
-    for (const auto& line : plan.warnings) spdlog::warn("{}", line);
+    for (const auto& line : plan.debug) log::debug("{}", line);
+    for (const auto& line : plan.warnings) log::warn("{}", line);
     if (plan.error) {
-        spdlog::error("{}", *plan.error);
+        log::error("{}", *plan.error);
         return kExitUsage;
     }
     inherited_sockets = plan.count;
     close_fds_from(kListenFdsStart + plan.count);  // runtimes may leave more open than LISTEN_FDS says
     std::vector<SocketInfo> sockets;
     if (auto err = inspect_sockets(plan, sockets)) {
-        spdlog::error("{}", *err);
+        log::error("{}", *err);
         return kExitUsage;
     }
     const ServerKind kind = chosen_server(opt);
@@ -109,7 +108,7 @@ int run(Options opt, int& inherited_sockets) {
     if (bridged && !opt.inspect) {
         auto planned = plan_bridges(opt.bridges, sockets);
         if (auto* err = std::get_if<std::string>(&planned)) {
-            spdlog::error("{}", *err);
+            log::error("{}", *err);
             return kExitUsage;
         }
         listeners = std::get<std::vector<BridgeListener>>(planned);
@@ -125,24 +124,24 @@ int run(Options opt, int& inherited_sockets) {
     }
     const ReadyMode ready_mode = resolve_ready_mode(opt.ready, kind, bridged);
     if (ready_mode.kind == ReadyKind::target && !bridged) {
-        spdlog::error("--ready=target waits for the --bridge targets, and there is no --bridge");
+        log::error("--ready=target waits for the --bridge targets, and there is no --bridge");
         return kExitUsage;
     }
     if (ready_mode.kind == ReadyKind::pidfile && ready_mode.argument.empty()) {
-        spdlog::error("--ready=pidfile needs the path for {}: --ready=pidfile:/run/NAME.pid", opt.command[0]);
+        log::error("--ready=pidfile needs the path for {}: --ready=pidfile:/run/NAME.pid", opt.command[0]);
         return kExitUsage;
     }
-    for (const auto& w : adapter.warnings) spdlog::warn("{}", w);
+    for (const auto& w : adapter.warnings) log::warn("{}", w);
     for (const auto& rule : adapter.signal_defaults) opt.signal_map.add_default(rule);
     for (const auto& s : sockets)
-        spdlog::debug("fd {} '{}': {} {} {} {}", s.fd, s.name, family_name(s.family), type_name(s.type), s.address,
+        log::debug("fd {} '{}': {} {} {} {}", s.fd, s.name, family_name(s.family), type_name(s.type), s.address,
                       s.listening ? "listening" : "not listening");
     if (auto err = apply_socket_flags(adapter)) {
-        spdlog::error("{}", *err);
+        log::error("{}", *err);
         return 1;
     }
     if (!become_subreaper_unless_pid1())
-        spdlog::warn("cannot become a child subreaper (prctl: {}): orphans of the server will not be reaped here",
+        log::warn("cannot become a child subreaper (prctl: {}): orphans of the server will not be reaped here",
                      std::strerror(errno));
 
     SignalChannel signals;
@@ -152,11 +151,11 @@ int run(Options opt, int& inherited_sockets) {
     if (const char* outer = std::getenv("NOTIFY_SOCKET"); outer && *outer) {
         auto opened = NotifyRelay::open(outer);
         if (auto* err = std::get_if<std::string>(&opened)) {
-            spdlog::error("{}", *err);
+            log::error("{}", *err);
             return kExitUsage;
         }
         relay = std::move(std::get<std::unique_ptr<NotifyRelay>>(opened));
-        spdlog::debug("notify relay: {} -> {}", relay->inner_address(), relay->outer_address());
+        log::debug("notify relay: {} -> {}", relay->inner_address(), relay->outer_address());
     }
     auto notify = [&](const std::vector<std::string>& lines) {
         if (relay) relay->send(lines);
@@ -167,7 +166,7 @@ int run(Options opt, int& inherited_sockets) {
                                                                 ::getpid())
                                                   .value_or(Millis(0));
     if (watchdog_interval.count() > 0 && !relay) {
-        spdlog::warn("--watchdog={} has no NOTIFY_SOCKET to ping (podman run --sdnotify=container): it is off",
+        log::warn("--watchdog={} has no NOTIFY_SOCKET to ping (podman run --sdnotify=container): it is off",
                      format_duration(watchdog_interval));
         watchdog_interval = Millis(0);
     }
@@ -203,13 +202,13 @@ int run(Options opt, int& inherited_sockets) {
     auto launched = launch(spec);
     close_own_copies(server_sockets);
     if (auto* failure = std::get_if<LaunchFailure>(&launched)) {
-        spdlog::error("{}", failure->message);
+        log::error("{}", failure->message);
         return exit_code_for_exec_error(failure->error);
     }
     const pid_t main_pid = std::get<pid_t>(launched);
-    spdlog::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", opt.command[0], main_pid,
+    log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", opt.command[0], main_pid,
                   server_name(kind), sockets.size(), ready_mode_name(ready_mode));
-    if (::chdir("/") != 0) spdlog::debug("chdir /: {}", std::strerror(errno));
+    if (::chdir("/") != 0) log::debug("chdir /: {}", std::strerror(errno));
 
     std::unique_ptr<Bridge> bridge = bridged ? make_bridge(loop, opt, std::move(listeners)) : nullptr;
 
@@ -227,7 +226,7 @@ int run(Options opt, int& inherited_sockets) {
     EventLoop::DeadlineId drain_deadline = loop.add_deadline(finish_now);
     auto finish = [&] {
         if (!bridge || bridge->open_connections() == 0) return finish_now();
-        spdlog::debug("waiting up to {} for {} bridged connection(s)", format_duration(opt.grace),
+        log::debug("waiting up to {} for {} bridged connection(s)", format_duration(opt.grace),
                       bridge->open_connections());
         bridge->on_idle(finish_now);
         bridge->stop_accepting();
@@ -268,7 +267,7 @@ int run(Options opt, int& inherited_sockets) {
     rc.probe_env = probe_env;
     readiness = std::make_unique<Readiness>(loop, std::move(rc),
                                             Readiness::Hooks{notify, [&](const std::string& line) {
-                                                                 spdlog::error("{}", line);
+                                                                 log::error("{}", line);
                                                                  failed = true;
                                                                  begin_stop(SIGTERM, ::getpid());
                                                                  // after the stop's own STATUS: the reason is the last word
@@ -283,7 +282,7 @@ int run(Options opt, int& inherited_sockets) {
     auto on_children = [&] {
         const pid_t readiness_probe = readiness->probe_pid(), liveness_probe = watchdog.probe_pid();
         ReapResult r = reap_children(main_pid, {readiness_probe, liveness_probe});
-        if (r.orphans_reaped > 0) spdlog::debug("reaped {} orphaned process(es)", r.orphans_reaped);
+        if (r.orphans_reaped > 0) log::debug("reaped {} orphaned process(es)", r.orphans_reaped);
         for (auto [pid, status] : r.helpers) {
             if (pid == readiness_probe) readiness->probe_exited(status);
             else watchdog.probe_exited(status);
@@ -291,7 +290,10 @@ int run(Options opt, int& inherited_sockets) {
         if (r.main_status) {
             main_status = r.main_status;
             watchdog.stop();
-            spdlog::info("{} (pid {}) {}", opt.command[0], main_pid, describe_status(*main_status));
+            log::info("{} (pid {}) {}", opt.command[0], main_pid, describe_status(*main_status));
+            // What the server sent before it exited comes first, and may be its READY=1: read it
+            // before judging how it ended, so the last STATUS= is really the last.
+            if (relay) relay->drain();
             const std::string why = readiness->server_exited(*main_status);
             if (!failed) notify({"STATUS=" + why.substr(0, 2000)});  // else the failure's own STATUS stays
         }
@@ -346,7 +348,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv, argv + argc);
     auto parsed = parse_cli(args, [](const char* name) { return static_cast<const char*>(std::getenv(name)); });
     if (auto* err = std::get_if<CliError>(&parsed)) {
-        spdlog::error("{}", err->message);
+        log::error("{}", err->message);
         return kExitUsage;
     }
     const auto& req = std::get<CliRequest>(parsed);
@@ -363,7 +365,7 @@ int main(int argc, char** argv) {
     try {
         return run(req.options, inherited_sockets);
     } catch (const std::exception& e) {
-        spdlog::critical("cannot go on: {}{}", e.what(), fd_limit_hint(e.what(), inherited_sockets));
+        log::critical("cannot go on: {}{}", e.what(), fd_limit_hint(e.what(), inherited_sockets));
         return 1;
     }
 }

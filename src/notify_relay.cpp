@@ -1,7 +1,8 @@
 // The notify relay: a private socket for the server, credential checks, and a bounded queue to podman's socket.
 #include "notify_relay.hpp"
 
-#include <spdlog/spdlog.h>
+#include "log.hpp"
+
 
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -92,14 +93,14 @@ bool NotifyRelay::connect_outer() {
     if (outer_fd_) return true;
     UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) {
-        spdlog::warn("notify relay: socket(AF_UNIX, SOCK_DGRAM): {}", std::strerror(errno));
+        log::warn("notify relay: socket(AF_UNIX, SOCK_DGRAM): {}", std::strerror(errno));
         return false;
     }
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&outer_.addr), outer_.len) != 0) {
         const int err = errno;
         if (!full_budget_.allow(std::chrono::steady_clock::now())) return false;
         errno = err;
-        spdlog::warn("NOTIFY_SOCKET={}: connect: {}; notifications wait until it can be reached", outer_.text,
+        log::warn("NOTIFY_SOCKET={}: connect: {}; notifications wait until it can be reached", outer_.text,
                      std::strerror(errno));
         return false;
     }
@@ -142,27 +143,27 @@ bool NotifyRelay::read_some() {
         if (n < 0) {
             const int err = errno;
             if (err == EINTR) continue;
-            if (err != EAGAIN) spdlog::warn("notify relay: recvmsg: {}", std::strerror(err));
+            if (err != EAGAIN) log::warn("notify relay: recvmsg: {}", std::strerror(err));
             return false;
         }
         const std::size_t fds = close_passed_fds(mh);
         const pid_t pid = sender_pid(mh);
         const auto now = std::chrono::steady_clock::now();
         if (std::string refused = check_ ? check_(pid) : std::string(); !refused.empty()) {
-            if (rejected_budget_.allow(now)) spdlog::warn("notification from pid {} dropped: {}", pid, refused);
+            if (rejected_budget_.allow(now)) log::warn("notification from pid {} dropped: {}", pid, refused);
             continue;
         }
         bool truncated = (mh.msg_flags & MSG_TRUNC) != 0 || static_cast<std::size_t>(n) > kNotifyMaxBytes;
         std::string_view text(buf, truncated ? 0 : static_cast<std::size_t>(n));
-        if ((mh.msg_flags & MSG_CTRUNC) != 0) spdlog::debug("notification from pid {}: control data cut short", pid);
+        if ((mh.msg_flags & MSG_CTRUNC) != 0) log::debug("notification from pid {}: control data cut short", pid);
         auto parsed = parse_notify(text, truncated, fds);
         if (auto* rej = std::get_if<NotifyRejection>(&parsed)) {
             if (rejected_budget_.allow(now))
-                spdlog::warn("notification from pid {} ignored: {} ({} bytes)", pid, rej->reason, n);
+                log::warn("notification from pid {} ignored: {} ({} bytes)", pid, rej->reason, n);
             continue;
         }
         auto& msg = std::get<NotifyMessage>(parsed);
-        for (const auto& d : msg.dropped) spdlog::debug("notification from pid {}: not relayed: {}", pid, d);
+        for (const auto& d : msg.dropped) log::debug("notification from pid {}: not relayed: {}", pid, d);
         if (on_message_) on_message_(pid, msg);
     }
     return true;
@@ -183,11 +184,11 @@ void NotifyRelay::send(const std::vector<std::string>& lines) {
                               : queue_.end();
             const std::string& lost = victim == queue_.end() ? dgram : *victim;
             if (full_budget_.allow(std::chrono::steady_clock::now()))
-                spdlog::warn("NOTIFY_SOCKET={} is not reading fast enough; dropped '{}'", outer_.text, lost.substr(0, 64));
+                log::warn("NOTIFY_SOCKET={} is not reading fast enough; dropped '{}'", outer_.text, lost.substr(0, 64));
             if (victim == queue_.end()) continue;
             queue_.erase(victim);
         }
-        spdlog::debug("notify: queue '{}'", dgram);
+        log::debug("notify: queue '{}'", dgram);
         queue_.push_back(std::move(dgram));
     }
     flush();
@@ -202,14 +203,14 @@ void NotifyRelay::flush() {
         const std::string& d = queue_.front();
         ssize_t n = ::send(outer_fd_.get(), d.data(), d.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n >= 0) {
-            spdlog::debug("notify: sent '{}' to {}", d, outer_.text);
+            log::debug("notify: sent '{}' to {}", d, outer_.text);
             queue_.pop_front();
             continue;
         }
         const int err = errno;
         if (err == EINTR) continue;
         if (err == EAGAIN) return want_writable(true);
-        spdlog::warn("NOTIFY_SOCKET={}: send: {}; '{}' dropped", outer_.text, std::strerror(err), d.substr(0, 64));
+        log::warn("NOTIFY_SOCKET={}: send: {}; '{}' dropped", outer_.text, std::strerror(err), d.substr(0, 64));
         queue_.pop_front();
         if (err == ECONNREFUSED || err == ENOTCONN || err == EPIPE) {
             if (loop_) loop_->unwatch(outer_fd_.get());

@@ -2,6 +2,7 @@
 #include "proc_sockets.hpp"
 
 #include "parse_number.hpp"
+#include "proc_text.hpp"
 #include "process_tree.hpp"
 #include "unique_fd.hpp"
 
@@ -18,30 +19,15 @@
 namespace sdshim {
 namespace {
 
-std::string read_small_file(const char* path, int dir_fd = AT_FDCWD) {
-    std::string out;
-    int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-        if (out.size() > (1u << 22)) break;  // /proc/net tables of a container stay far below this
-    }
-    ::close(fd);
-    return out;
-}
-
 // Real, effective and saved ids all the same: the kernel's condition for reading by fs id alone.
 bool single_identity(std::string_view status, const char* label, unsigned& id) {
     auto at = status.find(label);
     if (at == std::string_view::npos) return false;
-    unsigned r = 0, e = 0, s = 0;
-    std::string line(status.substr(at + std::strlen(label), 64));
-    if (std::sscanf(line.c_str(), "%u %u %u", &r, &e, &s) != 3) return false;
-    id = e;
-    return r == e && e == s;
+    FieldReader fields(status.substr(at + std::strlen(label)));
+    auto r = fields.number<unsigned>(), e = fields.number<unsigned>(), s = fields.number<unsigned>();
+    if (!r || !e || !s) return false;
+    id = *e;
+    return *r == *e && *e == *s;
 }
 
 // Switches the fs uid/gid (thread-wide; the shim has one thread) and restores them on scope exit.
@@ -124,9 +110,9 @@ std::set<unsigned long> inodes_of_rows(std::string_view table, Row row) {
     std::size_t pos = table.find('\n');
     while (pos != std::string_view::npos && pos + 1 < table.size()) {
         std::size_t eol = table.find('\n', pos + 1);
-        std::string line(table.substr(pos + 1, eol == std::string_view::npos ? std::string_view::npos : eol - pos - 1));
+        std::string_view line = table.substr(pos + 1, eol == std::string_view::npos ? std::string_view::npos : eol - pos - 1);
         pos = eol;
-        if (unsigned long inode = row(line.c_str())) out.insert(inode);
+        if (unsigned long inode = row(FieldReader(line))) out.insert(inode);
     }
     return out;
 }
@@ -134,21 +120,22 @@ std::set<unsigned long> inodes_of_rows(std::string_view table, Row row) {
 
 std::set<unsigned long> parse_listening_inet(std::string_view table) {
     // "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt   uid  timeout inode"
-    return inodes_of_rows(table, [](const char* line) -> unsigned long {
-        unsigned st = 0, uid = 0;
-        unsigned long inode = 0;
-        if (std::sscanf(line, " %*s %*s %*s %x %*s %*s %*s %u %*s %lu", &st, &uid, &inode) != 3) return 0;
-        return st == 0x0A ? inode : 0;
+    return inodes_of_rows(table, [](FieldReader row) -> unsigned long {
+        if (!row.skip(3)) return 0;  // sl, local_address, rem_address
+        auto st = row.number<unsigned>(16);
+        if (!st || *st != 0x0A || !row.skip(4)) return 0;  // tx:rx, tr:tm, retrnsmt, uid
+        if (!row.skip(1)) return 0;                       // timeout
+        return row.number<unsigned long>().value_or(0);
     });
 }
 
 std::set<unsigned long> parse_listening_unix(std::string_view table) {
     // "Num       RefCount Protocol Flags    Type St Inode Path"; flag 0x10000 is __SO_ACCEPTCON
-    return inodes_of_rows(table, [](const char* line) -> unsigned long {
-        unsigned long flags = 0, inode = 0;
-        unsigned type = 0, st = 0;
-        if (std::sscanf(line, "%*s %*s %*s %lx %x %x %lu", &flags, &type, &st, &inode) != 4) return 0;
-        return (flags & 0x10000) != 0 ? inode : 0;
+    return inodes_of_rows(table, [](FieldReader row) -> unsigned long {
+        if (!row.skip(3)) return 0;  // Num, RefCount, Protocol
+        auto flags = row.number<unsigned long>(16);
+        if (!flags || (*flags & 0x10000) == 0 || !row.skip(2)) return 0;  // Type, St
+        return row.number<unsigned long>().value_or(0);
     });
 }
 

@@ -1,6 +1,8 @@
 // Signals every process the shim is responsible for: the whole pid namespace as PID 1, else its descendants.
 #include "process_tree.hpp"
 
+#include "proc_text.hpp"
+
 #include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
@@ -17,18 +19,12 @@ namespace {
 pid_t read_ppid(pid_t pid) {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE* f = std::fopen(path, "re");
-    if (!f) return -1;
-    char buf[512];
-    std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    buf[n] = '\0';
-    const char* close = std::strrchr(buf, ')');
-    if (!close) return -1;
-    char state = 0;
-    int ppid = -1;
-    if (std::sscanf(close + 1, " %c %d", &state, &ppid) != 2) return -1;
-    return ppid;
+    const std::string stat = read_small_file(path);
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) return -1;
+    FieldReader fields(std::string_view(stat).substr(close + 1));
+    if (!fields.skip(1)) return -1;  // the state
+    return fields.number<pid_t>().value_or(-1);
 }
 
 }  // namespace

@@ -4,13 +4,13 @@
 
 #include "bridge.hpp"
 #include "exit_status.hpp"
+#include "log.hpp"
+#include "proc_sockets.hpp"
 #include "process_tree.hpp"
 #include "serving_probes.hpp"
-#include "proc_sockets.hpp"
 #include "socket_check.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -74,11 +74,11 @@ void Readiness::started(pid_t main_pid) {
         return become_ready("the program was executed");
     }
     if (cfg_.mode.kind == ReadyKind::notify && !cfg_.notify_outer) {
-        spdlog::debug("readiness: no NOTIFY_SOCKET, nothing waits for READY=1");
+        log::debug("readiness: no NOTIFY_SOCKET, nothing waits for READY=1");
         return;
     }
     state_ = State::waiting;
-    spdlog::debug("readiness ({}): waiting for {}", ready_mode_name(cfg_.mode), waiting_for());
+    log::debug("readiness ({}): waiting for {}", ready_mode_name(cfg_.mode), waiting_for());
     if (cfg_.mode.kind == ReadyKind::listen && !cfg_.watched.empty())
         hooks_.notify({fmt::format("STATUS=waiting for {} to take {} inherited socket(s)", cfg_.program,
                                    cfg_.watched.size())});
@@ -135,7 +135,7 @@ void Readiness::poll() {
     opaque_polls_ = c.all_readable ? 0 : opaque_polls_ + 1;
     if (c.opaque_workers > 0 && opaque_polls_ >= kOpaquePolls) {
         if (!warned_opaque_)
-            spdlog::warn("cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
+            log::warn("cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
                          "grants by default): READY=1 follows the workers' start, not their polling",
                          cfg_.program);
         warned_opaque_ = true;
@@ -157,7 +157,7 @@ void Readiness::start_probe() {
     }
     probe_pid_ = std::get<pid_t>(launched);
     ++probe_attempts_;
-    spdlog::debug("readiness: probe attempt {} is pid {}", probe_attempts_, probe_pid_);
+    log::debug("readiness: probe attempt {} is pid {}", probe_attempts_, probe_pid_);
 }
 
 void Readiness::probe_exited(int wait_status) {
@@ -165,7 +165,7 @@ void Readiness::probe_exited(int wait_status) {
     if (state_ != State::waiting) return;
     if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
         return become_ready(fmt::format("'{}' exited 0 (attempt {})", cfg_.mode.argument, probe_attempts_));
-    spdlog::debug("readiness: '{}' failed ({}), retrying in {}", cfg_.mode.argument,
+    log::debug("readiness: '{}' failed ({}), retrying in {}", cfg_.mode.argument,
                   WIFEXITED(wait_status) ? fmt::format("exit {}", WEXITSTATUS(wait_status))
                                          : fmt::format("signal {}", WTERMSIG(wait_status)),
                   format_duration(poll_delay_));
@@ -178,7 +178,7 @@ void Readiness::become_ready(const std::string& how) {
     disarm();
     old_processes_.clear();
     auto took = std::chrono::duration_cast<Millis>(EventLoop::Clock::now() - since_);
-    spdlog::info("{} {}: {} ({} after {})", cfg_.program, reload ? "reloaded" : "is ready", how,
+    log::info("{} {}: {} ({} after {})", cfg_.program, reload ? "reloaded" : "is ready", how,
                  format_duration(took), reload ? "SIGHUP" : "start");
     if (cfg_.mode.kind != ReadyKind::notify)
         hooks_.notify({fmt::format("STATUS={} {}", cfg_.program, reload ? "reloaded" : "is ready"), "READY=1"});
@@ -196,12 +196,12 @@ bool Readiness::check_dropped_now() {
 bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
     if (cfg_.on_dropped == DroppedSocketPolicy::warn) {
         if (!warned_dropped_)
-            for (const auto& s : dropped) spdlog::warn("{}", dropped_socket_message(s, cfg_.kind, cfg_.program));
+            for (const auto& s : dropped) log::warn("{}", dropped_socket_message(s, cfg_.kind, cfg_.program));
         warned_dropped_ = true;
         return false;
     }
     for (std::size_t i = 1; i < dropped.size(); ++i)
-        spdlog::error("{}", dropped_socket_message(dropped[i], cfg_.kind, cfg_.program));
+        log::error("{}", dropped_socket_message(dropped[i], cfg_.kind, cfg_.program));
     state_ = State::done;
     disarm();
     hooks_.fail(dropped_socket_message(dropped.front(), cfg_.kind, cfg_.program));
@@ -217,7 +217,7 @@ void Readiness::server_message(pid_t sender, NotifyMessage& msg) {
     if (!msg.ready) return;
     std::erase(msg.relay, std::string("READY=1"));
     msg.ready = false;
-    spdlog::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.mode));
+    log::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.mode));
 }
 
 void Readiness::before_reload() {
@@ -239,7 +239,7 @@ void Readiness::reload_signalled() {
 
 void Readiness::timed_out() {
     if (state_ == State::reloading) {
-        spdlog::warn("{} started no new workers within {} of SIGHUP: it still serves with its previous "
+        log::warn("{} started no new workers within {} of SIGHUP: it still serves with its previous "
                      "configuration (see its error log)",
                      cfg_.program, format_duration(cfg_.timeout));
         state_ = State::ready;
@@ -277,7 +277,7 @@ std::string Readiness::server_exited(int wait_status) {
         return fmt::format("{} {} before it was ready", cfg_.program, how);
     // Decided from the exit alone, not from a poll that may or may not have run before it.
     const auto& unpolled = not_polled_.empty() ? cfg_.watched : not_polled_;
-    for (const auto& s : unpolled) spdlog::error("{}", exited_before_polling_message(s, how));
+    for (const auto& s : unpolled) log::error("{}", exited_before_polling_message(s, how));
     return exited_before_polling_message(unpolled.front(), how);
 }
 

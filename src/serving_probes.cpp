@@ -2,12 +2,12 @@
 #include "serving_probes.hpp"
 
 #include "bridge.hpp"
+#include "proc_text.hpp"
 
 #include <poll.h>
 #include <signal.h>
 
 #include <cerrno>
-#include <cstdio>
 
 namespace sdshim {
 
@@ -20,12 +20,8 @@ bool target_accepts(const BridgeTarget& t) {
 }
 
 bool pidfile_names_running_process(const std::string& path) {
-    FILE* f = std::fopen(path.c_str(), "re");
-    if (!f) return false;
-    long pid = 0;
-    bool ok = std::fscanf(f, "%ld", &pid) == 1 && pid > 0;
-    std::fclose(f);
-    return ok && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    const auto pid = FieldReader(read_small_file(path.c_str())).number<pid_t>();
+    return pid && *pid > 0 && (::kill(*pid, 0) == 0 || errno == EPERM);
 }
 
 }  // namespace sdshim

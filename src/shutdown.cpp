@@ -1,9 +1,9 @@
 // The stop sequence: stop signal or main-child exit -> grace -> SIGKILL of everything left -> exit.
 #include "shutdown.hpp"
 
+#include "log.hpp"
 #include "process_tree.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 
@@ -18,7 +18,7 @@ StopSequence::Deadline StopSequence::stop_requested(Clock::time_point now) {
     if (phase_ != Phase::running) return deadline_;
     phase_ = Phase::stopping;
     deadline_ = now + grace_;
-    spdlog::info("stop requested: waiting up to {} before SIGKILL", format_duration(grace_));
+    log::info("stop requested: waiting up to {} before SIGKILL", format_duration(grace_));
     return deadline_;
 }
 
@@ -27,7 +27,7 @@ StopSequence::Deadline StopSequence::main_exited_with_survivors(Clock::time_poin
     auto kill_at = now + exit_grace_;
     if (!deadline_ || kill_at < *deadline_) deadline_ = kill_at;
     phase_ = Phase::draining;
-    spdlog::info("sending SIGTERM to the remaining processes; SIGKILL in {}",
+    log::info("sending SIGTERM to the remaining processes; SIGKILL in {}",
                  format_duration(std::chrono::ceil<Millis>(*deadline_ - now)));
     signal_all_processes(SIGTERM);
     return deadline_;
@@ -36,12 +36,12 @@ StopSequence::Deadline StopSequence::main_exited_with_survivors(Clock::time_poin
 StopSequence::Deadline StopSequence::deadline_expired(Clock::time_point now) {
     if (phase_ == Phase::killed) {
         phase_ = Phase::gave_up;
-        spdlog::warn("processes are still present {} after SIGKILL (uninterruptible sleep?); exiting anyway",
+        log::warn("processes are still present {} after SIGKILL (uninterruptible sleep?); exiting anyway",
                      format_duration(kAfterKill));
         deadline_.reset();
         return deadline_;
     }
-    spdlog::warn("grace period over: sending SIGKILL to every remaining process");
+    log::warn("grace period over: sending SIGKILL to every remaining process");
     signal_all_processes(SIGKILL);
     phase_ = Phase::killed;
     deadline_ = now + kAfterKill;

@@ -3,6 +3,7 @@
 
 #include "exit_status.hpp"
 #include "launch.hpp"
+#include "log.hpp"
 #include "parse_number.hpp"
 #include "proc_sockets.hpp"
 #include "process_tree.hpp"
@@ -10,7 +11,6 @@
 #include "socket_check.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -53,12 +53,12 @@ void Watchdog::start(pid_t main_pid) {
     main_pid_ = main_pid;
     if (cfg_.interval.count() == 0 || running_) return;
     if (cfg_.mode.kind == ReadyKind::notify) {
-        spdlog::debug("watchdog: {} pings itself (WATCHDOG_USEC={}); its WATCHDOG=1 is relayed", cfg_.program,
+        log::debug("watchdog: {} pings itself (WATCHDOG_USEC={}); its WATCHDOG=1 is relayed", cfg_.program,
                       cfg_.interval.count() * 1000);
         return;
     }
     running_ = true;
-    spdlog::debug("watchdog: checking {} every {}", cfg_.program, format_duration(cfg_.interval / 2));
+    log::debug("watchdog: checking {} every {}", cfg_.program, format_duration(cfg_.interval / 2));
     tick();
 }
 
@@ -71,7 +71,7 @@ void Watchdog::stop() {
 void Watchdog::server_message(NotifyMessage& msg) const {
     if (cfg_.interval.count() == 0 || cfg_.mode.kind == ReadyKind::notify) return;
     if (std::erase(msg.relay, std::string("WATCHDOG=1")) > 0)
-        spdlog::debug("WATCHDOG=1 from the server not relayed: sdshim's liveness check decides (--ready={})",
+        log::debug("WATCHDOG=1 from the server not relayed: sdshim's liveness check decides (--ready={})",
                       ready_mode_name(cfg_.mode));
 }
 
@@ -149,7 +149,7 @@ std::string Watchdog::problem_now() const {
     if (c.not_polled.empty()) return {};
     if (c.opaque_workers > 0) {  // fd tables unreadable (no CAP_SETUID/SETGID): a running worker has to do
         if (!warned_opaque_)
-            spdlog::warn("watchdog: cannot read the fd tables of {}'s workers: liveness means a worker runs",
+            log::warn("watchdog: cannot read the fd tables of {}'s workers: liveness means a worker runs",
                          cfg_.program);
         warned_opaque_ = true;
         const bool runs = std::any_of(tree.begin(), tree.end(), [&](const ProcessSockets& p) {
@@ -163,7 +163,7 @@ std::string Watchdog::problem_now() const {
 void Watchdog::verdict(const std::string& problem) {
     if (problem.empty()) {
         if (failing_) {
-            spdlog::info("{} passes its liveness check again: WATCHDOG=1 resumes", cfg_.program);
+            log::info("{} passes its liveness check again: WATCHDOG=1 resumes", cfg_.program);
             notify_({fmt::format("STATUS={} serves again", cfg_.program)});
         }
         failing_ = false;
@@ -171,7 +171,7 @@ void Watchdog::verdict(const std::string& problem) {
     }
     if (failing_) return;
     failing_ = true;
-    spdlog::warn("{} fails its liveness check: {}; WATCHDOG=1 withheld, so systemd acts after WatchdogSec={}",
+    log::warn("{} fails its liveness check: {}; WATCHDOG=1 withheld, so systemd acts after WatchdogSec={}",
                  cfg_.program, problem, format_duration(cfg_.interval));
     notify_({fmt::format("STATUS=not serving: {}", problem).substr(0, 2000)});
 }

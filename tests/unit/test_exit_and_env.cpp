@@ -59,6 +59,20 @@ TEST_CASE("durations") {
     CHECK(format_duration(Millis(1500)) == "1500ms");
 }
 
+TEST_CASE("durations are exact decimals, rounded half up to a millisecond") {
+    CHECK(parse_duration("0.0005s") == Millis(1));
+    CHECK(parse_duration("0.0004999s") == Millis(0));
+    CHECK(parse_duration(".25") == Millis(250));
+    CHECK(parse_duration("1.") == Millis(1000));
+    CHECK(parse_duration("0.1m") == Millis(6000));
+    CHECK(parse_duration("2.5ms") == Millis(3));
+    CHECK(parse_duration("0.333333333333333333333333s") == Millis(333));  // digits past the 18th ignored
+    CHECK(parse_duration("31536000s") == Millis(31536000000LL));         // a year: the largest
+    CHECK_FALSE(parse_duration("31536000.001s"));
+    CHECK_FALSE(parse_duration("99999999999999999999999999s"));         // no overflow on the way
+    CHECK_FALSE(parse_duration("."));
+}
+
 TEST_CASE("child environment drops SDSHIM variables and applies edits") {
     const char* env[] = {"PATH=/bin", "SDSHIM_GRACE=1s", "LISTEN_PIDFDID=9", "NGINX=old", "HOME=/root", nullptr};
     EnvEdit edit;
@@ -96,6 +110,15 @@ TEST_CASE("PATH search follows execvp with executable first and non-executable a
     CHECK(resolve_program("missing", path.c_str()).empty());
     CHECK(resolve_program("./rel/prog", path.c_str()) == "./rel/prog");
     std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("JSON log time: UTC with milliseconds, from <chrono> alone") {
+    using namespace std::chrono;
+    CHECK(utc_timestamp(system_clock::time_point{}) == "1970-01-01T00:00:00.000Z");
+    // 2026-11-30 05:35:37.123 UTC
+    CHECK(utc_timestamp(system_clock::time_point{milliseconds(1796016937123LL)}) == "2026-11-30T05:35:37.123Z");
+    // a leap day, the last millisecond of it
+    CHECK(utc_timestamp(system_clock::time_point{milliseconds(951868799999LL)}) == "2000-02-29T23:59:59.999Z");
 }
 
 TEST_CASE("JSON log escaping") {

@@ -1,6 +1,7 @@
 // Unit tests: --ready modes, /proc parsing for the epoll check, the dropped-socket verdict and its fix line.
 #include "cli.hpp"
 #include "proc_sockets.hpp"
+#include "proc_text.hpp"
 #include "readiness.hpp"
 #include "socket_check.hpp"
 #include "watchdog.hpp"
@@ -86,6 +87,20 @@ TEST_CASE("watchdog: --watchdog, SDSHIM_WATCHDOG, and systemd's WATCHDOG_USEC wh
     CHECK_FALSE(watchdog_from_env("soon", nullptr, 1));
     CHECK_FALSE(watchdog_from_env(nullptr, "1", 1));
     CHECK(watchdog_from_env("500", nullptr, 1) == Millis(1));  // below a millisecond: the shortest there is
+}
+
+TEST_CASE("field reader: whitespace-separated fields, whole numbers only") {
+    FieldReader f("  12\t0A  x:y\n 7 ");
+    CHECK(f.number<int>() == 12);
+    CHECK(f.number<unsigned>(16) == 0x0Au);
+    CHECK(f.next() == std::string_view("x:y"));
+    CHECK(f.skip(1));
+    CHECK_FALSE(f.next());
+    CHECK_FALSE(f.skip(1));
+    CHECK_FALSE(FieldReader("12ab").number<int>());  // scanf would have said 12
+    CHECK_FALSE(FieldReader("-3").number<unsigned>());
+    CHECK_FALSE(FieldReader("").number<int>());
+    CHECK(FieldReader("4242\n").number<pid_t>() == 4242);  // a pid file
 }
 
 TEST_CASE("epoll fdinfo: the inodes its tfd lines watch (hex)") {
