@@ -171,20 +171,17 @@ int run(Options opt, int& inherited_sockets) {
         watchdog_interval = Millis(0);
     }
     const std::string program = program_label(kind, opt.command);
-    WatchdogConfig wc;
-    wc.interval = watchdog_interval;
-    wc.mode = ready_mode;
-    wc.kind = kind;
-    wc.program = program;
-    wc.watched = sockets_to_watch(kind, server_sockets);
+    ServingCheck serving;
+    serving.mode = ready_mode;
+    serving.kind = kind;
+    serving.program = program;
+    serving.watched = sockets_to_watch(kind, server_sockets);
     if (bridged)
-        for (const auto& b : opt.bridges) wc.targets.push_back(b.target);
-    const std::vector<std::string> probe_env =
-        build_child_env(environ, {{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID", "NOTIFY_SOCKET",
-                                   "WATCHDOG_USEC", "WATCHDOG_PID"},
-                                  {}});
-    wc.probe_env = probe_env;
-    Watchdog watchdog(loop, std::move(wc), notify);
+        for (const auto& b : opt.bridges) serving.targets.push_back(b.target);
+    serving.probe_env = build_child_env(environ, {{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID",
+                                                   "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"},
+                                                  {}});
+    Watchdog watchdog(loop, WatchdogConfig{serving, watchdog_interval}, notify);
 
     Handoff handoff = plan_handoff(plan, server_sockets, adapter);
     handoff.env.remove.push_back("NOTIFY_SOCKET");
@@ -255,16 +252,10 @@ int run(Options opt, int& inherited_sockets) {
     };
 
     ReadinessConfig rc;
-    rc.mode = ready_mode;
-    rc.kind = kind;
-    rc.program = program;
-    rc.watched = sockets_to_watch(kind, server_sockets);
-    if (bridge)
-        for (const auto& b : opt.bridges) rc.targets.push_back(b.target);
+    rc.check = std::move(serving);
     rc.timeout = opt.ready_timeout;
     rc.on_dropped = opt.on_dropped_socket;
     rc.notify_outer = relay != nullptr;
-    rc.probe_env = probe_env;
     readiness = std::make_unique<Readiness>(loop, std::move(rc),
                                             Readiness::Hooks{notify, [&](const std::string& line) {
                                                                  log::error("{}", line);

@@ -37,12 +37,6 @@ long long monotonic_usec() {
     return static_cast<long long>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
 
-std::string join_sockets(const std::vector<SocketInfo>& sockets) {
-    std::string out;
-    for (const auto& s : sockets) out += (out.empty() ? "" : ", ") + describe_socket(s);
-    return out;
-}
-
 }  // namespace
 
 ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind, bool bridged) {
@@ -69,50 +63,50 @@ void Readiness::disarm() {
 void Readiness::started(pid_t main_pid) {
     main_pid_ = main_pid;
     since_ = EventLoop::Clock::now();
-    if (cfg_.mode.kind == ReadyKind::exec) {
+    if (cfg_.check.mode.kind == ReadyKind::exec) {
         state_ = State::waiting;
         return become_ready("the program was executed");
     }
-    if (cfg_.mode.kind == ReadyKind::notify && !cfg_.notify_outer) {
+    if (cfg_.check.mode.kind == ReadyKind::notify && !cfg_.notify_outer) {
         log::debug("readiness: no NOTIFY_SOCKET, nothing waits for READY=1");
         return;
     }
     state_ = State::waiting;
-    log::debug("readiness ({}): waiting for {}", ready_mode_name(cfg_.mode), waiting_for());
-    if (cfg_.mode.kind == ReadyKind::listen && !cfg_.watched.empty())
-        hooks_.notify({fmt::format("STATUS=waiting for {} to take {} inherited socket(s)", cfg_.program,
-                                   cfg_.watched.size())});
+    log::debug("readiness ({}): waiting for {}", ready_mode_name(cfg_.check.mode), waiting_for());
+    if (cfg_.check.mode.kind == ReadyKind::listen && !cfg_.check.watched.empty())
+        hooks_.notify({fmt::format("STATUS=waiting for {} to take {} inherited socket(s)", cfg_.check.program,
+                                   cfg_.check.watched.size())});
     else
         hooks_.notify({"STATUS=waiting for " + waiting_for()});
     loop_.arm(timeout_, since_ + cfg_.timeout);
-    if (cfg_.mode.kind == ReadyKind::command) {
+    if (cfg_.check.mode.kind == ReadyKind::command) {
         poll_delay_ = kFirstRetry;  // a probe is a fork and exec of /bin/sh: retried from 100 ms, not 1 ms
         return start_probe();
     }
     poll_delay_ = kFirstPoll;
-    if (cfg_.mode.kind != ReadyKind::notify) schedule_poll();
+    if (cfg_.check.mode.kind != ReadyKind::notify) schedule_poll();
 }
 
 void Readiness::schedule_poll() {
     loop_.arm(next_poll_, EventLoop::Clock::now() + poll_delay_);
-    poll_delay_ = std::min(poll_delay_ * 2, cfg_.mode.kind == ReadyKind::command ? kMaxRetry : kMaxPoll);
+    poll_delay_ = std::min(poll_delay_ * 2, cfg_.check.mode.kind == ReadyKind::command ? kMaxRetry : kMaxPoll);
 }
 
 void Readiness::poll() {
     if (state_ != State::waiting && state_ != State::reloading) return;
-    switch (cfg_.mode.kind) {
+    switch (cfg_.check.mode.kind) {
         case ReadyKind::command:
             return start_probe();
         case ReadyKind::pidfile:
-            if (pidfile_names_running_process(cfg_.mode.argument)) return become_ready("its pid file " + cfg_.mode.argument + " names a running process");
+            if (pidfile_names_running_process(cfg_.check.mode.argument)) return become_ready("its pid file " + cfg_.check.mode.argument + " names a running process");
             return schedule_poll();
         case ReadyKind::target:
-            while (targets_accepting_ < cfg_.targets.size() && target_accepts(cfg_.targets[targets_accepting_]))
+            while (targets_accepting_ < cfg_.check.targets.size() && target_accepts(cfg_.check.targets[targets_accepting_]))
                 ++targets_accepting_;
-            if (targets_accepting_ == cfg_.targets.size())
-                return become_ready(cfg_.targets.size() == 1
-                                        ? cfg_.targets[0].text + " accepts connections"
-                                        : fmt::format("its {} bridge targets accept connections", cfg_.targets.size()));
+            if (targets_accepting_ == cfg_.check.targets.size())
+                return become_ready(cfg_.check.targets.size() == 1
+                                        ? cfg_.check.targets[0].text + " accepts connections"
+                                        : fmt::format("its {} bridge targets accept connections", cfg_.check.targets.size()));
             return schedule_poll();
         case ReadyKind::listen:
             break;
@@ -120,15 +114,15 @@ void Readiness::poll() {
             return;
     }
     const auto tree = read_tree_sockets(::getpid());
-    const auto listening = cfg_.watched.empty() ? listening_sockets_here() : std::set<unsigned long>{};
-    const SocketCheck c = check_sockets(cfg_.watched, tree, main_pid_, old_processes_, listening);
+    const auto listening = cfg_.check.watched.empty() ? listening_sockets_here() : std::set<unsigned long>{};
+    const SocketCheck c = check_sockets(cfg_.check.watched, tree, main_pid_, old_processes_, listening);
     if (!c.dropped.empty() && fail_dropped(c.dropped)) return;
     not_polled_ = c.not_polled;
-    const bool exact = cfg_.watched.empty() ? c.polls_some_listener : not_polled_.empty();
+    const bool exact = cfg_.check.watched.empty() ? c.polls_some_listener : not_polled_.empty();
     if (exact) {
-        return become_ready(cfg_.watched.empty()
+        return become_ready(cfg_.check.watched.empty()
                                 ? "a process polls a listening socket"
-                                : fmt::format("its workers poll {} inherited socket(s)", cfg_.watched.size()));
+                                : fmt::format("its workers poll {} inherited socket(s)", cfg_.check.watched.size()));
     }
     // A process being exec'd or changing credentials is unreadable for an instant: only fd tables
     // that stay unreadable over several polls mean missing capabilities.
@@ -137,7 +131,7 @@ void Readiness::poll() {
         if (!warned_opaque_)
             log::warn("cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
                          "grants by default): READY=1 follows the workers' start, not their polling",
-                         cfg_.program);
+                         cfg_.check.program);
         warned_opaque_ = true;
         return become_ready("its workers started");
     }
@@ -145,11 +139,7 @@ void Readiness::poll() {
 }
 
 void Readiness::start_probe() {
-    LaunchSpec spec;
-    spec.argv = {"/bin/sh", "-c", cfg_.mode.argument};
-    spec.env = cfg_.probe_env;
-    spec.own_process_group = false;
-    auto launched = launch(spec);
+    auto launched = launch_probe(cfg_.check);
     if (auto* failure = std::get_if<LaunchFailure>(&launched)) {
         state_ = State::done;
         loop_.arm(timeout_, std::nullopt);
@@ -164,8 +154,8 @@ void Readiness::probe_exited(int wait_status) {
     probe_pid_ = 0;
     if (state_ != State::waiting) return;
     if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
-        return become_ready(fmt::format("'{}' exited 0 (attempt {})", cfg_.mode.argument, probe_attempts_));
-    log::debug("readiness: '{}' failed ({}), retrying in {}", cfg_.mode.argument,
+        return become_ready(fmt::format("'{}' exited 0 (attempt {})", cfg_.check.mode.argument, probe_attempts_));
+    log::debug("readiness: '{}' failed ({}), retrying in {}", cfg_.check.mode.argument,
                   WIFEXITED(wait_status) ? fmt::format("exit {}", WEXITSTATUS(wait_status))
                                          : fmt::format("signal {}", WTERMSIG(wait_status)),
                   format_duration(poll_delay_));
@@ -178,38 +168,38 @@ void Readiness::become_ready(const std::string& how) {
     disarm();
     old_processes_.clear();
     auto took = std::chrono::duration_cast<Millis>(EventLoop::Clock::now() - since_);
-    log::info("{} {}: {} ({} after {})", cfg_.program, reload ? "reloaded" : "is ready", how,
+    log::info("{} {}: {} ({} after {})", cfg_.check.program, reload ? "reloaded" : "is ready", how,
                  format_duration(took), reload ? "SIGHUP" : "start");
-    if (cfg_.mode.kind != ReadyKind::notify)
-        hooks_.notify({fmt::format("STATUS={} {}", cfg_.program, reload ? "reloaded" : "is ready"), "READY=1"});
+    if (cfg_.check.mode.kind != ReadyKind::notify)
+        hooks_.notify({fmt::format("STATUS={} {}", cfg_.check.program, reload ? "reloaded" : "is ready"), "READY=1"});
     if (!reload && hooks_.ready) hooks_.ready();
     // Servers that decide readiness themselves: one look now that they say they serve.
-    if (cfg_.mode.kind != ReadyKind::listen && cfg_.mode.kind != ReadyKind::exec) check_dropped_now();
+    if (cfg_.check.mode.kind != ReadyKind::listen && cfg_.check.mode.kind != ReadyKind::exec) check_dropped_now();
 }
 
 bool Readiness::check_dropped_now() {
-    if (cfg_.watched.empty()) return false;
-    const auto c = check_sockets(cfg_.watched, read_tree_sockets(::getpid()), main_pid_, {}, {});
+    if (cfg_.check.watched.empty()) return false;
+    const auto c = check_sockets(cfg_.check.watched, read_tree_sockets(::getpid()), main_pid_, {}, {});
     return !c.dropped.empty() && fail_dropped(c.dropped);
 }
 
 bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
     if (cfg_.on_dropped == DroppedSocketPolicy::warn) {
         if (!warned_dropped_)
-            for (const auto& s : dropped) log::warn("{}", dropped_socket_message(s, cfg_.kind, cfg_.program));
+            for (const auto& s : dropped) log::warn("{}", dropped_socket_message(s, cfg_.check.kind, cfg_.check.program));
         warned_dropped_ = true;
         return false;
     }
     for (std::size_t i = 1; i < dropped.size(); ++i)
-        log::error("{}", dropped_socket_message(dropped[i], cfg_.kind, cfg_.program));
+        log::error("{}", dropped_socket_message(dropped[i], cfg_.check.kind, cfg_.check.program));
     state_ = State::done;
     disarm();
-    hooks_.fail(dropped_socket_message(dropped.front(), cfg_.kind, cfg_.program));
+    hooks_.fail(dropped_socket_message(dropped.front(), cfg_.check.kind, cfg_.check.program));
     return true;
 }
 
 void Readiness::server_message(pid_t sender, NotifyMessage& msg) {
-    if (cfg_.mode.kind == ReadyKind::notify) {
+    if (cfg_.check.mode.kind == ReadyKind::notify) {
         if (msg.ready && (state_ == State::waiting || state_ == State::reloading))
             become_ready(fmt::format("pid {} sent READY=1", sender));
         return;
@@ -217,21 +207,21 @@ void Readiness::server_message(pid_t sender, NotifyMessage& msg) {
     if (!msg.ready) return;
     std::erase(msg.relay, std::string("READY=1"));
     msg.ready = false;
-    log::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.mode));
+    log::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.check.mode));
 }
 
 void Readiness::before_reload() {
-    if (cfg_.mode.kind != ReadyKind::listen || state_ != State::ready) return;
+    if (cfg_.check.mode.kind != ReadyKind::listen || state_ != State::ready) return;
     auto before = list_descendants(::getpid());
     old_processes_ = std::set<pid_t>(before.begin(), before.end());
 }
 
 void Readiness::reload_signalled() {
-    if (cfg_.mode.kind != ReadyKind::listen || state_ != State::ready) return;
+    if (cfg_.check.mode.kind != ReadyKind::listen || state_ != State::ready) return;
     state_ = State::reloading;
     since_ = EventLoop::Clock::now();
     hooks_.notify({"RELOADING=1", fmt::format("MONOTONIC_USEC={}", monotonic_usec()),
-                   fmt::format("STATUS=reloading {}", cfg_.program)});
+                   fmt::format("STATUS=reloading {}", cfg_.check.program)});
     loop_.arm(timeout_, since_ + cfg_.timeout);
     poll_delay_ = kFirstPoll;
     schedule_poll();
@@ -241,23 +231,23 @@ void Readiness::timed_out() {
     if (state_ == State::reloading) {
         log::warn("{} started no new workers within {} of SIGHUP: it still serves with its previous "
                      "configuration (see its error log)",
-                     cfg_.program, format_duration(cfg_.timeout));
+                     cfg_.check.program, format_duration(cfg_.timeout));
         state_ = State::ready;
         loop_.arm(next_poll_, std::nullopt);
         old_processes_.clear();
-        hooks_.notify({fmt::format("STATUS=reload failed: {} kept its previous configuration", cfg_.program),
+        hooks_.notify({fmt::format("STATUS=reload failed: {} kept its previous configuration", cfg_.check.program),
                        "READY=1"});
         return;
     }
     if (state_ != State::waiting) return;
-    if (cfg_.mode.kind == ReadyKind::listen && check_dropped_now()) return;
+    if (cfg_.check.mode.kind == ReadyKind::listen && check_dropped_now()) return;
     state_ = State::done;
     loop_.arm(next_poll_, std::nullopt);
     if (probe_pid_ > 0) ::kill(probe_pid_, SIGKILL);
     std::string hint;
-    if (cfg_.mode.kind == ReadyKind::notify)
+    if (cfg_.check.mode.kind == ReadyKind::notify)
         hint = "; if it does not speak sd_notify, use --ready=listen, exec or cmd:COMMAND";
-    hooks_.fail(fmt::format("{} did not become ready within {} (--ready-timeout): waited for {}{}", cfg_.program,
+    hooks_.fail(fmt::format("{} did not become ready within {} (--ready-timeout): waited for {}{}", cfg_.check.program,
                             format_duration(cfg_.timeout), waiting_for(), hint));
 }
 
@@ -271,32 +261,32 @@ std::string Readiness::server_exited(int wait_status) {
     const bool before_ready = state_ == State::waiting;
     stopping();
     const std::string how = describe_status(wait_status);
-    if (!before_ready) return fmt::format("{} {}", cfg_.program, how);
+    if (!before_ready) return fmt::format("{} {}", cfg_.check.program, how);
     const bool failed = !WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0;
-    if (!failed || cfg_.kind != ServerKind::nginx || cfg_.mode.kind != ReadyKind::listen || cfg_.watched.empty())
-        return fmt::format("{} {} before it was ready", cfg_.program, how);
+    if (!failed || cfg_.check.kind != ServerKind::nginx || cfg_.check.mode.kind != ReadyKind::listen || cfg_.check.watched.empty())
+        return fmt::format("{} {} before it was ready", cfg_.check.program, how);
     // Decided from the exit alone, not from a poll that may or may not have run before it.
-    const auto& unpolled = not_polled_.empty() ? cfg_.watched : not_polled_;
+    const auto& unpolled = not_polled_.empty() ? cfg_.check.watched : not_polled_;
     for (const auto& s : unpolled) log::error("{}", exited_before_polling_message(s, how));
     return exited_before_polling_message(unpolled.front(), how);
 }
 
 std::string Readiness::waiting_for() const {
-    switch (cfg_.mode.kind) {
+    switch (cfg_.check.mode.kind) {
         case ReadyKind::listen:
-            if (cfg_.watched.empty()) return cfg_.program + " to poll a listening socket";
-            return fmt::format("{}'s workers to poll {}", cfg_.program,
-                               join_sockets(not_polled_.empty() ? cfg_.watched : not_polled_));
+            if (cfg_.check.watched.empty()) return cfg_.check.program + " to poll a listening socket";
+            return fmt::format("{}'s workers to poll {}", cfg_.check.program,
+                               describe_sockets(not_polled_.empty() ? cfg_.check.watched : not_polled_));
         case ReadyKind::notify:
-            return cfg_.program + " to send READY=1";
+            return cfg_.check.program + " to send READY=1";
         case ReadyKind::target:
-            if (targets_accepting_ >= cfg_.targets.size()) return cfg_.program + " to accept on its bridge targets";
-            return fmt::format("{} to accept on {} (--bridge target)", cfg_.program,
-                               cfg_.targets[targets_accepting_].text);
+            if (targets_accepting_ >= cfg_.check.targets.size()) return cfg_.check.program + " to accept on its bridge targets";
+            return fmt::format("{} to accept on {} (--bridge target)", cfg_.check.program,
+                               cfg_.check.targets[targets_accepting_].text);
         case ReadyKind::pidfile:
-            return fmt::format("{} to write a running pid into {}", cfg_.program, cfg_.mode.argument);
+            return fmt::format("{} to write a running pid into {}", cfg_.check.program, cfg_.check.mode.argument);
         case ReadyKind::command:
-            return fmt::format("'{}' to exit 0 ({} attempt(s))", cfg_.mode.argument, probe_attempts_);
+            return fmt::format("'{}' to exit 0 ({} attempt(s))", cfg_.check.mode.argument, probe_attempts_);
         case ReadyKind::exec:
         case ReadyKind::automatic:
             break;

@@ -10,6 +10,7 @@
 #include "launch.hpp"
 #include "notify_message.hpp"
 #include "ready_mode.hpp"
+#include "serving_probes.hpp"
 
 #include <functional>
 #include <optional>
@@ -24,15 +25,10 @@ namespace sdshim {
 ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind, bool bridged);
 
 struct ReadinessConfig {
-    ReadyMode mode;                    // resolved: never automatic
-    ServerKind kind = ServerKind::generic;
-    std::string program;               // for messages: "nginx"
-    std::vector<SocketInfo> watched;   // inherited sockets the server must take
-    std::vector<BridgeTarget> targets; // --bridge targets, for --ready=target
+    ServingCheck check;
     Millis timeout{60000};
     DroppedSocketPolicy on_dropped = DroppedSocketPolicy::fail;
     bool notify_outer = false;         // an outer NOTIFY_SOCKET is being served
-    std::vector<std::string> probe_env;  // environment of cmd: probes
 };
 
 class Readiness {

@@ -1,4 +1,4 @@
-// One-shot looks at whether the server serves now: a --bridge target accepting, a pid file naming a live process.
+// What "the server serves" means for readiness and the watchdog, and the one-shot probes both use.
 #include "serving_probes.hpp"
 
 #include "bridge.hpp"
@@ -10,6 +10,14 @@
 #include <cerrno>
 
 namespace sdshim {
+
+std::variant<pid_t, LaunchFailure> launch_probe(const ServingCheck& check) {
+    LaunchSpec spec;
+    spec.argv = {"/bin/sh", "-c", check.mode.argument};
+    spec.env = check.probe_env;
+    spec.own_process_group = false;
+    return launch(spec);
+}
 
 bool target_accepts(const BridgeTarget& t) {
     UniqueFd fd;

@@ -59,6 +59,12 @@ std::string exited_before_polling_message(const SocketInfo& s, const std::string
                        how, describe_socket(s), nginx_listen_for(s));
 }
 
+std::string describe_sockets(const std::vector<SocketInfo>& sockets) {
+    std::string out;
+    for (const auto& s : sockets) out += (out.empty() ? "" : ", ") + describe_socket(s);
+    return out;
+}
+
 std::string dropped_socket_message(const SocketInfo& s, ServerKind kind, const std::string& program) {
     if (kind == ServerKind::nginx) {
         std::string hint;

@@ -41,5 +41,7 @@ std::string exited_before_polling_message(const SocketInfo& socket, const std::s
 
 // "fd 3 'http' (0.0.0.0:8080)"
 std::string describe_socket(const SocketInfo& socket);
+// "fd 3 'http' (0.0.0.0:80), fd 4 'https' ([::]:443)"
+std::string describe_sockets(const std::vector<SocketInfo>& sockets);
 
 }  // namespace sdshim

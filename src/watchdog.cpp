@@ -22,12 +22,6 @@
 namespace sdshim {
 namespace {
 
-std::string join_sockets(const std::vector<SocketInfo>& sockets) {
-    std::string out;
-    for (const auto& s : sockets) out += (out.empty() ? "" : ", ") + describe_socket(s);
-    return out;
-}
-
 }  // namespace
 
 std::optional<Millis> watchdog_from_env(const char* usec, const char* pid, pid_t self) {
@@ -45,20 +39,20 @@ Watchdog::Watchdog(EventLoop& loop, WatchdogConfig config, Notify notify)
     : loop_(loop), cfg_(std::move(config)), notify_(std::move(notify)), next_(loop.add_deadline([this] { tick(); })) {}
 
 std::vector<std::pair<std::string, std::string>> Watchdog::server_env() const {
-    if (cfg_.interval.count() == 0 || cfg_.mode.kind != ReadyKind::notify) return {};
+    if (cfg_.interval.count() == 0 || cfg_.check.mode.kind != ReadyKind::notify) return {};
     return {{"WATCHDOG_USEC", std::to_string(cfg_.interval.count() * 1000)}};
 }
 
 void Watchdog::start(pid_t main_pid) {
     main_pid_ = main_pid;
     if (cfg_.interval.count() == 0 || running_) return;
-    if (cfg_.mode.kind == ReadyKind::notify) {
-        log::debug("watchdog: {} pings itself (WATCHDOG_USEC={}); its WATCHDOG=1 is relayed", cfg_.program,
+    if (cfg_.check.mode.kind == ReadyKind::notify) {
+        log::debug("watchdog: {} pings itself (WATCHDOG_USEC={}); its WATCHDOG=1 is relayed", cfg_.check.program,
                       cfg_.interval.count() * 1000);
         return;
     }
     running_ = true;
-    log::debug("watchdog: checking {} every {}", cfg_.program, format_duration(cfg_.interval / 2));
+    log::debug("watchdog: checking {} every {}", cfg_.check.program, format_duration(cfg_.interval / 2));
     tick();
 }
 
@@ -69,31 +63,27 @@ void Watchdog::stop() {
 }
 
 void Watchdog::server_message(NotifyMessage& msg) const {
-    if (cfg_.interval.count() == 0 || cfg_.mode.kind == ReadyKind::notify) return;
+    if (cfg_.interval.count() == 0 || cfg_.check.mode.kind == ReadyKind::notify) return;
     if (std::erase(msg.relay, std::string("WATCHDOG=1")) > 0)
         log::debug("WATCHDOG=1 from the server not relayed: sdshim's liveness check decides (--ready={})",
-                      ready_mode_name(cfg_.mode));
+                      ready_mode_name(cfg_.check.mode));
 }
 
 void Watchdog::tick() {
     if (!running_) return;
     const Millis period = cfg_.interval / 2;
     loop_.arm(next_, EventLoop::Clock::now() + std::max(period, Millis(1)));
-    if (cfg_.mode.kind != ReadyKind::command) return verdict(problem_now());
+    if (cfg_.check.mode.kind != ReadyKind::command) return verdict(problem_now());
     if (probe_pid_ > 0) {  // still running a whole period later: that is the answer
         ::kill(probe_pid_, SIGKILL);
         probe_pid_ = 0;  // reaped as an orphan from now on
-        verdict(fmt::format("'{}' did not exit within {}", cfg_.mode.argument, format_duration(period)));
+        verdict(fmt::format("'{}' did not exit within {}", cfg_.check.mode.argument, format_duration(period)));
     }
     start_probe();
 }
 
 void Watchdog::start_probe() {
-    LaunchSpec spec;
-    spec.argv = {"/bin/sh", "-c", cfg_.mode.argument};
-    spec.env = cfg_.probe_env;
-    spec.own_process_group = false;
-    auto launched = launch(spec);
+    auto launched = launch_probe(cfg_.check);
     if (auto* failure = std::get_if<LaunchFailure>(&launched)) return verdict(failure->message);
     probe_pid_ = std::get<pid_t>(launched);
 }
@@ -102,21 +92,21 @@ void Watchdog::probe_exited(int wait_status) {
     probe_pid_ = 0;
     if (!running_) return;
     const bool ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
-    verdict(ok ? std::string() : fmt::format("'{}' {}", cfg_.mode.argument, describe_status(wait_status)));
+    verdict(ok ? std::string() : fmt::format("'{}' {}", cfg_.check.mode.argument, describe_status(wait_status)));
 }
 
 std::string Watchdog::problem_now() const {
-    switch (cfg_.mode.kind) {
+    switch (cfg_.check.mode.kind) {
         case ReadyKind::target:
-            for (const auto& t : cfg_.targets)
+            for (const auto& t : cfg_.check.targets)
                 if (!target_accepts(t)) return fmt::format("{} does not accept connections", t.text);
             return {};
         case ReadyKind::pidfile:
-            if (pidfile_names_running_process(cfg_.mode.argument)) return {};
-            return fmt::format("its pid file {} names no running process", cfg_.mode.argument);
+            if (pidfile_names_running_process(cfg_.check.mode.argument)) return {};
+            return fmt::format("its pid file {} names no running process", cfg_.check.mode.argument);
         case ReadyKind::exec: {
             const auto main = read_process_sockets(main_pid_, 0);
-            if (main.stopped) return fmt::format("{} (pid {}) is stopped", cfg_.program, main_pid_);
+            if (main.stopped) return fmt::format("{} (pid {}) is stopped", cfg_.check.program, main_pid_);
             return {};
         }
         case ReadyKind::listen:
@@ -130,7 +120,7 @@ std::string Watchdog::problem_now() const {
     std::vector<ProcessSockets> tree;
     std::set<unsigned long> polled;
     auto all_polled = [&] {
-        return !cfg_.watched.empty() && std::all_of(cfg_.watched.begin(), cfg_.watched.end(),
+        return !cfg_.check.watched.empty() && std::all_of(cfg_.check.watched.begin(), cfg_.check.watched.end(),
                                                     [&](const SocketInfo& s) { return polled.count(s.inode) > 0; });
     };
     for (const auto& [pid, ppid] : list_descendants_with_parents(::getpid())) {
@@ -139,32 +129,32 @@ std::string Watchdog::problem_now() const {
         polled.insert(tree.back().polled.begin(), tree.back().polled.end());
         if (all_polled()) return {};
     }
-    const auto listening = cfg_.watched.empty() ? listening_sockets_here() : std::set<unsigned long>{};
-    const SocketCheck c = check_sockets(cfg_.watched, tree, main_pid_, {}, listening);
+    const auto listening = cfg_.check.watched.empty() ? listening_sockets_here() : std::set<unsigned long>{};
+    const SocketCheck c = check_sockets(cfg_.check.watched, tree, main_pid_, {}, listening);
     if (!c.dropped.empty())
-        return fmt::format("{} no longer holds inherited {}", cfg_.program, join_sockets(c.dropped));
-    if (cfg_.watched.empty())
+        return fmt::format("{} no longer holds inherited {}", cfg_.check.program, describe_sockets(c.dropped));
+    if (cfg_.check.watched.empty())
         return c.polls_some_listener ? std::string()
-                                     : fmt::format("no running process of {} polls a listening socket", cfg_.program);
+                                     : fmt::format("no running process of {} polls a listening socket", cfg_.check.program);
     if (c.not_polled.empty()) return {};
     if (c.opaque_workers > 0) {  // fd tables unreadable (no CAP_SETUID/SETGID): a running worker has to do
         if (!warned_opaque_)
             log::warn("watchdog: cannot read the fd tables of {}'s workers: liveness means a worker runs",
-                         cfg_.program);
+                         cfg_.check.program);
         warned_opaque_ = true;
         const bool runs = std::any_of(tree.begin(), tree.end(), [&](const ProcessSockets& p) {
             return p.ppid == main_pid_ && !p.stopped && !p.exited;
         });
-        return runs ? std::string() : fmt::format("every worker of {} is stopped or gone", cfg_.program);
+        return runs ? std::string() : fmt::format("every worker of {} is stopped or gone", cfg_.check.program);
     }
-    return fmt::format("no running process of {} polls {}", cfg_.program, join_sockets(c.not_polled));
+    return fmt::format("no running process of {} polls {}", cfg_.check.program, describe_sockets(c.not_polled));
 }
 
 void Watchdog::verdict(const std::string& problem) {
     if (problem.empty()) {
         if (failing_) {
-            log::info("{} passes its liveness check again: WATCHDOG=1 resumes", cfg_.program);
-            notify_({fmt::format("STATUS={} serves again", cfg_.program)});
+            log::info("{} passes its liveness check again: WATCHDOG=1 resumes", cfg_.check.program);
+            notify_({fmt::format("STATUS={} serves again", cfg_.check.program)});
         }
         failing_ = false;
         return notify_({"WATCHDOG=1"});
@@ -172,7 +162,7 @@ void Watchdog::verdict(const std::string& problem) {
     if (failing_) return;
     failing_ = true;
     log::warn("{} fails its liveness check: {}; WATCHDOG=1 withheld, so systemd acts after WatchdogSec={}",
-                 cfg_.program, problem, format_duration(cfg_.interval));
+                 cfg_.check.program, problem, format_duration(cfg_.interval));
     notify_({fmt::format("STATUS=not serving: {}", problem).substr(0, 2000)});
 }
 

@@ -8,6 +8,7 @@
 #include "event_loop.hpp"
 #include "notify_message.hpp"
 #include "ready_mode.hpp"
+#include "serving_probes.hpp"
 
 #include <sys/types.h>
 
@@ -24,13 +25,8 @@ namespace sdshim {
 std::optional<Millis> watchdog_from_env(const char* usec, const char* pid, pid_t self);
 
 struct WatchdogConfig {
-    Millis interval{0};                 // WatchdogSec; a check and a ping every interval/2
-    ReadyMode mode;                     // resolved --ready mode: what "serves" means
-    ServerKind kind = ServerKind::generic;
-    std::string program;                // for messages: "nginx"
-    std::vector<SocketInfo> watched;    // inherited sockets the server must keep polling
-    std::vector<BridgeTarget> targets;  // --bridge targets
-    std::vector<std::string> probe_env; // environment of cmd: probes
+    ServingCheck check;  // the --ready mode's check, repeated
+    Millis interval{0};  // WatchdogSec; a check and a ping every interval/2
 };
 
 class Watchdog {

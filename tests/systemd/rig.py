@@ -4,7 +4,6 @@ that proves the host's cgroup mounts and global sysctls were left as they were."
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -127,6 +126,16 @@ class Rig:
         """Copies a shipped file in unchanged."""
         with open(src) as f:
             self.put(f.read(), path, user=user)
+
+    def install_hand_written_units(self):
+        """docker/systemd/'s units, unchanged: the system units in /etc/systemd/system, setup 1's in
+        webuser's ~/.config/systemd/user; both managers reloaded."""
+        for f in shipped_units():
+            self.install(os.path.join(UNITS, f), f"/etc/systemd/system/{f}")
+        for f in ("nginx-user.socket", "nginx-user.service"):
+            self.install(os.path.join(UNITS, f), f"/home/{WEBUSER}/.config/systemd/user/{f}", user=True)
+        self.systemctl("daemon-reload")
+        self.systemctl("daemon-reload", user=True)
 
     def load_images(self, *images, user=False):
         """Copies images from the host's root storage into the rig's (root's or webuser's)."""

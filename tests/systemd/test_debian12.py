@@ -1,10 +1,9 @@
 """Debian 12 (systemd 252, podman 4.3.1, conmon 2.1.6) runs the hand-written units of docker/systemd/
 unchanged, in a rig whose cgroups are unified (cgroup v2), as on a stock Debian 12 host."""
-import os
 import unittest
 
-from rig import CADDY, NGINX_80, NGINX_8080, UNITS, HostGuard, Rig, shipped_units
-from scenarios import Scenarios, unit_dir
+from rig import CADDY, NGINX_80, NGINX_8080, HostGuard, Rig
+from scenarios import Scenarios
 
 SETUP4_SOCKETS = ["caddy-http.socket", "caddy-https.socket", "caddy-quic.socket", "caddy-admin.socket"]
 
@@ -18,12 +17,7 @@ class Debian12(HostGuard, Scenarios):
         cls.rig = Rig("bookworm").start()
         cls.rig.load_images(NGINX_80, CADDY)
         cls.rig.load_images(NGINX_80, NGINX_8080, user=True)
-        for f in shipped_units():
-            cls.rig.install(os.path.join(UNITS, f), f"/etc/systemd/system/{f}")
-        for f in ("nginx-user.socket", "nginx-user.service"):
-            cls.rig.install(os.path.join(UNITS, f), f"{unit_dir(True)}/{f}", user=True)
-        cls.rig.systemctl("daemon-reload")
-        cls.rig.systemctl("daemon-reload", user=True)
+        cls.rig.install_hand_written_units()
 
     @classmethod
     def tearDownClass(cls):

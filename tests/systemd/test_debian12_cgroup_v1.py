@@ -4,7 +4,7 @@ need docker/systemd/cgroup-v1/'s drop-ins, because --cgroups=split cannot work t
 import os
 import unittest
 
-from rig import NGINX_80, NGINX_8080, UNITS, HostGuard, Rig, shipped_units
+from rig import NGINX_80, NGINX_8080, UNITS, HostGuard, Rig
 from scenarios import Scenarios, unit_dir
 
 V1 = os.path.join(UNITS, "cgroup-v1")
@@ -17,12 +17,7 @@ class Debian12CgroupV1(HostGuard, Scenarios):
         cls.rig = Rig("bookworm", cgroup="hybrid").start()
         cls.rig.load_images(NGINX_80)
         cls.rig.load_images(NGINX_80, NGINX_8080, user=True)
-        for f in shipped_units():
-            cls.rig.install(os.path.join(UNITS, f), f"/etc/systemd/system/{f}")
-        for f in ("nginx-user.socket", "nginx-user.service"):
-            cls.rig.install(os.path.join(UNITS, f), f"{unit_dir(True)}/{f}", user=True)
-        cls.rig.systemctl("daemon-reload")
-        cls.rig.systemctl("daemon-reload", user=True)
+        cls.rig.install_hand_written_units()
 
     @classmethod
     def tearDownClass(cls):
