@@ -2,13 +2,18 @@
 # Builds local base images from Debian packages (debootstrap + podman import) for hosts that cannot
 # pull docker.io/library/{nginx,caddy,debian}; an image whose recipe is unchanged is kept (cached).
 #
-#   scripts/base-images.sh [nginx] [caddy] [builder] [static]     (default: all four)
+#   scripts/base-images.sh [nginx] [nginx-1.30] [caddy] [caddy-2.6] [builder] [static]   (default: all)
 #
-#   localhost/sdshim-base/nginx    Debian 12 nginx-light, laid out like the official nginx image:
+#   localhost/sdshim-base/nginx    Debian 12 nginx-light (1.22), laid out like the official nginx image:
 #                                  /docker-entrypoint.sh, /etc/nginx/conf.d/default.conf with
 #                                  `listen 80;`, user nginx (101), logs on stdout/stderr, STOPSIGNAL QUIT
-#   localhost/sdshim-base/caddy    Debian 12 caddy (2.6.2), laid out like the official caddy image:
-#                                  /etc/caddy/Caddyfile, XDG_CONFIG_HOME=/config, XDG_DATA_HOME=/data
+#   localhost/sdshim-base/nginx-1.30  the same from Debian unstable's nginx-light (mainline 1.30)
+#   localhost/sdshim-base/caddy    caddy 2.11 (takes fd/N and fdgram/N) on Debian 12, laid out like the
+#                                  official caddy image: /etc/caddy/Caddyfile, XDG_CONFIG_HOME=/config,
+#                                  XDG_DATA_HOME=/data. The binary comes from Debian unstable's package,
+#                                  pinned below by version and SHA256 (it needs only libc6 >= 2.34).
+#   localhost/sdshim-base/caddy-2.6  the same with Debian 12's caddy 2.6.2, which cannot take a socket
+#                                  (the bridge's test server)
 #   localhost/sdshim-base/builder  Debian 12 with the toolchain of docker/builder/Containerfile
 #   localhost/sdshim-base/static   no libc at all: busybox-static only (stands in for Alpine here:
 #                                  the shim must not need any libc from the image)
@@ -17,8 +22,12 @@ source "$(dirname "$0")/podman-env.sh"
 [[ $(id -u) -eq 0 ]] || { echo "base-images: debootstrap and podman import need root (sudo $0)" >&2; exit 1; }
 
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-suite=bookworm
+# caddy from Debian unstable, exactly this build. When unstable moves on, a machine that fetched it
+# once keeps it in the cache; elsewhere the build stops and names the package to re-pin.
+caddy_version=2.11.4-1
+caddy_sha256=76f461ef3a123b18d77c4653a10b14d77b92c4ca13654a05236e9d5e9c49e3f3
 cache_dir=${SDSHIM_CACHE:-/var/cache/sdshim}/debootstrap
+deb_cache=${SDSHIM_CACHE:-/var/cache/sdshim}/debs
 mkdir -p "$cache_dir"
 work=$(mktemp -d /var/tmp/sdshim-base.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -34,12 +43,33 @@ is_current() {
   [[ $label == "$recipe" ]]
 }
 
-# debootstrap a minbase rootfs with extra packages into $1; package downloads are cached.
+# debootstrap a minbase rootfs of suite $3 (default bookworm) with extra packages into $1; package
+# downloads are cached.
 bootstrap() {
-  local root=$1 include=$2
-  debootstrap --variant=minbase --include="$include" --cache-dir="$cache_dir" \
+  local root=$1 include=$2 suite=${3:-bookworm}
+  mkdir -p "$cache_dir/$suite"
+  debootstrap --variant=minbase --include="$include" --cache-dir="$cache_dir/$suite" \
     "$suite" "$root" "$mirror" >"$root.log" 2>&1 || { tail -20 "$root.log" >&2; return 1; }
   rm -f "$root.log"
+}
+
+# The pinned caddy package from Debian unstable, checked against its SHA256; prints its path.
+caddy_deb() {
+  local deb=$deb_cache/caddy_${caddy_version}_amd64.deb
+  if ! echo "$caddy_sha256  $deb" | sha256sum --check --status 2>/dev/null; then
+    local sid=$work/sid
+    mkdir -p "$sid/lists/partial" "$sid/archives/partial" "$(dirname "$deb")"
+    echo "deb $mirror sid main" >"$sid/sources.list"
+    local apt=(apt-get -qq -o Dir::Etc::SourceList="$sid/sources.list" -o Dir::Etc::SourceParts=/dev/null
+               -o Dir::State::Lists="$sid/lists" -o Dir::Cache::Archives="$sid/archives" -o APT::Sandbox::User=root)
+    "${apt[@]}" update >&2
+    (cd "$sid" && "${apt[@]}" download "caddy=$caddy_version") >&2 ||
+      { echo "base-images: caddy $caddy_version is no longer in Debian unstable: pin the current one (caddy_version, caddy_sha256)" >&2; return 1; }
+    echo "$caddy_sha256  $sid/caddy_${caddy_version}_amd64.deb" | sha256sum --check --status ||
+      { echo "base-images: caddy_${caddy_version}_amd64.deb does not have the pinned SHA256 $caddy_sha256" >&2; return 1; }
+    mv "$sid/caddy_${caddy_version}_amd64.deb" "$deb"
+  fi
+  echo "$deb"
 }
 
 slim() {
@@ -165,15 +195,22 @@ build_base() {
   local root=$work/$name
   log "building $image"
   case $name in
-    nginx)
-      bootstrap "$root" nginx-light
+    nginx|nginx-1.30)
+      bootstrap "$root" nginx-light "$([[ $name == nginx ]] && echo bookworm || echo sid)"
       nginx_layout "$root"
       slim "$root"
       import "$root" "$image" 'ENTRYPOINT ["/docker-entrypoint.sh"]' \
         'CMD ["nginx", "-g", "daemon off;"]' 'STOPSIGNAL SIGQUIT' 'EXPOSE 80'
       ;;
-    caddy)
-      bootstrap "$root" caddy,ca-certificates
+    caddy|caddy-2.6)
+      if [[ $name == caddy ]]; then
+        local deb
+        deb=$(caddy_deb)
+        bootstrap "$root" ca-certificates,media-types
+        dpkg-deb -x "$deb" "$root"  # the binary and its files; no maintainer scripts in a chroot
+      else
+        bootstrap "$root" caddy,ca-certificates
+      fi
       caddy_layout "$root"
       slim "$root"
       import "$root" "$image" 'ENV XDG_CONFIG_HOME=/config' 'ENV XDG_DATA_HOME=/data' 'WORKDIR /srv' \
@@ -193,11 +230,11 @@ build_base() {
       for applet in sh sleep cat echo ls; do ln -s busybox "$root/bin/$applet"; done
       import "$root" "$image" 'ENV PATH=/bin' 'CMD ["sh"]'
       ;;
-    *) echo "base-images: unknown base '$name' (nginx, caddy, builder, static)" >&2; return 2 ;;
+    *) echo "base-images: unknown base '$name' (nginx, nginx-1.30, caddy, caddy-2.6, builder, static)" >&2; return 2 ;;
   esac
   rm -rf "$root"
 }
 
 bases=("$@")
-((${#bases[@]})) || bases=(nginx caddy builder static)
+((${#bases[@]})) || bases=(nginx nginx-1.30 caddy caddy-2.6 builder static)
 for b in "${bases[@]}"; do build_base "$b"; done

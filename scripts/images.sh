@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the project's images from build/sdshim: the nginx image for ports 80 and 8080 and the caddy
-# image, on the local bases (scripts/base-images.sh) or, with SDSHIM_BASE=official, on docker.io's.
+# Builds the project's images from build/sdshim: the nginx image for ports 80 and 8080 (nginx 1.22, and
+# mainline 1.30 on 80) and the caddy images, on the local bases (scripts/base-images.sh) or, with
+# SDSHIM_BASE=official, on docker.io's.
 #
 #   localhost/sdshim-nginx:80, localhost/sdshim-nginx:8080   (Containerfile, PORT=80 / 8080)
-#   localhost/sdshim-caddy:latest                             (docker/caddy/Containerfile)
+#   localhost/sdshim-nginx:1.30-80                            (the same on nginx 1.30)
+#   localhost/sdshim-caddy:latest                             (docker/caddy/Containerfile, caddy 2.11)
+#   localhost/sdshim-caddy:2.6                                (the same on caddy 2.6.2: cannot take a socket)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/podman-env.sh
@@ -16,13 +19,17 @@ fi
 
 case ${SDSHIM_BASE:-local} in
   local)
-    scripts/base-images.sh nginx caddy builder static
+    scripts/base-images.sh nginx nginx-1.30 caddy caddy-2.6 builder static
     nginx_base=localhost/sdshim-base/nginx
+    nginx_mainline_base=localhost/sdshim-base/nginx-1.30
     caddy_base=localhost/sdshim-base/caddy
+    caddy_26_base=localhost/sdshim-base/caddy-2.6
     ;;
   official)
     nginx_base=docker.io/library/nginx:stable
+    nginx_mainline_base=docker.io/library/nginx:mainline
     caddy_base=docker.io/library/caddy:2
+    caddy_26_base=docker.io/library/caddy:2.6
     ;;
   *) echo "images: SDSHIM_BASE must be 'local' or 'official', not '${SDSHIM_BASE}'" >&2; exit 2 ;;
 esac
@@ -34,4 +41,6 @@ build() {
 }
 build localhost/sdshim-nginx:80 --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=80
 build localhost/sdshim-nginx:8080 --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=8080
+build localhost/sdshim-nginx:1.30-80 --build-arg BASE_IMAGE="$nginx_mainline_base" --build-arg PORT=80
 build localhost/sdshim-caddy:latest -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_base"
+build localhost/sdshim-caddy:2.6 -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_26_base"

@@ -7,7 +7,7 @@ import tempfile
 import time
 import unittest
 
-from podmantest import (CADDY, NGINX_8080, ActivatedContainer, RootlessUser, require_image, require_podman,
+from podmantest import (CADDY_26, NGINX_8080, ActivatedContainer, RootlessUser, require_image, require_podman,
                         serve_ready_stop)
 from servers import concurrent_gets, download, write_random
 
@@ -33,7 +33,7 @@ class Bridge(unittest.TestCase):
     def setUpClass(cls):
         require_podman()
         require_image(NGINX_8080)
-        require_image(CADDY)
+        require_image(CADDY_26)
 
     def file(self, name, text):
         d = tempfile.mkdtemp(prefix="sdshim-e2e-bridge-")
@@ -114,7 +114,7 @@ class Bridge(unittest.TestCase):
 
     def test_caddy_2_6_that_cannot_take_a_socket(self):
         caddyfile = self.file("Caddyfile", CADDYFILE)
-        with ActivatedContainer(CADDY, "0.0.0.0:18080", "sdshim-e2e-bridge-caddy", fdnames=["http"],
+        with ActivatedContainer(CADDY_26, "0.0.0.0:18080", "sdshim-e2e-bridge-caddy", fdnames=["http"],
                                 podman_args=["-e", "SDSHIM_BRIDGE=http=127.0.0.1:8080",
                                              "-v", f"{caddyfile}:/etc/caddy/Caddyfile:ro"]) as c:
             out = serve_ready_stop(self, c, 18080, "caddy 2.6.2 through the bridge")

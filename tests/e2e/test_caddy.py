@@ -1,36 +1,40 @@
-"""The caddy image in real podman: the named sockets and their LISTEN_FD_* variables as caddy's own
-Caddyfile parser resolves them, and real caddy's READY/RELOADING/STOPPING relayed.
-
-Debian's caddy is 2.6.2, which cannot bind fd/N (caddy >= 2.9 can): so here the shipped Caddyfile
-is checked as far as caddy 2.6.2 goes (it resolves each {$LISTEN_FD_<NAME>} to the fd the shim
-exports), and the notify tests run caddy on a Caddyfile of their own that binds inside the container."""
+"""The caddy image (caddy 2.11) in real podman, rootful and rootless, serving the shipped Caddyfile from
+four activated sockets taken by name: HTTP on the TCP one, HTTPS (HTTP/1.1 and HTTP/2, `tls internal`)
+on the other, HTTP/3 on the UDP one (checked with Debian 13's curl, which speaks it), and the admin API
+on the unix one, through which the configuration is read and reloaded. caddy's own READY, RELOADING
+and STOPPING are relayed, and `podman stop` is graceful."""
 import json
 import os
 import re
 import socket
+import subprocess
 import tempfile
 import unittest
 
-from podmantest import CADDY, ActivatedContainer, require_image, require_podman
+from podmantest import (CADDY, ActivatedContainer, RootlessUser, image_id, podman, require_image,
+                        require_podman)
 
-ADMIN_SOCKET = "/run/sdshim-e2e-caddy-admin.sock"
-SOCKETS = dict(listen=["0.0.0.0:18080", "0.0.0.0:18443", ADMIN_SOCKET], datagram=["0.0.0.0:18443"],
-               fdnames=["http", "https", "admin", "quic"])
-CADDYFILE_262 = """{
-	admin unix//run/caddy-admin.sock
-	auto_https off
-}
-:8080 {
-	respond "caddy 2.6.2 behind sdshim"
-}
-"""
+HTTP_PORT, HTTPS_PORT = 18080, 18443
+FDNAMES = ["http", "https", "admin", "quic"]
+# Debian 13's curl 8.14 with nghttp3 (the systemd tier's trixie rig image), on the host's network.
+H3_CLIENT = "localhost/sdshim-rig/trixie"
 
 
-def activated(name, **kw):
-    c = ActivatedContainer(CADDY, SOCKETS["listen"], name, datagram=SOCKETS["datagram"],
-                           fdnames=SOCKETS["fdnames"], **kw)
-    socket.create_connection(("127.0.0.1", 18080), timeout=5).close()  # starts the service
-    return c
+def curl(*args, unix=None):
+    """(HTTP status, HTTP version, body) of one request by the host's curl."""
+    cmd = ["curl", "-sS", "-k", "-m", "20", "--resolve", f"localhost:{HTTPS_PORT}:127.0.0.1",
+           "-w", "\n%{http_code} %{http_version}", *(["--unix-socket", unix] if unix else []), *args]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    body, _, tail = r.stdout.rpartition("\n")
+    code, version = tail.split()
+    return int(code), version, body
+
+
+def http3_get():
+    r = podman("run", "--rm", "--network=host", "--entrypoint", "curl", H3_CLIENT, "-sS", "-k", "-m", "20",
+               "--http3-only", "--resolve", f"localhost:{HTTPS_PORT}:127.0.0.1", "-o", "/dev/null",
+               "-w", "%{http_code} %{http_version}", f"https://localhost:{HTTPS_PORT}/", check=False, timeout=120)
+    return r.stdout.strip() or r.stderr.strip()
 
 
 def states(container):
@@ -43,72 +47,98 @@ class CaddyImage(unittest.TestCase):
     def setUpClass(cls):
         require_podman()
         require_image(CADDY)
+        if image_id(H3_CLIENT) is None:
+            raise AssertionError(f"{H3_CLIENT} is missing: the 'systemd: rigs' fixture builds it")
+
+    def activated(self, name, user=None, **kw):
+        d = self.enterContext(tempfile.TemporaryDirectory(prefix="sdshim-e2e-caddy-"))
+        os.chmod(d, 0o777)
+        admin = os.path.join(d, "admin.sock")
+        c = ActivatedContainer(CADDY, [f"0.0.0.0:{HTTP_PORT}", f"0.0.0.0:{HTTPS_PORT}", admin], name, user=user,
+                               datagram=[f"0.0.0.0:{HTTPS_PORT}"], fdnames=FDNAMES, **kw)
+        self.addCleanup(c.close)
+        socket.create_connection(("127.0.0.1", HTTP_PORT), timeout=5).close()  # starts the service
+        return c, admin
 
     def test_inspect_lists_the_named_sockets_and_their_variables(self):
-        with activated("sdshim-e2e-caddy-inspect", podman_args=["-e", "SDSHIM_INSPECT=1"]) as c:
-            self.assertEqual(c.wait(), 0, c.output())
-            out = c.output()
-        expected = [(3, "http", "type=stream protocol=tcp address=0.0.0.0:18080 listening"),
-                    (4, "https", "type=stream protocol=tcp address=0.0.0.0:18443 listening"),
-                    (5, "admin", f"type=stream protocol=unix address={ADMIN_SOCKET} listening"),
-                    (6, "quic", "type=datagram protocol=udp address=0.0.0.0:18443 not-listening")]
+        c, admin = self.activated("sdshim-e2e-caddy-inspect", podman_args=["-e", "SDSHIM_INSPECT=1"])
+        self.assertEqual(c.wait(), 0, c.output())
+        out = c.output()
+        expected = [(3, "http", f"type=stream protocol=tcp address=0.0.0.0:{HTTP_PORT} listening"),
+                    (4, "https", f"type=stream protocol=tcp address=0.0.0.0:{HTTPS_PORT} listening"),
+                    (5, "admin", f"type=stream protocol=unix address={admin} listening"),
+                    (6, "quic", f"type=datagram protocol=udp address=0.0.0.0:{HTTPS_PORT} not-listening")]
         for fd, name, details in expected:
             self.assertRegex(out, rf"(?m)^fd {fd} name={name} family=\S+ {re.escape(details)} inode=\d+ "
                                   rf"exports: LISTEN_FD_{name.upper()}={fd}$")
             self.assertRegex(out, rf"(?m)^env LISTEN_FD_{name.upper()}={fd}$")
         self.assertIn("server adapter: caddy", out)
 
-    def test_caddyfile_takes_each_socket_by_name(self):
-        # `caddy adapt` runs under the shim, so it sees exactly the environment caddy run would.
-        with activated("sdshim-e2e-caddy-adapt",
-                       command=["caddy", "adapt", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]) as c:
-            self.assertEqual(c.wait(), 0, c.output())
-            config = json.loads(next(line for line in c.output().splitlines() if line.startswith("{")))
+    def serve(self, name, user=None):
+        # The receiver is mounted into the container: conmon 2.1.6 would pass only READY=1 on.
+        c, admin = self.activated(name, user=user, notify_through_conmon=False)
+        c.receiver.wait_for("READY=1", timeout=60)
+
+        status, _, body = curl("-o", "/dev/null", "-D", "-", f"http://127.0.0.1:{HTTP_PORT}/")
+        self.assertEqual(status, 302)
+        self.assertIn("location: https://127.0.0.1/", body.lower())
+        for flag, version in (("--http1.1", "1.1"), ("--http2", "2")):
+            status, got, body = curl(flag, f"https://localhost:{HTTPS_PORT}/")
+            self.assertEqual((status, got), (200, version), body[:300])
+        self.assertEqual(http3_get(), "200 3")
+
+        status, _, body = curl("http://localhost/config/", unix=admin)
+        self.assertEqual(status, 200, body)
+        config = json.loads(body)
         self.assertEqual(config["admin"]["listen"], "fd/5")
-        servers = config["apps"]["http"]["servers"]
-        listens = sorted(a for s in servers.values() for a in s["listen"])
-        # caddy 2.6.2 appends the site's port to fd/N and reads the `protocols` block as addresses;
-        # caddy >= 2.9 takes `fd/3` and `fdgram/6` as they are.
-        for want in ("fd/3", "fd/4", "fdgram/6"):
-            self.assertTrue(any(a == want or a.startswith(want + ":") for a in listens), (want, listens))
-        self.assertFalse(any(re.match(r"(fd|fdgram)/(\D|$)", a) for a in listens), listens)
+        listens = sorted(a for s in config["apps"]["http"]["servers"].values() for a in s.get("listen", []))
+        self.assertEqual(listens, ["fd/3", "fd/4", "fdgram/6"])
+        return c, admin
 
-    def run_caddy(self, name, **kw):
-        d = self.enterContext(tempfile.TemporaryDirectory(prefix="sdshim-e2e-caddyfile-"))
-        os.chmod(d, 0o755)
-        path = os.path.join(d, "Caddyfile")
-        with open(path, "w") as f:
-            f.write(CADDYFILE_262)
-        os.chmod(path, 0o644)
-        c = ActivatedContainer(CADDY, None, name, podman_args=["-v", f"{path}:/etc/caddy/Caddyfile:ro"], **kw)
-        self.addCleanup(c.close)
-        c.wait_running()
-        return c
-
-    def test_ready_reaches_podmans_notify_socket(self):
-        c = self.run_caddy("sdshim-e2e-caddy-ready")
-        c.receiver.wait_for("READY=1", timeout=30)
-        c.stop()
-        self.assertEqual(c.wait(), 0, c.output())
-        self.assertIn("caddy (pid", c.output())
-
-    def test_reloading_ready_and_stopping_are_relayed(self):
-        # podman 4.3's conmon (2.1.6) passes only READY=1 and WATCHDOG=1 on, so this test mounts its
-        # receiver into the container and reads what the shim relays before conmon filters it.
-        c = self.run_caddy("sdshim-e2e-caddy-relay", notify_through_conmon=False)
-        c.receiver.wait_for("READY=1", timeout=30)
-        self.assertEqual(states(c)[:2], ["RELOADING=1", "READY=1"], c.receiver.messages())
-        r = c.exec("caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile",
-                   "--address", "unix//run/caddy-admin.sock", "--force")
+    def reload_and_stop(self, c, admin):
+        before = len(states(c))
+        # what the units' ExecReload= does: the image's Caddyfile, adapted by caddy itself
+        caddyfile = c.exec("cat", "/etc/caddy/Caddyfile").stdout
+        r = subprocess.run(["curl", "-fsS", "--unix-socket", admin, "-H", "Content-Type: text/caddyfile",
+                            "--data-binary", "@-", "http://localhost/load"], input=caddyfile, capture_output=True,
+                           text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         c.receiver.wait_for("READY=1", timeout=30, count=2)
-        self.assertEqual(states(c)[2:4], ["RELOADING=1", "READY=1"], c.receiver.messages())
+        self.assertEqual(states(c)[before:before + 2], ["RELOADING=1", "READY=1"], c.receiver.messages())
+        self.assertEqual(curl("--http2", f"https://localhost:{HTTPS_PORT}/")[:2], (200, "2"))
+        self.assertEqual(http3_get(), "200 3")
+
+        took = c.stop(timeout=10)
+        self.assertEqual(c.wait(), 0, c.output())
+        self.assertLess(took, 5.0)
+        messages = c.receiver.messages()
+        # the shim announces its stop; caddy's own STOPPING=1 follows, relayed as sent, once
+        self.assertTrue(any(m.startswith("STOPPING=1\nSTATUS=stopping caddy: SIGTERM sent") for m in messages),
+                        messages)
+        self.assertEqual(messages.count("STOPPING=1"), 1, messages)
+        self.assertEqual(messages.count("RELOADING=1"), 2, messages)  # at start and on the reload, caddy's own
+        self.assertIn("caddy (pid", c.output())
+        self.assertIn("exited with code 0", c.output())
+
+    def test_rootful_serves_http_https_h2_h3_and_admin_reloads_and_stops(self):
+        c, admin = self.serve("sdshim-e2e-caddy-rootful")
+        self.reload_and_stop(c, admin)
+
+    def test_rootless_serves_http_https_h2_h3_and_admin_reloads_and_stops(self):
+        user = RootlessUser()
+        user.load_image(CADDY)
+        c, admin = self.serve("sdshim-e2e-caddy-rootless", user=user)
+        self.reload_and_stop(c, admin)
+
+    def test_caddy_reload_cli_cannot_adapt_outside_the_servers_environment(self):
+        # Why the units post to /load instead of running `caddy reload`: the CLI adapts the Caddyfile
+        # in its own environment, where no {$LISTEN_FD_*} is set (caddy#6631's neighbour).
+        c, admin = self.serve("sdshim-e2e-caddy-reload-cli")
+        r = c.exec("caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("fd/", r.stderr + r.stdout)
         c.stop()
         self.assertEqual(c.wait(), 0, c.output())
-        messages = c.receiver.messages()
-        # The shim announces its stop (with a STATUS); caddy's own STOPPING=1 follows, relayed as sent.
-        self.assertTrue(any(m.startswith("STOPPING=1\nSTATUS=stopping") for m in messages), messages)
-        self.assertIn("STOPPING=1", messages)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """The nginx image in real podman: rootful on port 80, rootless on 8080 (setup 1), and root binding
-port 80 for another user's rootless podman (setup 3); plus a port the image does not listen on."""
+port 80 for another user's rootless podman (setup 3); plus a port the image does not listen on.
+nginx 1.22 (Debian 12) throughout, and the current mainline, 1.30, rootful and on the wrong port."""
 import socket
 import unittest
 
-from podmantest import (NGINX_80, NGINX_8080, ActivatedContainer, RootlessUser, http_get, podman,
-                        require_image, require_podman, survivors)
+from podmantest import (NGINX_80, NGINX_8080, NGINX_MAINLINE_80, ActivatedContainer, RootlessUser, http_get,
+                        podman, require_image, require_podman, survivors)
 
 
 class NginxSetups(unittest.TestCase):
@@ -13,12 +14,14 @@ class NginxSetups(unittest.TestCase):
         require_podman()
         require_image(NGINX_80)
         require_image(NGINX_8080)
+        require_image(NGINX_MAINLINE_80)
 
-    def serve_and_stop(self, image, listen, port, name, user=None, bind_as_root=False):
+    def serve_and_stop(self, image, listen, port, name, user=None, bind_as_root=False, version="1.22"):
         with ActivatedContainer(image, listen, name, user=user, bind_as_root=bind_as_root) as c:
             status, text = http_get(port)
             self.assertEqual(status, 200, text)
             self.assertIn("Welcome to nginx!", text)
+            self.assertIn(f"nginx/{version}.", c.output())
             c.receiver.wait_for("READY=1", timeout=30)
             # podman sends its own MAINPID first; READY=1 comes from inside the container.
             self.assertTrue(c.receiver.messages()[0].startswith("MAINPID="), c.receiver.messages())
@@ -52,6 +55,21 @@ class NginxSetups(unittest.TestCase):
         user = RootlessUser()
         user.load_image(NGINX_80)
         self.serve_and_stop(NGINX_80, "0.0.0.0:80", 80, "sdshim-e2e-setup3", user=user, bind_as_root=True)
+
+    def test_rootful_port_80_nginx_mainline(self):
+        self.serve_and_stop(NGINX_MAINLINE_80, "0.0.0.0:80", 80, "sdshim-e2e-rootful-mainline", version="1.30")
+
+    def test_port_the_image_does_not_listen_on_nginx_mainline(self):
+        # The socket is on 8081; nginx 1.30 listens on 80, so it closes the inherited socket.
+        with ActivatedContainer(NGINX_MAINLINE_80, "0.0.0.0:8081", "sdshim-e2e-misport-mainline") as c:
+            with socket.create_connection(("127.0.0.1", 8081), timeout=5):
+                pass
+            rc = c.wait(timeout=60)
+            out = c.output()
+            self.assertEqual(rc, 1, out)
+            lines = [line for line in out.splitlines() if line.startswith("[sdshim] error:")]
+            self.assertEqual(len(lines), 1, out)
+            self.assertRegex(lines[0], r"fd 3\b.*\(0\.0\.0\.0:8081\).*fix: put .listen 0\.0\.0\.0:8081;. in the server block")
 
     def test_port_the_image_does_not_listen_on(self):
         # The socket is on 80; the image's nginx listens on 8080, so nginx closes the inherited socket.

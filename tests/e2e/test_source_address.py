@@ -1,10 +1,14 @@
-"""The client's own address reaches nginx through the activated socket: a client in a network
+"""The client's own address reaches the server through the activated socket: a client in a network
 namespace of the test's own (a veth pair on private test addresses) is logged by nginx as itself,
-rootful and rootless (no slirp4netns or rootlessport hop rewrites it)."""
+rootful and rootless (no slirp4netns or rootlessport hop rewrites it), and by caddy 2.11 serving the
+shipped Caddyfile from its four named sockets."""
+import json
+import os
 import subprocess
+import tempfile
 import unittest
 
-from podmantest import (NGINX_80, NGINX_8080, ActivatedContainer, RootlessUser, require_image,
+from podmantest import (CADDY, NGINX_80, NGINX_8080, ActivatedContainer, RootlessUser, require_image,
                         require_podman)
 
 NETNS = "sdshim-e2e-client"
@@ -59,6 +63,32 @@ class SourceAddress(unittest.TestCase):
             logged = [line for line in c.output().splitlines() if "\"GET /source-address-probe HTTP/1.0\" 404" in line]
             self.assertEqual(len(logged), 1, c.output())
             self.assertTrue(logged[0].startswith(f"{CLIENT_ADDR} - "), logged[0])
+
+    def check_caddy(self, name, user=None):
+        with tempfile.TemporaryDirectory(prefix="sdshim-e2e-caddy-src-") as d:
+            os.chmod(d, 0o777)
+            with ActivatedContainer(CADDY, ["0.0.0.0:18080", "0.0.0.0:18443", os.path.join(d, "admin.sock")], name,
+                                    user=user, datagram=["0.0.0.0:18443"],
+                                    fdnames=["http", "https", "admin", "quic"]) as c:
+                # the http:// site redirects to https, and logs the request first
+                self.assertEqual(self.request_from_client(18080), "HTTP/1.0 302 Found")
+                c.receiver.wait_for("READY=1", timeout=60)
+                c.stop()
+                self.assertEqual(c.wait(), 0, c.output())
+                logged = [json.loads(line) for line in c.output().splitlines()
+                          if line.startswith("{") and "/source-address-probe" in line and "handled request" in line]
+                self.assertEqual(len(logged), 1, c.output())
+                self.assertEqual(logged[0]["request"]["remote_ip"], CLIENT_ADDR, logged[0])
+
+    def test_caddy_rootful(self):
+        require_image(CADDY)
+        self.check_caddy("sdshim-e2e-source-caddy")
+
+    def test_caddy_rootless(self):
+        require_image(CADDY)
+        user = RootlessUser()
+        user.load_image(CADDY)
+        self.check_caddy("sdshim-e2e-source-caddy-rootless", user=user)
 
     def test_rootful(self):
         require_image(NGINX_80)

@@ -67,6 +67,15 @@ class Units(unittest.TestCase):
             with open(os.path.join(QUADLET, container)) as f:
                 self.assertIn(f"\nExecReload={reload}\n", f.read().split("[Service]", 1)[1], container)
 
+    def test_caddy_reloads_through_its_admin_socket(self):
+        admin = values(read_unit("caddy-admin.socket"), "Socket", "ListenStream")[0]
+        reload = values(read_unit("caddy.service"), "Service", "ExecReload")
+        self.assertEqual(len(reload), 1)
+        self.assertIn(f"--unix-socket {admin} -H \"Content-Type: text/caddyfile\"", reload[0])
+        self.assertIn("/usr/bin/podman exec systemd-%N cat /etc/caddy/Caddyfile", reload[0])
+        with open(os.path.join(QUADLET, "caddy.container")) as f:
+            self.assertIn(f"\nExecReload={reload[0]}\n", f.read().split("[Service]", 1)[1])
+
     def test_caddy_socket_names_are_the_caddyfile_variables(self):
         names = {values(read_unit(f), "Socket", "FileDescriptorName")[0]
                  for f in os.listdir(UNITS) if f.startswith("caddy-") and f.endswith(".socket")}

@@ -6,6 +6,8 @@ import time
 
 from rig import WEBUSER
 
+CADDY_SOCKETS = ["caddy-http.socket", "caddy-https.socket", "caddy-quic.socket", "caddy-admin.socket"]
+
 
 def unit_dir(user):
     return f"/home/{WEBUSER}/.config/systemd/user" if user else "/etc/systemd/system"
@@ -221,3 +223,41 @@ TimeoutStartSec=120
         self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
         if self.conmon_passes_status:
             self.assertEqual(rig.show(service)["StatusText"], "nginx is ready")
+
+    def caddy_setup4(self, http3):
+        """Setup 4 as shipped: caddy 2.11 takes its four sockets by name and serves HTTP (a redirect),
+        HTTPS over HTTP/1.1 and HTTP/2, HTTP/3 where the rig's curl speaks it (Debian 13), and its admin
+        API on the unix socket; systemctl reload goes through that API; systemctl stop is graceful."""
+        rig = self.rig
+        sockets = " ".join(CADDY_SOCKETS)
+        self.addCleanup(rig.sh, f"systemctl stop {sockets} caddy.service; systemctl reset-failed", check=False)
+        rig.systemctl(f"start {sockets}")
+        cursor = rig.cursor()
+        status, body = rig.curl("-o /dev/null -D - http://127.0.0.1:80/")
+        self.assertEqual(status, 302, body)
+        self.assertIn("location: https://127.0.0.1/", body.lower())
+        s = rig.wait_state("caddy.service", ["active", "failed"])
+        self.assertEqual((s["ActiveState"], s["SubState"]), ("active", "running"), s)
+        https = "-k --resolve localhost:443:127.0.0.1 https://localhost/"
+        for flag, version in (("--http1.1", "1.1"), ("--http2", "2"), *((("--http3-only", "3"),) if http3 else ())):
+            r = rig.sh(f"curl -sS -m 20 -o /dev/null -w '%{{http_code}} %{{http_version}}' {flag} {https}", check=False)
+            self.assertEqual(r.stdout, f"200 {version}", r.stderr)
+        r = rig.sh("curl -sS --unix-socket /run/caddy/admin.sock http://localhost/config/")
+        self.assertIn('"listen":"fd/', r.stdout)
+
+        rig.systemctl("reload caddy.service")
+        entries = rig.journal_until(cursor, lambda e: any('"msg":"load complete"' in m for _, _, m in e),
+                                    unit="caddy.service")
+        self.assertTrue(any('"msg":"load complete"' in m for _, _, m in entries), entries)
+        self.assertEqual(rig.wait_state("caddy.service", ["active", "failed"])["ActiveState"], "active")
+        r = rig.sh(f"curl -sS -m 20 -o /dev/null -w '%{{http_code}}' --http2 {https}", check=False)
+        self.assertEqual(r.stdout, "200", r.stderr)
+
+        rig.systemctl("stop caddy.service")
+        s = rig.show("caddy.service")
+        self.assertEqual((s["ActiveState"], s["Result"], s["ExecMainStatus"]), ("inactive", "success", "0"), s)
+        entries = rig.journal_until(cursor, lambda e: any("[sdshim] info: caddy (pid" in m for _, _, m in e),
+                                    unit="caddy.service")
+        self.assertTrue(any(re.search(r"\[sdshim\] info: caddy \(pid \d+\) exited with code 0", m)
+                            for _, _, m in entries), entries)
+        self.assertEqual(rig.leftovers(), ([], []))

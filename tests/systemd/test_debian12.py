@@ -5,9 +5,6 @@ import unittest
 from rig import CADDY, NGINX_80, NGINX_8080, HostGuard, Rig
 from scenarios import Scenarios
 
-SETUP4_SOCKETS = ["caddy-http.socket", "caddy-https.socket", "caddy-quic.socket", "caddy-admin.socket"]
-
-
 class Debian12(HostGuard, Scenarios):
     conmon_passes_status = False
 
@@ -52,25 +49,8 @@ class Debian12(HostGuard, Scenarios):
         self.v2_host()
         self.serve_reload_stop("nginx-rootless.socket", "nginx-rootless.service", 80, podman_user=True)
 
-    def test_setup4_caddy_gets_its_four_sockets_by_name(self):
-        # Debian's caddy 2.6.2 cannot bind fd/N: what is checked is what systemd and sdshim hand it.
-        rig = self.rig
-        rig.put("[Service]\nExecStart=\nExecStart=/usr/bin/podman run --name=systemd-%N --cgroups=split --rm "
-                "--replace -d --sdnotify=container --network=none -e SDSHIM_INSPECT=1 " + CADDY + "\n",
-                "/etc/systemd/system/caddy.service.d/inspect.conf")
-        self.addCleanup(rig.sh, f"rm -rf /etc/systemd/system/caddy.service.d; systemctl stop {' '.join(SETUP4_SOCKETS)} "
-                                "caddy.service; systemctl reset-failed; systemctl daemon-reload", check=False)
-        rig.systemctl("daemon-reload")
-        rig.systemctl("start " + " ".join(SETUP4_SOCKETS))
-        cursor = rig.cursor()
-        rig.systemctl("start --no-block caddy.service")
-        rig.wait_state("caddy.service", ["failed", "inactive"])
-        entries = rig.journal_until(cursor, lambda e: any("env LISTEN_FD_ADMIN=" in m for _, _, m in e), unit="caddy.service")
-        text = "\n".join(m for _, _, m in entries)
-        # systemd orders the fds as the sockets were started; the names say which is which.
-        for name, what in (("http", "type=stream"), ("https", "type=stream"), ("quic", "type=datagram"),
-                           ("admin", "family=unix")):
-            self.assertRegex(text, rf"fd ([3-6]) name={name} .*{what}.*exports: LISTEN_FD_{name.upper()}=\1\n")
+    def test_setup4_caddy_serves_http_https_and_admin_and_reloads_through_it(self):
+        self.caddy_setup4(http3=False)  # Debian 12's curl has no HTTP/3: Debian 13's rig checks it
 
 
 if __name__ == "__main__":

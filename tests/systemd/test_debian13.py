@@ -1,11 +1,11 @@
 """Debian 13 (systemd 257, podman 5.4, conmon 2.1.12, quadlet) runs docker/quadlet/'s files through the
-real quadlet generator (setups 1 and 2) and setup 3's hand-written unit, unchanged, on cgroup v2.
+real quadlet generator (setups 1, 2 and 4) and setup 3's hand-written unit, unchanged, on cgroup v2.
 conmon 2.1.12 passes STATUS=, RELOADING=1 and STOPPING=1 on, so systemd's view is checked too."""
 import os
 import unittest
 
-from rig import NGINX_80, NGINX_8080, QUADLET, UNITS, HostGuard, Rig
-from scenarios import Scenarios, quadlet_dir, unit_dir
+from rig import CADDY, NGINX_80, NGINX_8080, QUADLET, UNITS, HostGuard, Rig
+from scenarios import CADDY_SOCKETS, Scenarios, quadlet_dir, unit_dir
 
 
 class Debian13(HostGuard, Scenarios):
@@ -15,11 +15,12 @@ class Debian13(HostGuard, Scenarios):
     def setUpClass(cls):
         super().setUpClass()
         rig = cls.rig = Rig("trixie").start()
-        rig.load_images(NGINX_80)
+        rig.load_images(NGINX_80, CADDY)
         rig.load_images(NGINX_80, NGINX_8080, user=True)
-        for f in ("nginx.socket", "nginx-rootless.socket", "nginx-rootless.service"):
+        for f in ("nginx.socket", "nginx-rootless.socket", "nginx-rootless.service", *CADDY_SOCKETS):
             rig.install(os.path.join(UNITS, f), f"{unit_dir(False)}/{f}")
-        rig.install(os.path.join(QUADLET, "nginx.container"), f"{quadlet_dir(False)}/nginx.container")
+        for f in ("nginx.container", "caddy.container"):
+            rig.install(os.path.join(QUADLET, f), f"{quadlet_dir(False)}/{f}")
         rig.install(os.path.join(UNITS, "nginx-user.socket"), f"{unit_dir(True)}/nginx-user.socket", user=True)
         rig.install(os.path.join(QUADLET, "nginx-user.container"), f"{quadlet_dir(True)}/nginx-user.container",
                     user=True)
@@ -49,6 +50,9 @@ class Debian13(HostGuard, Scenarios):
 
     def test_setup3_hand_written_system_service_for_webuser(self):
         self.serve_reload_stop("nginx-rootless.socket", "nginx-rootless.service", 80, podman_user=True)
+
+    def test_setup4_quadlet_caddy_serves_http_https_h2_h3_and_admin_and_reloads_through_it(self):
+        self.caddy_setup4(http3=True)
 
     def test_wrong_port_explained_on_every_start_under_the_shipped_hardening(self):
         self.wrong_port("nginx.socket", "nginx.service", 80, 8081)
