@@ -98,24 +98,30 @@ class NotifyFlood(unittest.TestCase):
         self.addCleanup(self.rx.close)
 
     def test_million_datagrams_good_and_bad_keep_rss_flat_and_sigterm_prompt(self):
-        steps = [PEER, "catch-term", "send", "READY=1", "flood-mixed", "1000000", "report-term", "sleep", "1000"]
+        # How fast the flood goes is not under test: under ASan on a loaded machine it takes minutes.
+        # So the waits only guard against a hang, the shim's --grace outlasts the flood's second half
+        # (the peer goes on sending after SIGTERM), and under ASan, where RSS is not checked, a third
+        # of the flood makes the same points.
+        total, term_at = (300_000, 200_000) if SANITIZED else (1_000_000, 500_000)
+        steps = ["--grace=10m", PEER, "catch-term", "send", "READY=1", "flood-mixed", str(total), "report-term",
+                 "sleep", "1000"]
         with Shim(steps, env={"NOTIFY_SOCKET": self.rx.address}) as s:
-            wait_for(lambda: "progress 100000" in s.stdout(), timeout=120, what="100,000 datagrams")
+            wait_for(lambda: "progress 100000" in s.stdout(), timeout=600, what="100,000 datagrams")
             before = rss_kb(s.shim_pid)
-            wait_for(lambda: "progress 500000" in s.stdout(), timeout=120, what="500,000 datagrams")
+            wait_for(lambda: f"progress {term_at}" in s.stdout(), timeout=600, what=f"{term_at:,} datagrams")
             sent_at = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
             s.signal(signal.SIGTERM)
-            wait_for(lambda: "term " in s.stdout(), timeout=120, what="the end of the flood")
+            wait_for(lambda: "term " in s.stdout(), timeout=600, what="the end of the flood")
             after = rss_kb(s.shim_pid)
-            rc = s.wait(timeout=30)
+            rc = s.wait(timeout=60)
         out = s.stdout()
         self.assertEqual(rc, 0, s.stderr())
-        self.assertIn("flood-mixed 1000000", out)
+        self.assertIn(f"flood-mixed {total}", out)
         arrived = int(out.split("term ")[1].split()[0])
         self.assertNotEqual(arrived, 0, "SIGTERM never reached the server")
         latency_ms = (arrived - sent_at) / 1e6
         print(f"SIGTERM forwarded in {latency_ms:.2f} ms during the flood; "
-              f"shim RSS {before} kB at 100,000 datagrams, {after} kB at 1,000,000")
+              f"shim RSS {before} kB at 100,000 datagrams, {after} kB at {total:,}")
         self.assertLess(latency_ms, 100)
         self.rx.wait_for("READY=1")
         wait_for(lambda: any("STOPPING=1" in m.split("\n") for m in self.rx.messages()), what="STOPPING=1 at the outer socket")
