@@ -122,7 +122,7 @@ void Bridge::accept_some(const BridgeListener& listener) {
     for (int i = 0; i < kAcceptBatch && accepting_ && !paused_; ++i) {
         if (connections_.size() >= cfg_.max_connections) {
             log::debug("bridge: {} connections open (--bridge-max-connections): new ones wait in the backlog",
-                          connections_.size());
+                       connections_.size());
             return pause_accepting(true);
         }
         UniqueFd client(::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
@@ -132,8 +132,8 @@ void Bridge::accept_some(const BridgeListener& listener) {
             if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
                 if (error_budget_.allow(std::chrono::steady_clock::now()))
                     log::warn("bridge {}: accept: {} with {} connection(s) open; new connections wait in the "
-                                 "backlog (raise the fd limit or lower --bridge-max-connections)",
-                                 listener.label, std::strerror(err), connections_.size());
+                              "backlog (raise the fd limit or lower --bridge-max-connections)",
+                              listener.label, std::strerror(err), connections_.size());
                 pause_accepting(true);
                 if (connections_.empty()) loop_.arm(retry_accept_, EventLoop::Clock::now() + kAcceptRetry);
                 return;
@@ -154,7 +154,7 @@ void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
         LogBudget& budget = upstream ? connect_budget_ : error_budget_;
         if (budget.allow(std::chrono::steady_clock::now()))
             log::warn("bridge {} -> {}: {}: {}; the client's connection is closed", listener.label, t.text,
-                         upstream ? "connect" : "socket", std::strerror(started));
+                      upstream ? "connect" : "socket", std::strerror(started));
         return;
     }
     auto conn = std::make_unique<Connection>();
@@ -189,7 +189,7 @@ bool Bridge::finish_connect(Connection& c) {
     }
     if (connect_budget_.allow(std::chrono::steady_clock::now()))
         log::warn("bridge {} -> {}: connect: {}; the client's connection is closed", c.listener->label,
-                     c.listener->target.text, std::strerror(err));
+                  c.listener->target.text, std::strerror(err));
     return false;
 }
 

@@ -135,14 +135,14 @@ int run(Options opt, int& inherited_sockets) {
     for (const auto& rule : adapter.signal_defaults) opt.signal_map.add_default(rule);
     for (const auto& s : sockets)
         log::debug("fd {} '{}': {} {} {} {}", s.fd, s.name, family_name(s.family), type_name(s.type), s.address,
-                      s.listening ? "listening" : "not listening");
+                   s.listening ? "listening" : "not listening");
     if (auto err = apply_socket_flags(adapter)) {
         log::error("{}", *err);
         return 1;
     }
     if (!become_subreaper_unless_pid1())
         log::warn("cannot become a child subreaper (prctl: {}): orphans of the server will not be reaped here",
-                     std::strerror(errno));
+                  std::strerror(errno));
 
     SignalChannel signals;
     EventLoop loop;
@@ -167,7 +167,7 @@ int run(Options opt, int& inherited_sockets) {
                                                   .value_or(Millis(0));
     if (watchdog_interval.count() > 0 && !relay) {
         log::warn("--watchdog={} has no NOTIFY_SOCKET to ping (podman run --sdnotify=container): it is off",
-                     format_duration(watchdog_interval));
+                  format_duration(watchdog_interval));
         watchdog_interval = Millis(0);
     }
     const std::string program = program_label(kind, opt.command);
@@ -204,7 +204,7 @@ int run(Options opt, int& inherited_sockets) {
     }
     const pid_t main_pid = std::get<pid_t>(launched);
     log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", opt.command[0], main_pid,
-                  server_name(kind), sockets.size(), ready_mode_name(ready_mode));
+               server_name(kind), sockets.size(), ready_mode_name(ready_mode));
     if (::chdir("/") != 0) log::debug("chdir /: {}", std::strerror(errno));
 
     std::unique_ptr<Bridge> bridge = bridged ? make_bridge(loop, opt, std::move(listeners)) : nullptr;
@@ -224,7 +224,7 @@ int run(Options opt, int& inherited_sockets) {
     auto finish = [&] {
         if (!bridge || bridge->open_connections() == 0) return finish_now();
         log::debug("waiting up to {} for {} bridged connection(s)", format_duration(opt.grace),
-                      bridge->open_connections());
+                   bridge->open_connections());
         bridge->on_idle(finish_now);
         bridge->stop_accepting();
         loop.arm(drain_deadline, EventLoop::Clock::now() + opt.grace);

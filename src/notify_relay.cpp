@@ -101,7 +101,7 @@ bool NotifyRelay::connect_outer() {
         if (!full_budget_.allow(std::chrono::steady_clock::now())) return false;
         errno = err;
         log::warn("NOTIFY_SOCKET={}: connect: {}; notifications wait until it can be reached", outer_.text,
-                     std::strerror(errno));
+                  std::strerror(errno));
         return false;
     }
     outer_fd_ = std::move(fd);

@@ -130,8 +130,8 @@ void Readiness::poll() {
     if (c.opaque_workers > 0 && opaque_polls_ >= kOpaquePolls) {
         if (!warned_opaque_)
             log::warn("cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
-                         "grants by default): READY=1 follows the workers' start, not their polling",
-                         cfg_.check.program);
+                      "grants by default): READY=1 follows the workers' start, not their polling",
+                      cfg_.check.program);
         warned_opaque_ = true;
         return become_ready("its workers started");
     }
@@ -156,9 +156,9 @@ void Readiness::probe_exited(int wait_status) {
     if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
         return become_ready(fmt::format("'{}' exited 0 (attempt {})", cfg_.check.mode.argument, probe_attempts_));
     log::debug("readiness: '{}' failed ({}), retrying in {}", cfg_.check.mode.argument,
-                  WIFEXITED(wait_status) ? fmt::format("exit {}", WEXITSTATUS(wait_status))
+               WIFEXITED(wait_status) ? fmt::format("exit {}", WEXITSTATUS(wait_status))
                                          : fmt::format("signal {}", WTERMSIG(wait_status)),
-                  format_duration(poll_delay_));
+               format_duration(poll_delay_));
     schedule_poll();
 }
 
@@ -169,7 +169,7 @@ void Readiness::become_ready(const std::string& how) {
     old_processes_.clear();
     auto took = std::chrono::duration_cast<Millis>(EventLoop::Clock::now() - since_);
     log::info("{} {}: {} ({} after {})", cfg_.check.program, reload ? "reloaded" : "is ready", how,
-                 format_duration(took), reload ? "SIGHUP" : "start");
+              format_duration(took), reload ? "SIGHUP" : "start");
     if (cfg_.check.mode.kind != ReadyKind::notify)
         hooks_.notify({fmt::format("STATUS={} {}", cfg_.check.program, reload ? "reloaded" : "is ready"), "READY=1"});
     if (!reload && hooks_.ready) hooks_.ready();
@@ -230,8 +230,8 @@ void Readiness::reload_signalled() {
 void Readiness::timed_out() {
     if (state_ == State::reloading) {
         log::warn("{} started no new workers within {} of SIGHUP: it still serves with its previous "
-                     "configuration (see its error log)",
-                     cfg_.check.program, format_duration(cfg_.timeout));
+                  "configuration (see its error log)",
+                  cfg_.check.program, format_duration(cfg_.timeout));
         state_ = State::ready;
         loop_.arm(next_poll_, std::nullopt);
         old_processes_.clear();

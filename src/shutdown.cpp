@@ -28,7 +28,7 @@ StopSequence::Deadline StopSequence::main_exited_with_survivors(Clock::time_poin
     if (!deadline_ || kill_at < *deadline_) deadline_ = kill_at;
     phase_ = Phase::draining;
     log::info("sending SIGTERM to the remaining processes; SIGKILL in {}",
-                 format_duration(std::chrono::ceil<Millis>(*deadline_ - now)));
+              format_duration(std::chrono::ceil<Millis>(*deadline_ - now)));
     signal_all_processes(SIGTERM);
     return deadline_;
 }
@@ -37,7 +37,7 @@ StopSequence::Deadline StopSequence::deadline_expired(Clock::time_point now) {
     if (phase_ == Phase::killed) {
         phase_ = Phase::gave_up;
         log::warn("processes are still present {} after SIGKILL (uninterruptible sleep?); exiting anyway",
-                     format_duration(kAfterKill));
+                  format_duration(kAfterKill));
         deadline_.reset();
         return deadline_;
     }

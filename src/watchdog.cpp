@@ -48,7 +48,7 @@ void Watchdog::start(pid_t main_pid) {
     if (cfg_.interval.count() == 0 || running_) return;
     if (cfg_.check.mode.kind == ReadyKind::notify) {
         log::debug("watchdog: {} pings itself (WATCHDOG_USEC={}); its WATCHDOG=1 is relayed", cfg_.check.program,
-                      cfg_.interval.count() * 1000);
+                   cfg_.interval.count() * 1000);
         return;
     }
     running_ = true;
@@ -66,7 +66,7 @@ void Watchdog::server_message(NotifyMessage& msg) const {
     if (cfg_.interval.count() == 0 || cfg_.check.mode.kind == ReadyKind::notify) return;
     if (std::erase(msg.relay, std::string("WATCHDOG=1")) > 0)
         log::debug("WATCHDOG=1 from the server not relayed: sdshim's liveness check decides (--ready={})",
-                      ready_mode_name(cfg_.check.mode));
+                   ready_mode_name(cfg_.check.mode));
 }
 
 void Watchdog::tick() {
@@ -140,7 +140,7 @@ std::string Watchdog::problem_now() const {
     if (c.opaque_workers > 0) {  // fd tables unreadable (no CAP_SETUID/SETGID): a running worker has to do
         if (!warned_opaque_)
             log::warn("watchdog: cannot read the fd tables of {}'s workers: liveness means a worker runs",
-                         cfg_.check.program);
+                      cfg_.check.program);
         warned_opaque_ = true;
         const bool runs = std::any_of(tree.begin(), tree.end(), [&](const ProcessSockets& p) {
             return p.ppid == main_pid_ && !p.stopped && !p.exited;
@@ -162,7 +162,7 @@ void Watchdog::verdict(const std::string& problem) {
     if (failing_) return;
     failing_ = true;
     log::warn("{} fails its liveness check: {}; WATCHDOG=1 withheld, so systemd acts after WatchdogSec={}",
-                 cfg_.check.program, problem, format_duration(cfg_.interval));
+              cfg_.check.program, problem, format_duration(cfg_.interval));
     notify_({fmt::format("STATUS=not serving: {}", problem).substr(0, 2000)});
 }
 
