@@ -146,23 +146,40 @@ std::set<unsigned long> listening_sockets_here() {
     return out;
 }
 
+bool stat_says_exiting(std::string_view stat) {
+    const auto close = stat.rfind(')');
+    if (close == std::string_view::npos) return true;  // gone, or unreadable: nothing to judge by
+    FieldReader fields(stat.substr(close + 1));
+    const auto state = fields.next();
+    if (!state || *state == "Z" || *state == "X") return true;
+    if (!fields.skip(5)) return true;  // ppid, pgrp, session, tty_nr, tpgid
+    constexpr unsigned long kPfExiting = 0x4;  // PF_EXITING, include/linux/sched.h
+    const auto flags = fields.number<unsigned long>();
+    return !flags || (*flags & kPfExiting) != 0;
+}
+
 ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
     ProcessSockets out;
     out.pid = pid;
     out.ppid = ppid;
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/status", pid);
-    std::string status = read_small_file(path);
-    // "State:\tZ (zombie)": exited, not yet reaped. Its SIGCHLD is on its way; until it is handled its
-    // empty fd table must not read as "closed every inherited socket".
-    if (auto at = status.find("\nState:\t"); at != std::string::npos && at + 8 < status.size()) {
-        const char state = status[at + 8];
-        if (state == 'Z' || state == 'X') {
-            out.exited = true;
-            return out;
-        }
-        out.stopped = state == 'T' || state == 't';
-    }
+    char status_path[64], stat_path[64];
+    std::snprintf(status_path, sizeof status_path, "/proc/%d/status", pid);
+    std::snprintf(stat_path, sizeof stat_path, "/proc/%d/stat", pid);
+    // An exiting process closes its fds before it becomes a zombie, and its SIGCHLD is on its way:
+    // its fd table must not read as "closed every inherited socket". The kernel sets PF_EXITING
+    // before it closes them, so a table counts only if the process was not exiting before and
+    // after it was read.
+    auto exited = [&] {
+        out = ProcessSockets{};
+        out.pid = pid;
+        out.ppid = ppid;
+        out.exited = true;
+        return out;
+    };
+    if (stat_says_exiting(read_small_file(stat_path))) return exited();
+    const std::string status = read_small_file(status_path);
+    if (auto at = status.find("\nState:\t"); at != std::string::npos && at + 8 < status.size())
+        out.stopped = status[at + 8] == 'T' || status[at + 8] == 't';
     unsigned uid = 0, gid = 0;
     const bool switch_ids = ::geteuid() == 0 && single_identity(status, "\nUid:", uid) &&
                             single_identity(status, "\nGid:", gid) && uid != 0;
@@ -172,6 +189,7 @@ ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
     } else {
         read_fds(pid, out);
     }
+    if (stat_says_exiting(read_small_file(stat_path))) return exited();
     return out;
 }
 

@@ -13,7 +13,7 @@ struct ProcessSockets {
     pid_t pid = 0;
     pid_t ppid = 0;
     bool readable = false;            // its fd table could be read
-    bool exited = false;              // a zombie: its fds are already closed, so its table says nothing
+    bool exited = false;              // exiting or a zombie: its fds are (being) closed, so its table says nothing
     bool stopped = false;             // SIGSTOP or a tracer: it holds its sockets but serves nothing
     std::set<unsigned long> held;     // socket inodes among its open fds
     std::set<unsigned long> polled;   // inodes registered in any of its epoll instances
@@ -23,6 +23,9 @@ struct ProcessSockets {
 // (nginx workers run as "nginx") is read with the fs uid/gid switched to its own: the kernel then
 // allows it without CAP_SYS_PTRACE, which podman does not grant.
 ProcessSockets read_process_sockets(pid_t pid, pid_t ppid);
+
+// /proc/<pid>/stat of a process that is exiting (PF_EXITING), a zombie, or unreadable.
+bool stat_says_exiting(std::string_view stat);
 
 // Every process below `root`, read as above.
 std::vector<ProcessSockets> read_tree_sockets(pid_t root);

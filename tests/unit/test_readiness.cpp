@@ -103,6 +103,17 @@ TEST_CASE("field reader: whitespace-separated fields, whole numbers only") {
     CHECK(FieldReader("4242\n").number<pid_t>() == 4242);  // a pid file
 }
 
+TEST_CASE("an exiting process is known from /proc/PID/stat before its fds are gone") {
+    // pid (comm) state ppid pgrp session tty_nr tpgid flags ...
+    CHECK_FALSE(stat_says_exiting("7 (nginx: master) S 1 7 7 0 -1 4194560 120 0 0 0"));
+    CHECK(stat_says_exiting("7 (nginx: master) R 1 7 7 0 -1 4194564 120 0 0 0"));  // | PF_EXITING
+    CHECK(stat_says_exiting("7 (nginx) Z 1 7 7 0 -1 4194560 120 0 0 0"));
+    CHECK(stat_says_exiting("7 (a) (b)) X 1 7 7 0 -1 0"));  // the last ')' ends the name
+    CHECK_FALSE(stat_says_exiting("7 (a) (b)) S 1 7 7 0 -1 0"));
+    CHECK(stat_says_exiting(""));  // gone
+    CHECK(stat_says_exiting("7 (x) S 1"));
+}
+
 TEST_CASE("epoll fdinfo: the inodes its tfd lines watch (hex)") {
     const char* fdinfo =
         "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t1039\n"
