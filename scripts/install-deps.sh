@@ -6,7 +6,7 @@ packages=(
   g++ cmake make pkg-config file procps util-linux python3 nginx-light
   libboost1.81-dev libspdlog-dev libfmt-dev catch2
   libsystemd-dev python3-systemd systemd caddy
-  podman runc uidmap slirp4netns debootstrap iproute2 busybox-static python3-seccomp
+  podman runc uidmap slirp4netns debootstrap iproute2 busybox-static python3-seccomp curl
   clang-14 libclang-rt-14-dev
 )
 
