@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import tempfile
+import time
 import unittest
 
 from podmantest import (CADDY, ActivatedContainer, RootlessUser, image_id, podman, require_image,
@@ -21,13 +22,24 @@ H3_CLIENT = "localhost/sdshim-rig/trixie"
 
 
 def curl(*args, unix=None):
-    """(HTTP status, HTTP version, body) of one request by the host's curl."""
+    """(HTTP status, HTTP version, body or curl's error) of one request by the host's curl."""
     cmd = ["curl", "-sS", "-k", "-m", "20", "--resolve", f"localhost:{HTTPS_PORT}:127.0.0.1",
            "-w", "\n%{http_code} %{http_version}", *(["--unix-socket", unix] if unix else []), *args]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     body, _, tail = r.stdout.rpartition("\n")
     code, version = tail.split()
-    return int(code), version, body
+    return int(code), version, body if r.returncode == 0 else r.stderr
+
+
+def wait_https(timeout=60):
+    """caddy sends READY=1 once it listens; `tls internal` makes its certificate in the background,
+    so a handshake right after READY can find none yet. Waits (a bound on a hang) for one answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, _, err = curl("-o", "/dev/null", f"https://localhost:{HTTPS_PORT}/")
+        if status != 0 or time.monotonic() > deadline:
+            return status, err
+        time.sleep(0.2)
 
 
 def http3_get():
@@ -82,6 +94,7 @@ class CaddyImage(unittest.TestCase):
         status, _, body = curl("-o", "/dev/null", "-D", "-", f"http://127.0.0.1:{HTTP_PORT}/")
         self.assertEqual(status, 302)
         self.assertIn("location: https://127.0.0.1/", body.lower())
+        self.assertEqual(wait_https()[0], 200)
         for flag, version in (("--http1.1", "1.1"), ("--http2", "2")):
             status, got, body = curl(flag, f"https://localhost:{HTTPS_PORT}/")
             self.assertEqual((status, got), (200, version), body[:300])

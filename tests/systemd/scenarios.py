@@ -239,6 +239,12 @@ TimeoutStartSec=120
         s = rig.wait_state("caddy.service", ["active", "failed"])
         self.assertEqual((s["ActiveState"], s["SubState"]), ("active", "running"), s)
         https = "-k --resolve localhost:443:127.0.0.1 https://localhost/"
+        # READY=1 comes once caddy listens; `tls internal` makes the certificate in the background, so
+        # the first handshakes may find none yet: wait (a bound on a hang) for one answer.
+        deadline = time.monotonic() + 60
+        while rig.sh(f"curl -sS -m 10 -o /dev/null {https}", check=False).returncode != 0:
+            self.assertLess(time.monotonic(), deadline, "caddy never answered over HTTPS")
+            time.sleep(0.2)
         for flag, version in (("--http1.1", "1.1"), ("--http2", "2"), *((("--http3-only", "3"),) if http3 else ())):
             r = rig.sh(f"curl -sS -m 20 -o /dev/null -w '%{{http_code}} %{{http_version}}' {flag} {https}", check=False)
             self.assertEqual(r.stdout, f"200 {version}", r.stderr)
