@@ -165,18 +165,6 @@ ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
     char status_path[64], stat_path[64];
     std::snprintf(status_path, sizeof status_path, "/proc/%d/status", pid);
     std::snprintf(stat_path, sizeof stat_path, "/proc/%d/stat", pid);
-    // An exiting process closes its fds before it becomes a zombie, and its SIGCHLD is on its way:
-    // its fd table must not read as "closed every inherited socket". The kernel sets PF_EXITING
-    // before it closes them, so a table counts only if the process was not exiting before and
-    // after it was read.
-    auto exited = [&] {
-        out = ProcessSockets{};
-        out.pid = pid;
-        out.ppid = ppid;
-        out.exited = true;
-        return out;
-    };
-    if (stat_says_exiting(read_small_file(stat_path))) return exited();
     const std::string status = read_small_file(status_path);
     if (auto at = status.find("\nState:\t"); at != std::string::npos && at + 8 < status.size())
         out.stopped = status[at + 8] == 'T' || status[at + 8] == 't';
@@ -189,7 +177,17 @@ ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
     } else {
         read_fds(pid, out);
     }
-    if (stat_says_exiting(read_small_file(stat_path))) return exited();
+    // An exiting process closes its fds before it becomes a zombie, and its SIGCHLD is on its way:
+    // its fd table must not read as "closed every inherited socket". The kernel sets PF_EXITING
+    // before it closes them and never clears it, so one look after the table was read tells
+    // whether any of it could have been closed by the exit.
+    if (stat_says_exiting(read_small_file(stat_path))) {
+        ProcessSockets gone;
+        gone.pid = pid;
+        gone.ppid = ppid;
+        gone.exited = true;
+        return gone;
+    }
     return out;
 }
 
