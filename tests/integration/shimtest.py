@@ -23,7 +23,7 @@ def find_child_of(proc, timeout=10):
                 kids = f.read().split()
             if kids:
                 return int(kids[0])
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):
             return None  # unshare already exited
         if proc.poll() is not None:
             return None  # a fast failure: the shim exited before we looked

@@ -30,8 +30,8 @@ def zombie_children(pid):
             with open(f"/proc/{kid}/stat") as f:
                 if f.read().rpartition(")")[2].split()[0] == "Z":
                     found.append(int(kid))
-        except FileNotFoundError:
-            continue
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # reaped between the listing and the read: open() or read() may see it gone
     return found
 
 
