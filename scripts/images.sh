@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the project's images from build/sdshim: the nginx image for ports 80 and 8080 (nginx 1.22, and
+# Builds the project's images from build/sdshim: the binary-only image, then from it the nginx image for ports 80 and 8080 (nginx 1.22, and
 # mainline 1.30 on 80) and the caddy images, on the local bases (scripts/base-images.sh) or, with
 # SDSHIM_BASE=official, on docker.io's.
 #
+#   localhost/sdshim:VERSION, localhost/sdshim:latest        (docker/sdshim/Containerfile: FROM scratch)
 #   localhost/sdshim-nginx:80, localhost/sdshim-nginx:8080   (Containerfile, PORT=80 / 8080)
 #   localhost/sdshim-nginx:1.30-80                            (the same on nginx 1.30)
 #   localhost/sdshim-caddy:latest                             (docker/caddy/Containerfile, caddy 2.11)
@@ -39,8 +40,17 @@ build() {
   podman build --quiet "$@" -t "$tag" . >/dev/null
   echo "images: $tag ($(podman image inspect --format '{{.Size}}' "$tag") bytes)" >&2
 }
-build localhost/sdshim-nginx:80 --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=80
-build localhost/sdshim-nginx:8080 --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=8080
-build localhost/sdshim-nginx:1.30-80 --build-arg BASE_IMAGE="$nginx_mainline_base" --build-arg PORT=80
-build localhost/sdshim-caddy:latest -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_base"
-build localhost/sdshim-caddy:2.6 -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_26_base"
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' build/CMakeCache.txt)
+[[ -n $version ]] || { echo "images: no CMAKE_PROJECT_VERSION in build/CMakeCache.txt" >&2; exit 1; }
+revision=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+source_url=$(git remote get-url origin 2>/dev/null || echo unknown)
+# --no-cache: buildah 1.28 reuses a cached LABEL layer even when the ARG in it changed (one COPY: cheap).
+build "localhost/sdshim:$version" --no-cache -f docker/sdshim/Containerfile --build-arg VERSION="$version" \
+  --build-arg REVISION="$revision" --build-arg SOURCE="$source_url"
+podman tag "localhost/sdshim:$version" localhost/sdshim:latest
+shim=(--build-arg SDSHIM_IMAGE="localhost/sdshim:$version")
+build localhost/sdshim-nginx:80 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=80
+build localhost/sdshim-nginx:8080 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=8080
+build localhost/sdshim-nginx:1.30-80 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_mainline_base" --build-arg PORT=80
+build localhost/sdshim-caddy:latest "${shim[@]}" -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_base"
+build localhost/sdshim-caddy:2.6 "${shim[@]}" -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_26_base"

@@ -8,6 +8,7 @@ packages=(
   libsystemd-dev python3-systemd systemd caddy
   podman runc uidmap slirp4netns debootstrap iproute2 busybox-static python3-seccomp curl
   clang-14 libclang-rt-14-dev
+  g++-aarch64-linux-gnu qemu-user-static lintian man-db
 )
 
 # --bench: also what bench/run.sh compares against and measures with.

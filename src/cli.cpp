@@ -1,6 +1,7 @@
 // Command line and SDSHIM_* environment: what the user asked the shim to do.
 #include "cli.hpp"
 
+#include "build_info.hpp"
 #include "parse_number.hpp"
 
 #include <fmt/format.h>
@@ -8,10 +9,6 @@
 #include <array>
 #include <optional>
 #include <string_view>
-
-#ifndef SDSHIM_VERSION
-#define SDSHIM_VERSION "0.0.0"
-#endif
 
 namespace sdshim {
 namespace {
@@ -298,34 +295,50 @@ std::variant<CliRequest, CliError> parse_cli(const std::vector<std::string>& arg
     return req;
 }
 
+std::vector<OptionDoc> option_docs() {
+    std::vector<OptionDoc> docs;
+    for (const auto& spec : kOptions) docs.push_back({spec.name, spec.env, spec.metavar, spec.repeatable, spec.help});
+    return docs;
+}
+
+std::string wrap(std::string_view text, std::size_t width, std::string_view indent) {
+    std::string out, line;
+    auto flush = [&] {
+        out.append(indent).append(line).push_back('\n');
+        line.clear();
+    };
+    while (!text.empty()) {
+        auto space = text.find(' ');
+        std::string_view word = text.substr(0, space);
+        text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+        if (word.empty()) continue;
+        if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) flush();
+        if (!line.empty()) line.push_back(' ');
+        line.append(word);
+    }
+    if (!line.empty()) flush();
+    return out;
+}
+
 std::string help_text() {
-    std::string out =
-        "usage: sdshim [OPTIONS] [--] PROGRAM [ARGS...]\n"
-        "\n"
-        "       sdshim inspect [--json] [--server KIND] [[--] PROGRAM [ARGS...]]\n"
-        "\n"
-        "Runs PROGRAM as the child of a PID-1 shim for podman containers: hands it the sockets\n"
-        "systemd passed (LISTEN_FDS) with the right environment (LISTEN_PID, NGINX, LISTEN_FD_<NAME>),\n"
-        "reaps every zombie, forwards signals, and on a stop signal (TERM, INT, QUIT) waits --grace\n"
-        "before it SIGKILLs what is left. Options end at the first non-option argument or at \"--\".\n"
-        "Every option can also be set by the environment variable shown beside it.\n"
-        "\n"
-        "options:\n";
+    std::string out = "usage: ";
+    for (const char* usage : kUsageLines) out.append(out.size() > 7 ? "       " : "").append(usage).append("\n\n");
+    out += wrap(kDescription, 96, "");
+    out += "\noptions:\n";
     for (const auto& spec : kOptions) {
-        out += fmt::format("  --{}{}{}\n      {}\n      env: {}{}\n", spec.name, *spec.metavar ? " " : "", spec.metavar,
-                           spec.help, spec.env,
+        out += fmt::format("  --{}{}{}\n", spec.name, *spec.metavar ? " " : "", spec.metavar);
+        out += wrap(spec.help, 96, "      ");
+        out += fmt::format("      env: {}{}\n", spec.env,
                            spec.repeatable ? " (comma-separated list)" : (*spec.metavar ? "" : "=1"));
     }
     out +=
         "  -h, --help      print this text\n"
-        "  -V, --version   print the version\n"
-        "\n"
-        "Exit status: the main child's exit code, 128+N if signal N killed it, 126 if PROGRAM\n"
-        "cannot be executed, 127 if it is not found, 2 for a usage error, 1 when the server did not\n"
-        "become ready in time or closed an inherited socket.\n";
+        "  -V, --version   print the version, the commit, the architecture and the linkage\n"
+        "\n";
+    out += wrap(std::string("Exit status: ") + kExitStatus, 96, "");
     return out;
 }
 
-std::string version_text() { return std::string("sdshim ") + SDSHIM_VERSION + "\n"; }
+std::string version_text() { return fmt::format("sdshim {}\n", build_description()); }
 
 }  // namespace sdshim

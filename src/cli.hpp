@@ -7,9 +7,11 @@
 #include "ready_mode.hpp"
 #include "signal_map.hpp"
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -57,6 +59,34 @@ using EnvLookup = std::function<const char*(const char*)>;
 // `sdshim --inspect ...`; with --inspect the program is optional (it only selects the adapter).
 // Parsing stops at the first non-option or at "--": `sdshim echo -v` runs `echo -v`.
 std::variant<CliRequest, CliError> parse_cli(const std::vector<std::string>& args, const EnvLookup& env);
+
+// One entry of the option table, for the texts made from it: --help and the man page.
+struct OptionDoc {
+    const char* name;     // long option, without "--"
+    const char* env;      // SDSHIM_* variable
+    const char* metavar;  // empty for a flag
+    bool repeatable;      // the variable then holds a comma-separated list
+    const char* help;
+};
+std::vector<OptionDoc> option_docs();
+
+// The prose that --help and the man page share, so that they cannot drift apart.
+inline constexpr const char* kUsageLines[] = {
+    "sdshim [OPTIONS] [--] PROGRAM [ARGS...]",
+    "sdshim inspect [--json] [--server KIND] [[--] PROGRAM [ARGS...]]",
+};
+inline constexpr const char* kDescription =
+    "Runs PROGRAM as the child of a PID-1 shim for podman containers: hands it the sockets systemd passed "
+    "(LISTEN_FDS) with the right environment (LISTEN_PID, NGINX, LISTEN_FD_<NAME>), reaps every zombie, forwards "
+    "signals, and on a stop signal (TERM, INT, QUIT) waits --grace before it SIGKILLs what is left. Options end at "
+    "the first non-option argument or at \"--\". Every option can also be set by the environment variable shown "
+    "beside it.";
+inline constexpr const char* kExitStatus =
+    "the main child's exit code, 128+N if signal N killed it, 126 if PROGRAM cannot be executed, 127 if it is not "
+    "found, 2 for a usage error, 1 when the server did not become ready in time or closed an inherited socket.";
+
+// Word-wraps text to lines of at most `width` columns, each prefixed by `indent`.
+std::string wrap(std::string_view text, std::size_t width, std::string_view indent);
 
 std::string help_text();
 std::string version_text();

@@ -5,7 +5,7 @@ import subprocess
 import tempfile
 import time
 
-from shimtest import SHIM, find_child_of
+from shimtest import EMULATOR, SHIM, find_child_of
 
 _next_port = [20000 + (os.getpid() % 2000) * 10]
 
@@ -34,7 +34,7 @@ class Activated:
         if pid1:
             env_args += ["LISTEN_PID=1", "unshare", "--pid", "--fork", "--mount-proc"]
         cmd = (["systemd-socket-activate", *(["-d"] if datagram else []), *listen_args, "-E", "PATH", "--"] +
-               env_args + [*wrapper, SHIM, *shim_args])
+               env_args + [*wrapper, *EMULATOR, SHIM, *shim_args])
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         self.wait_listening()

@@ -9,6 +9,8 @@ import unittest
 
 SHIM = os.environ.get("SHIMTEST_BIN", "")
 HELPERS = os.environ.get("SHIMTEST_HELPERS", "")
+# A shim for another architecture runs under this emulator (qemu-aarch64-static): tests/cross.
+EMULATOR = os.environ.get("SHIMTEST_EMULATOR", "").split()
 SANITIZED = os.environ.get("SHIMTEST_SANITIZED", "0") in ("1", "ON", "TRUE", "true")
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -45,7 +47,7 @@ class Shim:
         self.tmp = tempfile.TemporaryDirectory(prefix="shimtest-")
         self.out_path = os.path.join(self.tmp.name, "stdout")
         self.err_path = os.path.join(self.tmp.name, "stderr")
-        cmd = ([ "unshare", "--pid", "--fork", "--mount-proc"] if pid1 else []) + [SHIM] + list(args)
+        cmd = (["unshare", "--pid", "--fork", "--mount-proc"] if pid1 else []) + EMULATOR + [SHIM] + list(args)
         full_env = dict(os.environ)
         full_env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
         if env:

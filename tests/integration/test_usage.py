@@ -1,13 +1,14 @@
 """Bad command lines: one clear line on stderr and exit code 2, before anything is started."""
+import os
 import subprocess
 import unittest
 
-from shimtest import SHIM
+from shimtest import EMULATOR, SANITIZED, SHIM
 
 
 class Usage(unittest.TestCase):
     def check(self, args, expected, env=None):
-        p = subprocess.run([SHIM, *args], capture_output=True, text=True, env=env, timeout=10)
+        p = subprocess.run([*EMULATOR, SHIM, *args], capture_output=True, text=True, env=env, timeout=30)
         self.assertEqual(p.returncode, 2, p.stderr)
         lines = p.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, p.stderr)
@@ -40,7 +41,9 @@ class Usage(unittest.TestCase):
         self.assertIn("usage: sdshim", p.stdout)
         p = subprocess.run([SHIM, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(p.returncode, 0)
-        self.assertRegex(p.stdout, r"^sdshim \d+\.\d+\.\d+\n$")
+        linkage = "dynamic" if SANITIZED else "static"
+        self.assertRegex(p.stdout, rf"^sdshim \d+\.\d+\.\d+ \(commit ([0-9a-f]{{12}}(-dirty)?|unknown), {os.uname().machine}, "
+                                   rf"{linkage}\)\n$")
 
 
 if __name__ == "__main__":

@@ -16,12 +16,23 @@ from podmantest import CADDY, NGINX_80, NGINX_8080, image_id, podman, require_im
 
 UNITS = os.path.join(REPO, "docker", "systemd")
 QUADLET = os.path.join(REPO, "docker", "quadlet")
+INIT = os.path.join(REPO, "docker", "init")
+NGINX_BASE = "localhost/sdshim-base/nginx"            # unmodified, laid out like the official image
+OFFICIAL_NGINX = "docker.io/library/nginx:stable"      # the name setup 5's files use; the base stands in
 WEBUSER, WEBUID = "webuser", 1001  # made by scripts/rig-images.sh; docker/systemd/nginx-rootless.service names them
 
 
 def shipped_units():
     """The unit files of docker/systemd/ (not the drop-in folders)."""
     return sorted(f for f in os.listdir(UNITS) if os.path.isfile(os.path.join(UNITS, f)))
+
+
+def project_version():
+    with open(os.path.join(REPO, "build", "CMakeCache.txt")) as f:
+        for line in f:
+            if line.startswith("CMAKE_PROJECT_VERSION:STATIC="):
+                return line.split("=", 1)[1].strip()
+    raise AssertionError("no CMAKE_PROJECT_VERSION in build/CMakeCache.txt")
 
 
 def require_rig(suite):
@@ -151,6 +162,18 @@ class Rig:
             self.sh("podman load --quiet --input /home/image.tar", user=user, timeout=600)
             os.unlink(archive)
 
+    def install_package(self):
+        """dist/'s sdshim .deb (scripts/package.sh) through dpkg, and setup 5's nginx site where its
+        units expect it; the unmodified nginx base under the official image's name."""
+        deb = os.path.join(REPO, "dist", f"sdshim_{project_version()}_amd64.deb")
+        if not os.path.exists(deb):
+            raise AssertionError(f"{deb} is missing: the 'package: artifacts' fixture (scripts/package.sh) makes it")
+        shutil.copy(deb, os.path.join(self.home, "sdshim.deb"))
+        self.sh("dpkg -i /home/sdshim.deb >/dev/null && rm /home/sdshim.deb")
+        self.install(os.path.join(INIT, "nginx-default.conf"), "/etc/sdshim/nginx-default.conf")
+        self.load_images(NGINX_BASE)
+        self.sh(f"podman tag {NGINX_BASE} {OFFICIAL_NGINX}")
+
     # ------------------------------------------------------------------ systemd
     def systemctl(self, args, user=False, check=True, timeout=120):
         return self.sh(f"systemctl {'--user ' if user else ''}{args}", user=user, check=check, timeout=timeout)
@@ -198,7 +221,7 @@ class Rig:
 
     def leftovers(self, user=False):
         """conmon, sdshim and nginx processes, and containers, that are still there."""
-        procs = self.sh("ps -eo comm= | grep -E '^(conmon|sdshim|nginx|caddy)$' || true").stdout.split()
+        procs = self.sh("ps -eo comm= | grep -E '^(conmon|sdshim|podman-init|nginx|caddy)$' || true").stdout.split()
         containers = self.sh("podman ps -aq", user=user).stdout.split()
         return procs, containers
 

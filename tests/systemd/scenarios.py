@@ -33,9 +33,10 @@ class Scenarios:
     def container_id(self, name, user):
         return self.rig.sh(f"podman ps -q --filter name=^{name}$", user=user).stdout.strip()
 
-    def serve_reload_stop(self, socket, service, port, user=False, podman_user=None):
+    def serve_reload_stop(self, socket, service, port, user=False, podman_user=None, podman_init=False):
         """`user`: a user unit (systemctl --user); `podman_user`: whose podman runs the container
-        (webuser for setup 3's system service), by default the unit's owner."""
+        (webuser for setup 3's system service), by default the unit's owner; `podman_init`: sdshim is
+        podman's --init (setup 5), the package's /usr/bin/sdshim mounted at /run/podman-init."""
         rig = self.rig
         container = f"systemd-{service.rsplit('.', 1)[0]}"
         podman_user = user if podman_user is None else podman_user
@@ -59,6 +60,11 @@ class Scenarios:
         if self.conmon_passes_status:
             self.assertEqual(s["StatusText"], "nginx is ready")
         first_container = self.container_id(container, podman_user)
+        if podman_init:
+            pid1 = rig.sh(f"podman exec {container} cat /proc/1/cmdline", user=podman_user).stdout.split("\0")
+            self.assertEqual(pid1[:3], ["/run/podman-init", "--", "/docker-entrypoint.sh"], pid1)
+            inside = rig.sh(f"podman exec {container} /run/podman-init --version", user=podman_user).stdout
+            self.assertEqual(inside, rig.sh("/usr/bin/sdshim --version").stdout)
 
         # systemctl reload: SIGHUP through podman kill; sdshim: RELOADING=1, then READY=1 with new workers
         cursor = rig.cursor()

@@ -15,6 +15,7 @@ class Debian12(HostGuard, Scenarios):
         cls.rig.load_images(NGINX_80, CADDY)
         cls.rig.load_images(NGINX_80, NGINX_8080, user=True)
         cls.rig.install_hand_written_units()
+        cls.rig.install_package()
 
     @classmethod
     def tearDownClass(cls):
@@ -48,6 +49,9 @@ class Debian12(HostGuard, Scenarios):
     def test_setup3_system_service_runs_rootless_podman_as_webuser(self):
         self.v2_host()
         self.serve_reload_stop("nginx-rootless.socket", "nginx-rootless.service", 80, podman_user=True)
+
+    def test_setup5_unmodified_nginx_image_with_the_packaged_sdshim_as_podmans_init(self):
+        self.serve_reload_stop("nginx-init.socket", "nginx-init.service", 80, podman_init=True)
 
     def test_setup4_caddy_serves_http_https_and_admin_and_reloads_through_it(self):
         self.caddy_setup4(http3=False)  # Debian 12's curl has no HTTP/3: Debian 13's rig checks it

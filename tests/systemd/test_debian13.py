@@ -17,9 +17,11 @@ class Debian13(HostGuard, Scenarios):
         rig = cls.rig = Rig("trixie").start()
         rig.load_images(NGINX_80, CADDY)
         rig.load_images(NGINX_80, NGINX_8080, user=True)
-        for f in ("nginx.socket", "nginx-rootless.socket", "nginx-rootless.service", *CADDY_SOCKETS):
+        rig.install_package()
+        for f in ("nginx.socket", "nginx-rootless.socket", "nginx-rootless.service", "nginx-init.socket",
+                  *CADDY_SOCKETS):
             rig.install(os.path.join(UNITS, f), f"{unit_dir(False)}/{f}")
-        for f in ("nginx.container", "caddy.container"):
+        for f in ("nginx.container", "caddy.container", "nginx-init.container"):
             rig.install(os.path.join(QUADLET, f), f"{quadlet_dir(False)}/{f}")
         rig.install(os.path.join(UNITS, "nginx-user.socket"), f"{unit_dir(True)}/nginx-user.socket", user=True)
         rig.install(os.path.join(QUADLET, "nginx-user.container"), f"{quadlet_dir(True)}/nginx-user.container",
@@ -50,6 +52,9 @@ class Debian13(HostGuard, Scenarios):
 
     def test_setup3_hand_written_system_service_for_webuser(self):
         self.serve_reload_stop("nginx-rootless.socket", "nginx-rootless.service", 80, podman_user=True)
+
+    def test_setup5_quadlet_unmodified_nginx_image_with_the_packaged_sdshim_as_podmans_init(self):
+        self.serve_reload_stop("nginx-init.socket", "nginx-init.service", 80, podman_init=True)
 
     def test_setup4_quadlet_caddy_serves_http_https_h2_h3_and_admin_and_reloads_through_it(self):
         self.caddy_setup4(http3=True)

@@ -1,5 +1,7 @@
 // Unit tests: command line and SDSHIM_* environment parsing.
+#include "build_info.hpp"
 #include "cli.hpp"
+#include "man_page.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -111,6 +113,47 @@ TEST_CASE("help and version") {
     CHECK(std::get<CliRequest>(v).action == CliAction::version);
     CHECK(help_text().find("SDSHIM_MAP_SIGNAL") != std::string::npos);
     CHECK(version_text().rfind("sdshim ", 0) == 0);
+}
+
+TEST_CASE("the version text names the version, the commit, the architecture and the linkage") {
+    const std::string v = version_text();
+    CHECK(v.rfind(std::string("sdshim ") + SDSHIM_VERSION + " (commit ", 0) == 0);
+#if defined(__x86_64__)
+    CHECK(v.find(", x86_64, ") != std::string::npos);
+#elif defined(__aarch64__)
+    CHECK(v.find(", aarch64, ") != std::string::npos);
+#endif
+    CHECK(v.find(running_static() ? ", static)\n" : ", dynamic)\n") != std::string::npos);
+}
+
+TEST_CASE("the help text and the man page are made from one option table") {
+    const std::string help = help_text();
+    const std::string man = man_page("9.8.7", "2026-11-30");
+    CHECK(man.rfind(".TH SDSHIM 1 \"2026-11-30\" \"sdshim 9.8.7\"", 0) == 0);
+    const auto docs = option_docs();
+    CHECK(docs.size() >= 18);
+    auto roff_dashes = [](std::string s) {
+        std::string out;
+        for (char c : s) out += c == '-' ? std::string("\\-") : std::string(1, c);
+        return out;
+    };
+    for (const auto& o : docs) {
+        INFO(o.name);
+        CHECK(help.find(std::string("  --") + o.name) != std::string::npos);
+        CHECK(help.find(o.env) != std::string::npos);
+        CHECK(man.find(".BR \\-\\-" + roff_dashes(o.name)) != std::string::npos);
+        CHECK(man.find(std::string("\\fB") + roff_dashes(o.env) + "\\fR") != std::string::npos);
+    }
+    // No line of the page starts with a character roff would take as a request by mistake.
+    std::size_t at = 0;
+    while ((at = man.find("\n'", at)) != std::string::npos) FAIL("a line starts with ': " << man.substr(at, 40));
+}
+
+TEST_CASE("wrap keeps words whole and lines within the width") {
+    CHECK(wrap("aa bb cc", 5, "") == "aa bb\ncc\n");
+    CHECK(wrap("aa bb", 6, "  ") == "  aa\n  bb\n");
+    CHECK(wrap("averyveryverylongword x", 5, "") == "averyveryverylongword\nx\n");
+    CHECK(wrap("", 5, "") == "");
 }
 
 TEST_CASE("bad input gets one line naming the option and the value and what was expected") {
