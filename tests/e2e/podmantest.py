@@ -2,7 +2,9 @@
 socket-activated by systemd-socket-activate, with an outer NOTIFY_SOCKET of the test's own."""
 import os
 import pwd
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -192,6 +194,30 @@ def survivors(tree, settle=5.0):
         except OSError:
             pass
     return out
+
+
+def project_version():
+    """The version the build directory was configured with (CMakeLists.txt's project())."""
+    with open(os.path.join(REPO, "build", "CMakeCache.txt")) as f:
+        for line in f:
+            if line.startswith("CMAKE_PROJECT_VERSION:STATIC="):
+                return line.split("=", 1)[1].strip()
+    raise AssertionError("no CMAKE_PROJECT_VERSION in build/CMakeCache.txt")
+
+
+def assert_dropped_socket_explained(test, container, port):
+    """The container's nginx closed the inherited socket on 0.0.0.0:port: the shim exits 1 with one
+    error line naming fd 3, the address and the fix, and never said READY=1."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass  # starts the service
+    rc = container.wait(timeout=60)
+    out = container.output()
+    test.assertEqual(rc, 1, out)  # the shim's exit code, passed on by podman
+    lines = [line for line in out.splitlines() if line.startswith("[sdshim] error:")]
+    test.assertEqual(len(lines), 1, out)
+    address = re.escape(f"0.0.0.0:{port}")
+    test.assertRegex(lines[0], rf"fd 3\b.*\({address}\).*fix: put .listen {address};. in the server block")
+    test.assertNotIn("READY=1", container.receiver.messages())
 
 
 def serve_ready_stop(test, container, port, page):

@@ -8,8 +8,8 @@ import socket
 import tempfile
 import unittest
 
-from podmantest import (REPO, ActivatedContainer, RootlessUser, http_get, podman, require_image,
-                        require_podman, survivors)
+from podmantest import (REPO, ActivatedContainer, RootlessUser, assert_dropped_socket_explained, http_get,
+                        require_image, require_podman, survivors)
 
 NGINX_BASE = "localhost/sdshim-base/nginx"      # unmodified: the official image's layout and entrypoint
 DEBIAN_BASE = "localhost/sdshim-base/builder"   # Debian 12 with libsystemd0, for the generic peers
@@ -87,15 +87,7 @@ class InitPath(unittest.TestCase):
         # The socket is on 8081; the mounted default.conf listens on 80: nginx closes fd 3.
         with ActivatedContainer(NGINX_BASE, "0.0.0.0:8081", "sdshim-e2e-init-misport",
                                 podman_args=self.init_args(80)) as c:
-            with socket.create_connection(("127.0.0.1", 8081), timeout=5):
-                pass
-            rc = c.wait(timeout=60)
-            out = c.output()
-            self.assertEqual(rc, 1, out)
-            lines = [line for line in out.splitlines() if line.startswith("[sdshim] error:")]
-            self.assertEqual(len(lines), 1, out)
-            self.assertRegex(lines[0], r"fd 3\b.*\(0\.0\.0\.0:8081\).*fix: put .listen 0\.0\.0\.0:8081;. in the server block")
-            self.assertNotIn("READY=1", c.receiver.messages())
+            assert_dropped_socket_explained(self, c, 8081)
 
     def generic(self, user):
         require_image(DEBIAN_BASE)

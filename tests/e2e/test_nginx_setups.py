@@ -1,11 +1,10 @@
 """The nginx image in real podman: rootful on port 80, rootless on 8080 (setup 1), and root binding
 port 80 for another user's rootless podman (setup 3); plus a port the image does not listen on.
 nginx 1.22 (Debian 12) throughout, and the current mainline, 1.30, rootful and on the wrong port."""
-import socket
 import unittest
 
-from podmantest import (NGINX_80, NGINX_8080, NGINX_MAINLINE_80, ActivatedContainer, RootlessUser, http_get,
-                        podman, require_image, require_podman, survivors)
+from podmantest import (NGINX_80, NGINX_8080, NGINX_MAINLINE_80, ActivatedContainer, RootlessUser,
+                        assert_dropped_socket_explained, http_get, podman, require_image, require_podman, survivors)
 
 
 class NginxSetups(unittest.TestCase):
@@ -63,27 +62,12 @@ class NginxSetups(unittest.TestCase):
     def test_port_the_image_does_not_listen_on_nginx_mainline(self):
         # The socket is on 8081; nginx 1.30 listens on 80, so it closes the inherited socket.
         with ActivatedContainer(NGINX_MAINLINE_80, "0.0.0.0:8081", "sdshim-e2e-misport-mainline") as c:
-            with socket.create_connection(("127.0.0.1", 8081), timeout=5):
-                pass
-            rc = c.wait(timeout=60)
-            out = c.output()
-            self.assertEqual(rc, 1, out)
-            lines = [line for line in out.splitlines() if line.startswith("[sdshim] error:")]
-            self.assertEqual(len(lines), 1, out)
-            self.assertRegex(lines[0], r"fd 3\b.*\(0\.0\.0\.0:8081\).*fix: put .listen 0\.0\.0\.0:8081;. in the server block")
+            assert_dropped_socket_explained(self, c, 8081)
 
     def test_port_the_image_does_not_listen_on(self):
         # The socket is on 80; the image's nginx listens on 8080, so nginx closes the inherited socket.
         with ActivatedContainer(NGINX_8080, "0.0.0.0:80", "sdshim-e2e-misport") as c:
-            with socket.create_connection(("127.0.0.1", 80), timeout=5):
-                pass  # starts the service
-            rc = c.wait(timeout=60)
-            out = c.output()
-            self.assertEqual(rc, 1, out)  # the shim's exit code, passed on by podman
-            lines = [line for line in out.splitlines() if line.startswith("[sdshim] error:")]
-            self.assertEqual(len(lines), 1, out)
-            self.assertRegex(lines[0], r"fd 3\b.*\(0\.0\.0\.0:80\).*fix: put .listen 0\.0\.0\.0:80;. in the server block")
-            self.assertNotIn("READY=1", c.receiver.messages())
+            assert_dropped_socket_explained(self, c, 80)
 
 
 if __name__ == "__main__":

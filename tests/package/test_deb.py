@@ -5,6 +5,7 @@ import glob
 import gzip
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -14,14 +15,8 @@ DIST = os.path.join(REPO, "dist")
 BUILDS = {"amd64": os.path.join(REPO, "build", "sdshim"), "arm64": os.path.join(REPO, "build-arm64", "sdshim")}
 RIGS = ("localhost/sdshim-rig/bookworm", "localhost/sdshim-rig/trixie")
 CONTAINERS_CONF = os.path.join(REPO, "scripts", "containers.conf")
-
-
-def version():
-    with open(os.path.join(REPO, "build", "CMakeCache.txt")) as f:
-        for line in f:
-            if line.startswith("CMAKE_PROJECT_VERSION:STATIC="):
-                return line.split("=", 1)[1].strip()
-    raise AssertionError("no CMAKE_PROJECT_VERSION in build/CMakeCache.txt")
+sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+from podmantest import project_version as version  # noqa: E402
 
 
 def deb(arch):

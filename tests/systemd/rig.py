@@ -12,7 +12,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-from podmantest import CADDY, NGINX_80, NGINX_8080, image_id, podman, require_image, require_podman  # noqa: E402,F401
+from podmantest import (CADDY, NGINX_80, NGINX_8080, image_id, podman, project_version,  # noqa: E402,F401
+                        require_image, require_podman)
 
 UNITS = os.path.join(REPO, "docker", "systemd")
 QUADLET = os.path.join(REPO, "docker", "quadlet")
@@ -25,14 +26,6 @@ WEBUSER, WEBUID = "webuser", 1001  # made by scripts/rig-images.sh; docker/syste
 def shipped_units():
     """The unit files of docker/systemd/ (not the drop-in folders)."""
     return sorted(f for f in os.listdir(UNITS) if os.path.isfile(os.path.join(UNITS, f)))
-
-
-def project_version():
-    with open(os.path.join(REPO, "build", "CMakeCache.txt")) as f:
-        for line in f:
-            if line.startswith("CMAKE_PROJECT_VERSION:STATIC="):
-                return line.split("=", 1)[1].strip()
-    raise AssertionError("no CMAKE_PROJECT_VERSION in build/CMakeCache.txt")
 
 
 def require_rig(suite):
