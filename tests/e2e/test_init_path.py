@@ -5,11 +5,12 @@ base) that podman starts as `/run/podman-init -- PROGRAM`. No derived image is i
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import unittest
 
-from podmantest import (REPO, ActivatedContainer, RootlessUser, assert_dropped_socket_explained, http_get,
-                        require_image, require_podman, survivors)
+from podmantest import (CONTAINERS_CONF, REPO, ActivatedContainer, RootlessUser, assert_dropped_socket_explained, http_get,
+                        podman_env, require_image, require_podman, survivors)
 
 NGINX_BASE = "localhost/sdshim-base/nginx"      # unmodified: the official image's layout and entrypoint
 DEBIAN_BASE = "localhost/sdshim-base/builder"   # Debian 12 with libsystemd0, for the generic peers
@@ -125,6 +126,30 @@ class InitPath(unittest.TestCase):
             self.assertRegex(out, r"term [1-9]")  # the peer caught the forwarded TERM and exited 0
             self.assertLess(took, 5.0, f"podman stop took {took:.2f}s of its 10s")
             self.assertEqual(survivors(processes), {}, "processes left behind")
+
+    def test_containers_conf_init_path_makes_it_the_init_of_every_podman_run_init(self):
+        # The shipped docker/init/containers.conf, with its path pointed at the binary under test, added
+        # to this project's own containers.conf: then a bare `podman run --init` runs sdshim.
+        require_image(DEBIAN_BASE)
+        with open(os.path.join(REPO, "docker", "init", "containers.conf")) as f:
+            shipped = f.read()
+        self.assertIn('init_path = "/usr/bin/sdshim"', shipped)
+        with open(CONTAINERS_CONF) as f:
+            ours = f.read()
+        conf = os.path.join(self.tmp.name, "containers.conf")
+        with open(conf, "w") as f:
+            f.write(ours.replace("[containers]\n", "[containers]\n" + shipped.split("[containers]\n", 1)[1]
+                                 .replace("/usr/bin/sdshim", self.shim), 1))
+        env = {**podman_env(), "CONTAINERS_CONF": conf}
+        r = subprocess.run(["podman", "run", "--rm", "--network=none", "--init", DEBIAN_BASE, "sh", "-c",
+                            "tr '\\0' ' ' < /proc/1/cmdline; echo; /run/podman-init --version; echo parent=$PPID"],
+                           env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        here = subprocess.run([SHIM, "--version"], capture_output=True, text=True).stdout.strip()
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("/run/podman-init -- sh -c "), lines)
+        self.assertEqual(lines[1:], [here, "parent=1"], r.stderr)
+        self.assertIn("exited with code 0", r.stderr)  # sdshim's own line: it was the init
 
     def test_generic_server_rootful(self):
         self.generic(None)
