@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <string_view>
 
 namespace sdshim {
@@ -52,7 +53,9 @@ std::string man_page(const std::string& version, const std::string& date) {
     out += ".TP\n.B NOTIFY_SOCKET\nWhere sd_notify messages go: the server's own, relayed, and READY=1 made by "
            "sdshim for servers that never send it (nginx).\n";
     out += ".TP\n.B SDSHIM_*\nEach option, as listed under OPTIONS. The command line wins.\n";
-    out += ".SH EXIT STATUS\n" + roff(std::string("The ") + kExitStatus) + "\n";
+    std::string exit_status = kExitStatus;
+    exit_status[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(exit_status[0])));
+    out += ".SH EXIT STATUS\n" + roff(exit_status) + "\n";
     out += ".SH EXAMPLES\n"
            "As podman's init, in front of an unmodified nginx image:\n"
            ".PP\n.nf\n.RS\n"

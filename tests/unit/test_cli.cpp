@@ -144,6 +144,7 @@ TEST_CASE("the help text and the man page are made from one option table") {
         CHECK(man.find(".BR \\-\\-" + roff_dashes(o.name)) != std::string::npos);
         CHECK(man.find(std::string("\\fB") + roff_dashes(o.env) + "\\fR") != std::string::npos);
     }
+    CHECK(man.find(".SH EXIT STATUS\nThe main child's exit code") != std::string::npos);
     // No line of the page starts with a character roff would take as a request by mistake.
     std::size_t at = 0;
     while ((at = man.find("\n'", at)) != std::string::npos) FAIL("a line starts with ': " << man.substr(at, 40));
