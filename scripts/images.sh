@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the project's images from build/sdshim: the binary-only image, then from it the nginx image for ports 80 and 8080 (nginx 1.22, and
-# mainline 1.30 on 80) and the caddy images, on the local bases (scripts/base-images.sh) or, with
-# SDSHIM_BASE=official, on docker.io's.
+# Builds the project's images from build/sdshim: the binary-only image, then from it the nginx image
+# for ports 80 and 8080 (nginx 1.22, and mainline 1.30 on 80) and the caddy images, on the local bases
+# (scripts/base-images.sh) or, with SDSHIM_BASE=official, on docker.io's.
 #
 #   localhost/sdshim:VERSION, localhost/sdshim:latest        (docker/sdshim/Containerfile: FROM scratch)
 #   localhost/sdshim-nginx:80, localhost/sdshim-nginx:8080   (Containerfile, PORT=80 / 8080)

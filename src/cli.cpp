@@ -321,8 +321,8 @@ std::string wrap(std::string_view text, std::size_t width, std::string_view inde
 }
 
 std::string help_text() {
-    std::string out = "usage: ";
-    for (const char* usage : kUsageLines) out.append(out.size() > 7 ? "       " : "").append(usage).append("\n\n");
+    std::string out;
+    for (const char* usage : kUsageLines) out.append(out.empty() ? "usage: " : "       ").append(usage).append("\n\n");
     out += wrap(kDescription, 96, "");
     out += "\noptions:\n";
     for (const auto& spec : kOptions) {
