@@ -19,11 +19,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from podmantest import NGINX_8080, ActivatedContainer, RootlessUser, http_get, podman  # noqa: E402
-from shimtest import find_child_of as pid1_of  # noqa: E402  (the host pid of what unshare forked)
-from shimtest import proc_status  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from support.podman import NGINX_8080, ActivatedContainer, RootlessUser, http_get, podman  # noqa: E402
+from support.shim import find_child_of as pid1_of  # noqa: E402  (the host pid of what unshare forked)
+from support.shim import proc_status  # noqa: E402
 
 BUILD, HELPERS, RESULTS = sys.argv[1:4]
 SHIM = os.path.join(BUILD, "sdshim")
@@ -109,11 +108,11 @@ def cpu_ns(pid):
 def bench_watchdog(seconds=60):
     """sdshim as PID 1 in front of host nginx (2 and 16 workers), socket-activated, with the watchdog off
     and at --watchdog=2s (a check and a ping every second); all four run at once."""
-    import shimtest
-    shimtest.SHIM = SHIM
-    from activation import Activated, free_port, poke_tcp  # noqa: E402  (after SHIM is set)
-    from notify import NotifyReceiver
-    from servers import nginx_command, nginx_site
+    import support.shim
+    support.shim.SHIM = SHIM
+    from support.activation import Activated, free_port, poke_tcp  # (after SHIM is set)
+    from support.notify import NotifyReceiver
+    from support.servers import nginx_command, nginx_site
     log(f"watchdog: PID 1 wake-ups and CPU time over {seconds} s, nginx with 2 and 16 workers")
     runs = {}
     with tempfile.TemporaryDirectory(prefix="sdshim-bench-watchdog-") as tmp:

@@ -17,14 +17,14 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 starts = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 os.environ["SHIMTEST_BIN"] = os.path.join(build, "sdshim")
 
-from activation import Activated, free_port  # noqa: E402
-from notify import NotifyReceiver  # noqa: E402
-from servers import nginx_command, nginx_site  # noqa: E402
+from support.activation import Activated, free_port  # noqa: E402
+from support.notify import NotifyReceiver  # noqa: E402
+from support.servers import nginx_command, nginx_site  # noqa: E402
 
 
 def one_start(mode, d):
@@ -54,8 +54,8 @@ def main():
             rows.append((mode.split(":")[0], samples))
     base = statistics.median(rows[1][1])
     print(f"READY at the outer socket minus nginx's first accept, {starts} starts each (ms; < 0 = READY came before the first response byte)")
-    print(f"| --ready | median | min | max | READY before the response |")
-    print(f"|---|---:|---:|---:|---:|")
+    print("| --ready | median | min | max | READY before the response |")
+    print("|---|---:|---:|---:|---:|")
     for mode, s in rows:
         early = sum(1 for x in s if x < 0)
         print(f"| {mode} | {statistics.median(s):+.2f} | {s[0]:+.2f} | {s[-1]:+.2f} | {early}/{len(s)} |")

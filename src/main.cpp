@@ -1,26 +1,27 @@
 // Wires the modules together: options, logging, launch, then the one event loop until exit.
-#include "activation.hpp"
-#include "adapters.hpp"
-#include "bridge.hpp"
-#include "child_env.hpp"
-#include "cli.hpp"
-#include "event_loop.hpp"
-#include "exit_status.hpp"
-#include "fd_hygiene.hpp"
-#include "forwarder.hpp"
-#include "handoff.hpp"
-#include "inspect_report.hpp"
-#include "launch.hpp"
-#include "notify_relay.hpp"
-#include "process_tree.hpp"
-#include "readiness.hpp"
-#include "socket_check.hpp"
-#include "watchdog.hpp"
-#include "log.hpp"
-#include "reaper.hpp"
-#include "shutdown.hpp"
-#include "signal_channel.hpp"
-#include "signal_names.hpp"
+#include "activation/activation.hpp"
+#include "adapters/adapters.hpp"
+#include "adapters/handoff.hpp"
+#include "adapters/inspect_report.hpp"
+#include "base/log.hpp"
+#include "base/signal_names.hpp"
+#include "bridge/bridge.hpp"
+#include "config/cli.hpp"
+#include "core/event_loop.hpp"
+#include "core/exit_status.hpp"
+#include "core/fd_hygiene.hpp"
+#include "core/forwarder.hpp"
+#include "core/reaper.hpp"
+#include "core/shutdown.hpp"
+#include "core/signal_channel.hpp"
+#include "launch/child_env.hpp"
+#include "launch/launch.hpp"
+#include "notify/notify_relay.hpp"
+#include "proc/process_tree.hpp"
+#include "readiness/readiness.hpp"
+#include "readiness/socket_check.hpp"
+#include "readiness/watchdog.hpp"
+#include "supervisor.hpp"
 
 #include <fmt/format.h>
 
@@ -40,36 +41,6 @@ extern char** environ;
 namespace sdshim {
 namespace {
 
-ServerKind chosen_server(const Options& opt) {
-    switch (opt.server) {
-        case ServerChoice::nginx: return ServerKind::nginx;
-        case ServerChoice::caddy: return ServerKind::caddy;
-        case ServerChoice::generic: return ServerKind::generic;
-        case ServerChoice::automatic: break;
-    }
-    return detect_server(opt.command);
-}
-
-// "nginx" for the adapters, else the program's base name: what log and STATUS lines call the server.
-std::string program_label(ServerKind kind, const std::vector<std::string>& command) {
-    if (kind != ServerKind::generic) return server_name(kind);
-    const std::string& p = command.front();
-    auto slash = p.rfind('/');
-    return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
-// The server's NOTIFY_SOCKET check: only processes the shim started may speak for the service.
-NotifyRelay::SenderCheck sender_check(NotifyAccess access, const pid_t& main_pid) {
-    return [access, &main_pid](pid_t pid) -> std::string {
-        if (pid <= 0) return "the sender is outside the container's pid namespace";
-        // By pid, not by /proc: the main child's last message may be read after it was reaped.
-        if (pid == main_pid) return std::string();
-        if (access == NotifyAccess::main) return fmt::format("--notify-access=main accepts only pid {}", main_pid);
-        return pid != ::getpid() && is_in_tree(pid, ::getpid()) ? std::string()
-                                                                : "not a process started by the shim";
-    };
-}
-
 std::unique_ptr<Bridge> make_bridge(EventLoop& loop, const Options& opt, std::vector<BridgeListener> listeners) {
     BridgeConfig bc;
     bc.listeners = std::move(listeners);
@@ -86,32 +57,33 @@ std::unique_ptr<Bridge> make_bridge(EventLoop& loop, const Options& opt, std::ve
 
 // `inherited_sockets` is set as soon as LISTEN_* is parsed, for the fd-limit hint of a fatal error.
 int run(Options opt, int& inherited_sockets) {
-    ActivationPlan plan = parse_listen_env({std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"),
-                                            std::getenv("LISTEN_FDNAMES")},
-                                           ::getpid(), ::getppid());
+    const auto parsed = parse_listen_env(
+        {std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"), std::getenv("LISTEN_FDNAMES")}, ::getpid(), ::getppid());
+    if (!parsed) {
+        log::error("{}", parsed.message());
+        return kExitUsage;
+    }
+    const ActivationPlan& plan = *parsed;
     for (const auto& line : plan.debug) log::debug("{}", line);
     for (const auto& line : plan.warnings) log::warn("{}", line);
-    if (plan.error) {
-        log::error("{}", *plan.error);
-        return kExitUsage;
-    }
     inherited_sockets = plan.count;
     close_fds_from(kListenFdsStart + plan.count);  // runtimes may leave more open than LISTEN_FDS says
-    std::vector<SocketInfo> sockets;
-    if (auto err = inspect_sockets(plan, sockets)) {
-        log::error("{}", *err);
+    const auto inspected = inspect_sockets(plan);
+    if (!inspected) {
+        log::error("{}", inspected.message());
         return kExitUsage;
     }
-    const ServerKind kind = chosen_server(opt);
+    const std::vector<SocketInfo>& sockets = *inspected;
+    const ServerKind kind = choose_server(opt.server, opt.command);
     const bool bridged = !opt.bridges.empty();
     std::vector<BridgeListener> listeners;
     if (bridged && !opt.inspect) {
         auto planned = plan_bridges(opt.bridges, sockets);
-        if (auto* err = std::get_if<std::string>(&planned)) {
-            log::error("{}", *err);
+        if (!planned) {
+            log::error("{}", planned.message());
             return kExitUsage;
         }
-        listeners = std::get<std::vector<BridgeListener>>(planned);
+        listeners = std::move(*planned);
     }
     // What the server is handed: every inherited socket, or none behind a bridge.
     const std::vector<SocketInfo> server_sockets = bridged ? std::vector<SocketInfo>{} : sockets;
@@ -136,8 +108,8 @@ int run(Options opt, int& inherited_sockets) {
     for (const auto& s : sockets)
         log::debug("fd {} '{}': {} {} {} {}", s.fd, s.name, family_name(s.family), type_name(s.type), s.address,
                    s.listening ? "listening" : "not listening");
-    if (auto err = apply_socket_flags(adapter)) {
-        log::error("{}", *err);
+    if (auto applied = apply_socket_flags(adapter); !applied) {
+        log::error("{}", applied.message());
         return 1;
     }
     if (!become_subreaper_unless_pid1())
@@ -150,11 +122,11 @@ int run(Options opt, int& inherited_sockets) {
     std::unique_ptr<NotifyRelay> relay;
     if (const char* outer = std::getenv("NOTIFY_SOCKET"); outer && *outer) {
         auto opened = NotifyRelay::open(outer);
-        if (auto* err = std::get_if<std::string>(&opened)) {
-            log::error("{}", *err);
+        if (!opened) {
+            log::error("{}", opened.message());
             return kExitUsage;
         }
-        relay = std::move(std::get<std::unique_ptr<NotifyRelay>>(opened));
+        relay = std::move(*opened);
         log::debug("notify relay: {} -> {}", relay->inner_address(), relay->outer_address());
     }
     auto notify = [&](const std::vector<std::string>& lines) {
@@ -170,7 +142,7 @@ int run(Options opt, int& inherited_sockets) {
                   format_duration(watchdog_interval));
         watchdog_interval = Millis(0);
     }
-    const std::string program = program_label(kind, opt.command);
+    const std::string program = server_label(kind, opt.command);
     ServingCheck serving;
     serving.mode = ready_mode;
     serving.kind = kind;
@@ -189,7 +161,6 @@ int run(Options opt, int& inherited_sockets) {
     // the interval to ping by itself.
     handoff.env.remove.insert(handoff.env.remove.end(), {"WATCHDOG_USEC", "WATCHDOG_PID"});
     for (auto& kv : watchdog.server_env()) handoff.env.set.push_back(kv);
-    if (bridged) handoff.env.remove.push_back("NGINX");  // a hand-written NGINX=3; would name an fd nginx does not get
     if (relay) handoff.env.set.emplace_back("NOTIFY_SOCKET", relay->inner_address());
     LaunchSpec spec;
     spec.argv = opt.command;
@@ -198,136 +169,25 @@ int run(Options opt, int& inherited_sockets) {
     if (handoff.listen_pid) spec.pid_variable = "LISTEN_PID";
     auto launched = launch(spec);
     close_own_copies(server_sockets);
-    if (auto* failure = std::get_if<LaunchFailure>(&launched)) {
-        log::error("{}", failure->message);
-        return exit_code_for_exec_error(failure->error);
+    if (!launched) {
+        log::error("{}", launched.message());
+        return exit_code_for_exec_error(launched.error().code);
     }
-    const pid_t main_pid = std::get<pid_t>(launched);
+    const pid_t main_pid = *launched;
     log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", opt.command[0], main_pid,
                server_name(kind), sockets.size(), ready_mode_name(ready_mode));
     if (::chdir("/") != 0) log::debug("chdir /: {}", std::strerror(errno));
-
-    std::unique_ptr<Bridge> bridge = bridged ? make_bridge(loop, opt, std::move(listeners)) : nullptr;
-
-    Forwarder forwarder(opt.signal_map, opt.forward_to, adapter.refused_signals);
-    StopSequence stop(opt.grace, opt.exit_grace);
-    std::optional<int> main_status;
-    bool finished = false;
-    bool failed = false;  // the shim stopped the server because it was not ready or dropped a socket
-    auto finish_now = [&] {
-        finished = true;
-        loop.stop();
-    };
-    // Bridged connections still open when the server's processes are gone (data on its way to a
-    // slow client) get until the end of --grace.
-    EventLoop::DeadlineId drain_deadline = loop.add_deadline(finish_now);
-    auto finish = [&] {
-        if (!bridge || bridge->open_connections() == 0) return finish_now();
-        log::debug("waiting up to {} for {} bridged connection(s)", format_duration(opt.grace),
-                   bridge->open_connections());
-        bridge->on_idle(finish_now);
-        bridge->stop_accepting();
-        loop.arm(drain_deadline, EventLoop::Clock::now() + opt.grace);
-    };
-
-    EventLoop::DeadlineId stop_deadline = 0;
-    stop_deadline = loop.add_deadline([&] {
-        loop.arm(stop_deadline, stop.deadline_expired(EventLoop::Clock::now()));
-        if (stop.gave_up()) finish();
-    });
-    auto arm = [&](StopSequence::Deadline when) { loop.arm(stop_deadline, when); };
-    std::unique_ptr<Readiness> readiness;
-    auto begin_stop = [&](int sig, pid_t sender) {
-        const bool first = !stop.stopping();
-        auto d = forwarder.forward(sig, sender, main_pid, !main_status);
-        if (!d.starts_stop) return;
-        if (first) {
-            if (bridge) bridge->stop_accepting();
-            if (readiness) readiness->stopping();
-            watchdog.stop();
-            notify({"STOPPING=1", fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", program,
-                                              signal_name(d.signal), format_duration(opt.grace))});
-        }
-        arm(stop.stop_requested(EventLoop::Clock::now()));
-    };
 
     ReadinessConfig rc;
     rc.check = std::move(serving);
     rc.timeout = opt.ready_timeout;
     rc.on_dropped = opt.on_dropped_socket;
     rc.notify_outer = relay != nullptr;
-    readiness = std::make_unique<Readiness>(loop, std::move(rc),
-                                            Readiness::Hooks{notify, [&](const std::string& line) {
-                                                                 log::error("{}", line);
-                                                                 failed = true;
-                                                                 begin_stop(SIGTERM, ::getpid());
-                                                                 // after the stop's own STATUS: the reason is the last word
-                                                                 notify({"STATUS=" + line.substr(0, 2000)});
-                                                             },
-                                                             [&] {
-                                                                 if (bridge && ready_mode.kind == ReadyKind::target)
-                                                                     bridge->start();
-                                                                 watchdog.start(main_pid);
-                                                             }});
-
-    auto on_children = [&] {
-        const pid_t readiness_probe = readiness->probe_pid(), liveness_probe = watchdog.probe_pid();
-        ReapResult r = reap_children(main_pid, {readiness_probe, liveness_probe});
-        if (r.orphans_reaped > 0) log::debug("reaped {} orphaned process(es)", r.orphans_reaped);
-        for (auto [pid, status] : r.helpers) {
-            if (pid == readiness_probe) readiness->probe_exited(status);
-            else watchdog.probe_exited(status);
-        }
-        if (r.main_status) {
-            main_status = r.main_status;
-            watchdog.stop();
-            log::info("{} (pid {}) {}", opt.command[0], main_pid, describe_status(*main_status));
-            // What the server sent before it exited comes first, and may be its READY=1: read it
-            // before judging how it ended, so the last STATUS= is really the last.
-            if (relay) relay->drain();
-            const std::string why = readiness->server_exited(*main_status);
-            if (!failed) notify({"STATUS=" + why.substr(0, 2000)});  // else the failure's own STATUS stays
-        }
-        if (!main_status) return;
-        if (r.no_children_left) return finish();
-        if (r.main_status) arm(stop.main_exited_with_survivors(EventLoop::Clock::now()));
-    };
-    loop.watch(signals.fd(), [&] {
-        for (const auto& si : signals.drain()) {
-            int sig = static_cast<int>(si.ssi_signo);
-            if (sig == SIGCHLD) {
-                on_children();
-                continue;
-            }
-            if (is_stop_signal(sig)) {
-                begin_stop(sig, static_cast<pid_t>(si.ssi_pid));
-                continue;
-            }
-            const bool nginx_reload = kind == ServerKind::nginx && opt.signal_map.apply(sig) == SIGHUP;
-            if (nginx_reload) readiness->before_reload();
-            sigval value{};
-            value.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(si.ssi_ptr));
-            auto d = forwarder.forward(sig, static_cast<pid_t>(si.ssi_pid), main_pid, !main_status,
-                                       si.ssi_code == SI_QUEUE ? &value : nullptr);
-            if (nginx_reload && d.action == ForwardDecision::Action::forward) readiness->reload_signalled();
-        }
-    });
-    if (relay)
-        relay->attach(loop, sender_check(opt.notify_access, main_pid), [&](pid_t pid, NotifyMessage& msg) {
-            readiness->server_message(pid, msg);
-            watchdog.server_message(msg);
-            if (!msg.relay.empty()) relay->send(msg.relay);
-        });
-    // Behind a bridge with --ready=target, clients wait in the backlog until the server accepts:
-    // accepted earlier, their connections would be refused by the target.
-    if (bridge && ready_mode.kind != ReadyKind::target) bridge->start();
-    readiness->started(main_pid);
-    on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
-    if (!finished) loop.run();
-    if (relay) relay->drain();
-    if (failed) return 1;
-    // No status only if the main child outlived SIGKILL and the shim gave up waiting.
-    return exit_code_from_status(main_status.value_or(SIGKILL), opt.success_exit);
+    Supervisor supervisor(loop, signals,
+                          SupervisorParts{opt, kind, program, ready_mode, main_pid, adapter.refused_signals, relay.get(),
+                                          bridged ? make_bridge(loop, opt, std::move(listeners)) : nullptr, watchdog,
+                                          std::move(rc)});
+    return supervisor.run();
 }
 
 }  // namespace
@@ -338,11 +198,11 @@ int main(int argc, char** argv) {
     init_logging();
     std::vector<std::string> args(argv, argv + argc);
     auto parsed = parse_cli(args, [](const char* name) { return static_cast<const char*>(std::getenv(name)); });
-    if (auto* err = std::get_if<CliError>(&parsed)) {
-        log::error("{}", err->message);
+    if (!parsed) {
+        log::error("{}", parsed.message());
         return kExitUsage;
     }
-    const auto& req = std::get<CliRequest>(parsed);
+    const CliRequest& req = *parsed;
     if (req.action == CliAction::help) {
         std::fputs(help_text().c_str(), stdout);
         return 0;

@@ -1,5 +1,5 @@
 // Size probe: the stdlib probe plus a Boost.Process v2 launch (header-only, std::filesystem).
-#include "boost_process.hpp"
+#include "launch/boost_process.hpp"
 #include <boost/asio/io_context.hpp>
 #include <map>
 #include <stdexcept>

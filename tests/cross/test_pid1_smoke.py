@@ -41,6 +41,6 @@ def load_tests(loader, standard_tests, pattern):
 class Identity(unittest.TestCase):
     def test_the_binary_is_a_static_arm64_one(self):
         import subprocess
-        from shimtest import EMULATOR, SHIM
+        from support.shim import EMULATOR, SHIM
         out = subprocess.run([*EMULATOR, SHIM, "--version"], capture_output=True, text=True, timeout=60).stdout
         self.assertRegex(out, r"^sdshim \d+\.\d+\.\d+ \(commit [0-9a-z-]+, aarch64, static\)\n$")

@@ -7,9 +7,9 @@ import tempfile
 import time
 import unittest
 
-from podmantest import (CADDY_26, NGINX_8080, ActivatedContainer, RootlessUser, require_image, require_podman,
+from support.podman import (CADDY_26, NGINX_8080, ActivatedContainer, RootlessUser, require_image, require_podman,
                         serve_ready_stop)
-from servers import concurrent_gets, download, write_random
+from support.servers import concurrent_gets, download, write_random
 
 NGINX_PROXY_CONF = """server {
     listen 8080 proxy_protocol;

@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from podmantest import (CADDY, ActivatedContainer, RootlessUser, image_id, podman, require_image,
+from support.podman import (CADDY, ActivatedContainer, RootlessUser, image_id, podman, require_image,
                         require_podman)
 
 HTTP_PORT, HTTPS_PORT = 18080, 18443

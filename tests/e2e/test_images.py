@@ -9,7 +9,7 @@ import tarfile
 import tempfile
 import unittest
 
-from podmantest import CADDY, CONTAINERS_CONF, NGINX_80, NGINX_8080, REPO, podman, require_image, require_podman
+from support.podman import CADDY, CONTAINERS_CONF, NGINX_80, NGINX_8080, REPO, podman, require_image, require_podman
 
 BUILDER_BASE = "localhost/sdshim-base/builder"
 STATIC_BASE = "localhost/sdshim-base/static"

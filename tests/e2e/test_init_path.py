@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from podmantest import (CONTAINERS_CONF, REPO, ActivatedContainer, RootlessUser, assert_dropped_socket_explained, http_get,
+from support.podman import (CONTAINERS_CONF, REPO, ActivatedContainer, RootlessUser, assert_dropped_socket_explained, http_get,
                         podman_env, require_image, require_podman, survivors)
 
 NGINX_BASE = "localhost/sdshim-base/nginx"      # unmodified: the official image's layout and entrypoint

@@ -5,7 +5,7 @@ nginx gets tmpfs mounts, for its pid file and temporary files."""
 import socket
 import unittest
 
-from podmantest import (NGINX_8080, ActivatedContainer, ensure_auto_userns_ids, require_image, require_podman,
+from support.podman import (NGINX_8080, ActivatedContainer, ensure_auto_userns_ids, require_image, require_podman,
                         serve_ready_stop, survivors)
 
 NGINX_TMPFS = ["--tmpfs", "/var/lib/nginx:U", "--tmpfs", "/run:U"]  # U: owned by the container's user

@@ -3,7 +3,7 @@ port 80 for another user's rootless podman (setup 3); plus a port the image does
 nginx 1.22 (Debian 12) throughout, and the current mainline, 1.30, rootful and on the wrong port."""
 import unittest
 
-from podmantest import (NGINX_80, NGINX_8080, NGINX_MAINLINE_80, ActivatedContainer, RootlessUser,
+from support.podman import (NGINX_80, NGINX_8080, NGINX_MAINLINE_80, ActivatedContainer, RootlessUser,
                         assert_dropped_socket_explained, http_get, podman, require_image, require_podman, survivors)
 
 

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from podmantest import (CADDY, NGINX_80, NGINX_8080, ActivatedContainer, RootlessUser, require_image,
+from support.podman import (CADDY, NGINX_80, NGINX_8080, ActivatedContainer, RootlessUser, require_image,
                         require_podman)
 
 NETNS = "sdshim-e2e-client"

@@ -11,7 +11,7 @@ import sys
 import time
 import unittest
 
-from podmantest import (NGINX_80, NGINX_8080, REPO, Receiver, RootlessUser, http_get, podman,
+from support.podman import (NGINX_80, NGINX_8080, REPO, Receiver, RootlessUser, http_get, podman,
                         podman_env, require_image, require_podman)
 
 UNITS = os.path.join(REPO, "docker", "systemd")

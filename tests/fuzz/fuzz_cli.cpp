@@ -1,13 +1,12 @@
 // Fuzz target: the command line and SDSHIM_* environment parser.
-#include "cli.hpp"
-#include "log.hpp"
+#include "base/log.hpp"
+#include "config/cli.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <string>
-#include <variant>
 #include <vector>
 
 // Input: NUL-separated words. Words up to the first empty one are arguments; the rest are
@@ -32,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return it == env.end() ? nullptr : it->second.c_str();
     };
     auto parsed = sdshim::parse_cli(args, lookup);
-    if (auto* err = std::get_if<sdshim::CliError>(&parsed)) {
-        if (err->message.empty() || sdshim::one_line(err->message).find('\n') != std::string::npos) std::abort();
+    if (!parsed) {
+        if (parsed.message().empty() || sdshim::one_line(parsed.message()).find('\n') != std::string::npos) std::abort();
     }
     return 0;
 }

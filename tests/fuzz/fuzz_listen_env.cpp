@@ -1,5 +1,5 @@
 // Fuzz target: the LISTEN_* parser and validator, with its invariants checked on every input.
-#include "activation.hpp"
+#include "activation/activation.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -25,13 +25,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (flags & 4) env.fdnames = fields[2].c_str();
     pid_t self = (flags & 8) ? 1 : 4242;
     pid_t parent = (flags & 16) ? 0 : 77;
-    sdshim::ActivationPlan plan = sdshim::parse_listen_env(env, self, parent);
-
-    if (!env.fds && plan.present) std::abort();
-    if (plan.error) {
-        if (plan.error->empty()) std::abort();
+    const auto parsed = sdshim::parse_listen_env(env, self, parent);
+    if (!parsed) {
+        if (parsed.message().empty() || !env.fds) std::abort();  // only a LISTEN_FDS that is set can be wrong
         return 0;
     }
+    const sdshim::ActivationPlan& plan = *parsed;
+    if (!env.fds && plan.present) std::abort();
     if (plan.count < 0) std::abort();
     if (plan.ignored && plan.count != 0) std::abort();
     if (!plan.ignored && plan.present && static_cast<int>(plan.names.size()) != plan.count) std::abort();

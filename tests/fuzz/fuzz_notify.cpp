@@ -1,5 +1,5 @@
 // Fuzz target: the sd_notify datagram parser and filter, and the datagrams it re-sends.
-#include "notify_message.hpp"
+#include "notify/notify_message.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -7,18 +7,17 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-#include <variant>
 
 // Input: flags byte (truncated, fds passed), then the datagram.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 1) return 0;
     std::string_view datagram(reinterpret_cast<const char*>(data + 1), size - 1);
     auto parsed = sdshim::parse_notify(datagram, data[0] & 1, (data[0] >> 1) & 3);
-    auto* msg = std::get_if<sdshim::NotifyMessage>(&parsed);
-    if (!msg) {
-        if (std::get<sdshim::NotifyRejection>(parsed).reason.empty()) std::abort();
+    if (!parsed) {
+        if (parsed.message().empty()) std::abort();
         return 0;
     }
+    const sdshim::NotifyMessage* msg = &*parsed;
     // Accepted: what systemd would accept, never more.
     if (datagram.size() > sdshim::kNotifyMaxBytes || (data[0] & 1)) std::abort();
     if (datagram.find('\0') != std::string_view::npos || !sdshim::valid_utf8(datagram)) std::abort();

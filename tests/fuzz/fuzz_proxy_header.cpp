@@ -1,7 +1,7 @@
 // Fuzz target: the PROXY header writer (v1 and v2) from arbitrary socket addresses, read back by a
 // parser of its own; and --bridge targets.
-#include "bridge_spec.hpp"
-#include "proxy_header.hpp"
+#include "bridge/bridge_spec.hpp"
+#include "bridge/proxy_header.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <variant>
 
 namespace {
 
@@ -97,13 +96,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     std::string text(reinterpret_cast<const char*>(data), size);
     auto spec = sdshim::parse_bridge_spec(text);
-    if (auto* s = std::get_if<sdshim::BridgeSpec>(&spec)) {
+    if (spec) {
+        const sdshim::BridgeSpec* s = &*spec;
         const auto& t = s->target;
         check(t.len > 0 && t.len <= static_cast<socklen_t>(sizeof t.addr));
         check(t.addr.ss_family == AF_INET || t.addr.ss_family == AF_INET6 || t.addr.ss_family == AF_UNIX);
         check(!s->socket.empty() && text == s->socket + "=" + t.text);
     } else {
-        check(!std::get<std::string>(spec).empty());
+        check(!spec.message().empty());
     }
     return 0;
 }

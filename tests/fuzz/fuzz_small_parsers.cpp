@@ -1,7 +1,7 @@
 // Fuzz target: --map-signal rules, durations and NOTIFY_SOCKET addresses.
-#include "duration.hpp"
-#include "notify_address.hpp"
-#include "signal_map.hpp"
+#include "base/duration.hpp"
+#include "core/signal_map.hpp"
+#include "notify/notify_address.hpp"
 
 #include <sys/un.h>
 
@@ -11,15 +11,15 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-#include <variant>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);
 
     auto rule = sdshim::parse_signal_rule(text);
-    if (auto* r = std::get_if<sdshim::SignalRule>(&rule)) {
+    if (rule) {
+        const sdshim::SignalRule* r = &*rule;
         if (r->from < 1 || r->from > SIGRTMAX || r->to < 0 || r->to > SIGRTMAX) std::abort();
-    } else if (std::get<std::string>(rule).empty()) {
+    } else if (rule.message().empty()) {
         std::abort();
     }
 
@@ -30,10 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     auto address = sdshim::parse_notify_address(text);
-    if (auto* err = std::get_if<std::string>(&address)) {
-        if (err->empty()) std::abort();
+    if (!address) {
+        if (address.message().empty()) std::abort();
     } else {
-        const auto& a = std::get<sdshim::NotifyAddress>(address);
+        const auto& a = *address;
         if (a.len <= offsetof(sockaddr_un, sun_path) || a.len > sizeof(sockaddr_un) || a.text != text) std::abort();
     }
     return 0;

@@ -4,14 +4,11 @@ import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import time
 import unittest
 
-from activation import Activated, free_port, poke_tcp, poke_udp
-from servers import http_get, nginx_command, nginx_site
-from shimtest import HELPERS, PY, SHIM, Shim, require_root, wait_for, wait_idle
+from support.activation import Activated, free_port, poke_tcp, poke_udp
+from support.servers import http_get, nginx_command, nginx_site
+from support.shim import HELPERS, require_root, scratch_dir, wait_idle
 
 PEER = os.path.join(HELPERS, "listen_peer")
 
@@ -122,9 +119,8 @@ class RealNginx(unittest.TestCase):
 
     def test_nginx_serves_through_the_inherited_socket_without_a_hand_written_NGINX(self):
         port = free_port()
-        with Shim(["true"]) as probe:
-            probe.wait()
-            d = probe.tmp.name
+        with scratch_dir() as tmp:
+            d = tmp
             nginx_site(d, f"127.0.0.1:{port}")
             env_before = os.environ.pop("NGINX", None)
             self.assertIsNone(env_before)

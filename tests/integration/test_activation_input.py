@@ -1,35 +1,13 @@
 """LISTEN_* as the shim may receive it, good and bad: every mistake explained in one line before the server starts."""
-import fcntl
 import os
-import resource
 import socket
-import subprocess
 import unittest
 
-from notify import NotifyReceiver
-from shimtest import HELPERS, SANITIZED, SHIM, require_root
+from support.activation import run_with_fds
+from support.notify import NotifyReceiver
+from support.shim import HELPERS, SANITIZED, require_root
 
 PEER = os.path.join(HELPERS, "listen_peer")
-
-
-def run_with_fds(fd_objects, env, args, pid1=True, nofile=None):
-    """Runs the shim with fd_objects dup2'ed to 3, 4, ... and `env` added to a minimal environment,
-    under RLIMIT_NOFILE `nofile` if given."""
-    sources = [f.fileno() for f in fd_objects]
-
-    def place_fds():
-        # Out of the way first (targets may collide with sources), above any fd the targets use.
-        moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in sources]
-        for i, fd in enumerate(moved):
-            os.dup2(fd, 3 + i)
-        if nofile:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-    full_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")}
-    full_env.update(env)
-    cmd = (["unshare", "--pid", "--fork", "--mount-proc"] if pid1 else []) + [SHIM, *args]
-    return subprocess.run(cmd, env=full_env, preexec_fn=place_fds, close_fds=False, capture_output=True, text=True,
-                          timeout=30)
 
 
 def listener():

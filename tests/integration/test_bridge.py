@@ -13,12 +13,12 @@ import tempfile
 import time
 import unittest
 
-from activation import Activated, free_port
-from notify import NotifyReceiver
-from servers import concurrent_gets, download, nginx_command, nginx_site, read_all, write_random
-from shimtest import HERE, PY, require_root
+from support.activation import Activated, free_port
+from support.notify import NotifyReceiver
+from support.servers import concurrent_gets, download, nginx_command, nginx_site, read_all, write_random
+from support.shim import PY, TEST_HELPERS, require_root
 
-ECHO = os.path.join(HERE, "echo_server.py")
+ECHO = os.path.join(TEST_HELPERS, "echo_server.py")
 MiB = 1 << 20
 
 

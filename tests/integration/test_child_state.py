@@ -3,7 +3,7 @@ import os
 import signal
 import unittest
 
-from shimtest import PY, Shim, require_root, wait_idle
+from support.shim import PY, Shim, require_root, wait_idle
 
 REPORT = ("import os; s={l.split(':')[0]: l.split(':')[1].strip() for l in open('/proc/self/status')}; "
           "print(s['SigBlk'], s['SigIgn'], os.getpid(), os.getpgrp(), sorted(int(f) for f in os.listdir('/proc/self/fd')))")

@@ -4,7 +4,7 @@ import stat
 import tempfile
 import unittest
 
-from shimtest import Shim, require_root
+from support.shim import Shim, require_root
 
 
 class ExitCodes(unittest.TestCase):

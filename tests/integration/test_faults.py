@@ -8,9 +8,9 @@ import tempfile
 import time
 import unittest
 
-from notify import NotifyReceiver
-from shimtest import HELPERS, SANITIZED, Shim, proc_status, require_root, wait_for
-from test_activation_input import run_with_fds
+from support.notify import notify_receiver
+from support.shim import HELPERS, SANITIZED, Shim, proc_status, require_root, wait_for
+from support.activation import run_with_fds
 
 STORM = os.path.join(HELPERS, "signal_storm")
 PEER = os.path.join(HELPERS, "notify_peer")
@@ -94,8 +94,7 @@ class SignalStorm(unittest.TestCase):
 class NotifyFlood(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.rx = NotifyReceiver()
-        self.addCleanup(self.rx.close)
+        self.rx = notify_receiver(self)
 
     def test_million_datagrams_good_and_bad_keep_rss_flat_and_sigterm_prompt(self):
         # How fast the flood goes is not under test: under ASan on a loaded machine it takes minutes.

@@ -2,7 +2,7 @@
 import json
 import unittest
 
-from shimtest import Shim, require_root
+from support.shim import Shim, require_root
 
 
 class Logging(unittest.TestCase):

@@ -6,8 +6,8 @@ import signal
 import socket
 import unittest
 
-from notify import NotifyReceiver
-from shimtest import HELPERS, PY, Shim, require_root, wait_for
+from support.notify import NotifyReceiver, notify_receiver
+from support.shim import HELPERS, PY, Shim, require_root, wait_for
 
 PEER = os.path.join(HELPERS, "notify_peer")
 
@@ -19,8 +19,7 @@ def waiting_status(m):
 class Relay(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.rx = NotifyReceiver()
-        self.addCleanup(self.rx.close)
+        self.rx = notify_receiver(self)
 
     def run_shim(self, args, **kw):
         env = {"NOTIFY_SOCKET": self.rx.address, **kw.pop("env", {})}

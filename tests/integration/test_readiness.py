@@ -7,15 +7,14 @@ import subprocess
 import time
 import unittest
 
-from activation import Activated, free_port, poke_tcp
-from notify import NotifyReceiver
-from servers import http_get, nginx_command, nginx_site
-from shimtest import PY, Shim, proc_status, require_root, wait_for, wait_idle
+from support.activation import Activated, free_port, poke_tcp
+from support.notify import NotifyReceiver, notify_receiver
+from support.servers import http_get, nginx_command, nginx_site
+from support.shim import PY, TEST_HELPERS, Shim, proc_status, require_root, wait_for, wait_idle
 
 NO_PTRACE = ["setpriv", "--bounding-set", "-sys_ptrace", "--"]
 # systemd's RestrictAddressFamilies=AF_UNIX AF_NETLINK, as every shipped unit sets it
-RESTRICTED = [PY, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "helpers",
-                               "restrict_families.py"), "AF_UNIX,AF_NETLINK", "--"]
+RESTRICTED = [PY, os.path.join(TEST_HELPERS, "restrict_families.py"), "AF_UNIX,AF_NETLINK", "--"]
 HAVE_NGINX = os.path.exists("/usr/sbin/nginx")
 
 
@@ -27,8 +26,7 @@ def ctxt_switches(pid):
 class Base(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.rx = NotifyReceiver()
-        self.addCleanup(self.rx.close)
+        self.rx = notify_receiver(self)
         self.dir = os.path.join("/tmp", f"shimtest-ready-{os.getpid()}-{time.monotonic_ns()}")
         os.makedirs(self.dir)
         self.addCleanup(shutil.rmtree, self.dir, True)

@@ -3,7 +3,7 @@ import os
 import time
 import unittest
 
-from shimtest import HELPERS, Shim, proc_status, require_root, wait_idle
+from support.shim import HELPERS, Shim, proc_status, require_root, wait_idle
 
 
 class Reaping(unittest.TestCase):

@@ -4,7 +4,7 @@ import signal
 import time
 import unittest
 
-from shimtest import PY, Shim, recorder, require_root, wait_for
+from support.shim import PY, Shim, recorder, require_root, scratch_dir, wait_for
 
 IGNORE_TERM_FOREVER = "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); open('{0}','w').close(); time.sleep(100)"
 
@@ -14,9 +14,8 @@ class Shutdown(unittest.TestCase):
         require_root(self)
 
     def test_grace_then_sigkill_for_a_child_that_ignores_term(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            ready = os.path.join(probe.tmp.name, "ready")
+        with scratch_dir() as tmp:
+            ready = os.path.join(tmp, "ready")
             with Shim(["--grace", "1s", PY, "-c", IGNORE_TERM_FOREVER.format(ready)]) as s:
                 wait_for(lambda: os.path.exists(ready), what="child ready")
                 t0 = time.monotonic()
@@ -31,9 +30,8 @@ class Shutdown(unittest.TestCase):
         self.assertIn("grace period over: sending SIGKILL", err)
 
     def test_graceful_child_exits_with_its_own_code(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            rec = os.path.join(probe.tmp.name, "rec")
+        with scratch_dir() as tmp:
+            rec = os.path.join(tmp, "rec")
             with Shim(recorder(rec, "--exit-on=SIGTERM")) as s:
                 wait_for(lambda: os.path.exists(rec + ".ready"), what="recorder")
                 s.signal(signal.SIGTERM)
@@ -51,9 +49,8 @@ class Shutdown(unittest.TestCase):
         self.assertLess(s.elapsed, 10)
 
     def test_remaining_process_ignoring_term_is_killed_after_exit_grace(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            ready = os.path.join(probe.tmp.name, "ready")
+        with scratch_dir() as tmp:
+            ready = os.path.join(tmp, "ready")
             script = f"{PY} -c \"{IGNORE_TERM_FOREVER.format(ready)}\" & while [ ! -e {ready} ]; do sleep 0.01; done; exit 3"
             with Shim(["--exit-grace", "500ms", "sh", "-c", script]) as s:
                 rc = s.wait()
@@ -63,9 +60,8 @@ class Shutdown(unittest.TestCase):
 
     def test_nothing_left_running_when_not_pid1(self):
         # Without a pid namespace nobody else would clean up: the subreaper shim must.
-        with Shim(["true"]) as probe:
-            probe.wait()
-            pidfile = os.path.join(probe.tmp.name, "pid")
+        with scratch_dir() as tmp:
+            pidfile = os.path.join(tmp, "pid")
             script = f"sleep 1000 & echo $! > {pidfile}; exit 6"
             with Shim(["sh", "-c", script], pid1=False) as s:
                 rc = s.wait()
@@ -76,10 +72,9 @@ class Shutdown(unittest.TestCase):
             os.kill(pid, 0)
 
     def test_stop_when_not_pid1_kills_grandchildren_after_grace(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            ready = os.path.join(probe.tmp.name, "ready")
-            pidfile = os.path.join(probe.tmp.name, "pid")
+        with scratch_dir() as tmp:
+            ready = os.path.join(tmp, "ready")
+            pidfile = os.path.join(tmp, "pid")
             script = (f"{PY} -c \"{IGNORE_TERM_FOREVER.format(ready)}\" & echo $! > {pidfile}; "
                       f"trap 'exit 0' TERM; while :; do sleep 0.05; done")
             with Shim(["--grace", "500ms", "sh", "-c", script], pid1=False) as s:

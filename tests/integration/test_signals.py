@@ -4,7 +4,7 @@ import signal
 import time
 import unittest
 
-from shimtest import Shim, proc_status, read_lines, recorder, require_root, wait_for
+from support.shim import Shim, proc_status, read_lines, recorder, require_root, scratch_dir, wait_for
 
 
 class Forwarding(unittest.TestCase):
@@ -18,9 +18,7 @@ class Forwarding(unittest.TestCase):
         return s, rec
 
     def test_hup_usr1_forwarded_and_term_mapped_to_quit(self):
-        with Shim(["true"]) as probe:  # just for a temp dir
-            probe.wait()
-            tmp = probe.tmp.name
+        with scratch_dir() as tmp:
             s, rec = self.start(tmp, "--map-signal", "TERM:QUIT", flags=["--exit-on=SIGQUIT"])
             with s:
                 s.signal(signal.SIGHUP)
@@ -34,9 +32,8 @@ class Forwarding(unittest.TestCase):
                 self.assertIn("received SIGTERM, sent SIGQUIT", s.stderr())
 
     def test_mapping_to_zero_drops(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            s, rec = self.start(probe.tmp.name, "--map-signal", "HUP:0", flags=["--exit-on=SIGUSR2"])
+        with scratch_dir() as tmp:
+            s, rec = self.start(tmp, "--map-signal", "HUP:0", flags=["--exit-on=SIGUSR2"])
             with s:
                 s.signal(signal.SIGHUP)
                 s.signal(signal.SIGUSR2)
@@ -44,9 +41,8 @@ class Forwarding(unittest.TestCase):
                 self.assertEqual(read_lines(rec), ["SIGUSR2"])
 
     def test_job_control_signals_forwarded_and_shim_never_stops(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            s, rec = self.start(probe.tmp.name, flags=["--exit-on=SIGUSR2"])
+        with scratch_dir() as tmp:
+            s, rec = self.start(tmp, flags=["--exit-on=SIGUSR2"])
             with s:
                 s.signal(signal.SIGTSTP)
                 wait_for(lambda: read_lines(rec) == ["SIGTSTP"], what="TSTP")
@@ -57,9 +53,8 @@ class Forwarding(unittest.TestCase):
                 self.assertEqual(s.wait(), 0)
 
     def test_nginx_adapter_maps_term_to_quit_and_never_forwards_winch_or_usr2(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            s, rec = self.start(probe.tmp.name, "--server", "nginx", flags=["--exit-on=SIGQUIT"])
+        with scratch_dir() as tmp:
+            s, rec = self.start(tmp, "--server", "nginx", flags=["--exit-on=SIGQUIT"])
             with s:
                 s.signal(signal.SIGWINCH)
                 s.signal(signal.SIGUSR2)
@@ -73,9 +68,8 @@ class Forwarding(unittest.TestCase):
         self.assertIn("SIGWINCH not forwarded", err)
 
     def test_user_mapping_beats_the_adapter_default(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            s, rec = self.start(probe.tmp.name, "--server", "nginx", "--map-signal", "TERM:USR1",
+        with scratch_dir() as tmp:
+            s, rec = self.start(tmp, "--server", "nginx", "--map-signal", "TERM:USR1",
                                 flags=["--exit-on=SIGUSR1"])
             with s:
                 s.signal(signal.SIGTERM)
@@ -83,9 +77,7 @@ class Forwarding(unittest.TestCase):
                 self.assertEqual(read_lines(rec), ["SIGUSR1"])
 
     def test_forward_to_group_reaches_every_process_of_the_group(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            tmp = probe.tmp.name
+        with scratch_dir() as tmp:
             pidfile = os.path.join(tmp, "grandchild.pid")
             s, rec = self.start(tmp, "--forward-to", "group", flags=[f"--spawn-grandchild={pidfile}",
                                                                      "--exit-on=SIGUSR2"])
@@ -98,9 +90,7 @@ class Forwarding(unittest.TestCase):
                 self.assertEqual(s.wait(), 0)
 
     def test_child_only_by_default(self):
-        with Shim(["true"]) as probe:
-            probe.wait()
-            tmp = probe.tmp.name
+        with scratch_dir() as tmp:
             pidfile = os.path.join(tmp, "grandchild.pid")
             s, rec = self.start(tmp, flags=[f"--spawn-grandchild={pidfile}", "--exit-on=SIGUSR2"])
             with s:

@@ -3,7 +3,7 @@ import os
 import subprocess
 import unittest
 
-from shimtest import EMULATOR, SANITIZED, SHIM
+from support.shim import EMULATOR, SANITIZED, SHIM
 
 
 class Usage(unittest.TestCase):

@@ -7,10 +7,10 @@ import signal
 import time
 import unittest
 
-from activation import Activated, free_port, poke_tcp
-from notify import NotifyReceiver
-from servers import http_get, nginx_command, nginx_site
-from shimtest import HELPERS, PY, Shim, require_root, wait_for
+from support.activation import Activated, free_port, poke_tcp
+from support.notify import notify_receiver
+from support.servers import http_get, nginx_command, nginx_site
+from support.shim import HELPERS, PY, Shim, require_root, wait_for
 
 PEER = os.path.join(HELPERS, "notify_peer")
 HAVE_NGINX = os.path.exists("/usr/sbin/nginx")
@@ -23,8 +23,7 @@ def pings(rx):
 class Base(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.rx = NotifyReceiver()
-        self.addCleanup(self.rx.close)
+        self.rx = notify_receiver(self)
         self.dir = os.path.join("/tmp", f"shimtest-watchdog-{os.getpid()}-{time.monotonic_ns()}")
         os.makedirs(self.dir)
         self.addCleanup(shutil.rmtree, self.dir, True)

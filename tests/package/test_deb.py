@@ -5,7 +5,6 @@ import glob
 import gzip
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -15,8 +14,7 @@ DIST = os.path.join(REPO, "dist")
 BUILDS = {"amd64": os.path.join(REPO, "build", "sdshim"), "arm64": os.path.join(REPO, "build-arm64", "sdshim")}
 RIGS = ("localhost/sdshim-rig/bookworm", "localhost/sdshim-rig/trixie")
 CONTAINERS_CONF = os.path.join(REPO, "scripts", "containers.conf")
-sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-from podmantest import project_version as version  # noqa: E402
+from support.podman import project_version as version
 
 
 def deb(arch):
@@ -65,7 +63,7 @@ class Package(unittest.TestCase):
                     page = os.path.join(d, "usr/share/man/man1/sdshim.1.gz")
                     with gzip.open(page, "rt") as f:
                         roff = f.read()
-                    self.assertTrue(roff.startswith(f'.TH SDSHIM 1 "'), roff[:80])
+                    self.assertTrue(roff.startswith('.TH SDSHIM 1 "'), roff[:80])
                     self.assertIn(f'"sdshim {version()}"', roff.splitlines()[0])
                     # man renders it without a warning from groff or man itself
                     r = run("man", "--warnings", "-l", page, env={**os.environ, "MANWIDTH": "80", "MAN_KEEP_STDERR": "1"})

@@ -4,16 +4,13 @@ that proves the host's cgroup mounts and global sysctls were left as they were."
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-from podmantest import (CADDY, NGINX_80, NGINX_8080, image_id, podman, project_version,  # noqa: E402,F401
-                        require_image, require_podman)
+from support.podman import image_id, podman, project_version, require_podman
 
 UNITS = os.path.join(REPO, "docker", "systemd")
 QUADLET = os.path.join(REPO, "docker", "quadlet")

@@ -2,8 +2,9 @@
 unchanged, in a rig whose cgroups are unified (cgroup v2), as on a stock Debian 12 host."""
 import unittest
 
-from rig import CADDY, NGINX_80, NGINX_8080, HostGuard, Rig
+from rig import HostGuard, Rig
 from scenarios import Scenarios
+from support.podman import CADDY, NGINX_80, NGINX_8080
 
 class Debian12(HostGuard, Scenarios):
     conmon_passes_status = False

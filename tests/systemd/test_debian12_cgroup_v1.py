@@ -4,8 +4,9 @@ need docker/systemd/cgroup-v1/'s drop-ins, because --cgroups=split cannot work t
 import os
 import unittest
 
-from rig import NGINX_80, NGINX_8080, UNITS, HostGuard, Rig
+from rig import UNITS, HostGuard, Rig
 from scenarios import Scenarios, unit_dir
+from support.podman import NGINX_80, NGINX_8080
 
 V1 = os.path.join(UNITS, "cgroup-v1")
 

@@ -4,8 +4,9 @@ conmon 2.1.12 passes STATUS=, RELOADING=1 and STOPPING=1 on, so systemd's view i
 import os
 import unittest
 
-from rig import CADDY, NGINX_80, NGINX_8080, QUADLET, UNITS, HostGuard, Rig
+from rig import QUADLET, UNITS, HostGuard, Rig
 from scenarios import CADDY_SOCKETS, Scenarios, quadlet_dir, unit_dir
+from support.podman import CADDY, NGINX_80, NGINX_8080
 
 
 class Debian13(HostGuard, Scenarios):

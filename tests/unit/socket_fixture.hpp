@@ -1,7 +1,7 @@
 // Unit test fixture: an inherited socket as inspect_sockets() would describe it, listening unless changed.
 #pragma once
 
-#include "activation.hpp"
+#include "activation/activation.hpp"
 
 #include <sys/socket.h>
 

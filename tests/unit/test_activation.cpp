@@ -1,7 +1,7 @@
 // Unit tests: LISTEN_* parsing and validation, server detection, NGINX value and LISTEN_FD_<NAME> building.
-#include "activation.hpp"
-#include "adapters.hpp"
-#include "handoff.hpp"
+#include "activation/activation.hpp"
+#include "adapters/adapters.hpp"
+#include "adapters/handoff.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,14 @@ using namespace sdshim;
 
 namespace {
 ActivationPlan parse(const char* pid, const char* fds, const char* names, pid_t self = 1, pid_t parent = 0) {
-    return parse_listen_env({pid, fds, names}, self, parent);
+    auto r = parse_listen_env({pid, fds, names}, self, parent);
+    if (!r) FAIL("unexpected error: " << r.message());
+    return r.value();
+}
+std::string parse_error(const char* pid, const char* fds, const char* names) {
+    auto r = parse_listen_env({pid, fds, names}, 1, 0);
+    REQUIRE_FALSE(r.ok());
+    return r.message();
 }
 SocketInfo sock(int fd, std::string name, int type = SOCK_STREAM) {
     SocketInfo s;
@@ -26,7 +33,6 @@ SocketInfo sock(int fd, std::string name, int type = SOCK_STREAM) {
 
 TEST_CASE("LISTEN_* accepted as sd_listen_fds_with_names does") {
     auto p = parse("1", "2", "http:https");
-    CHECK_FALSE(p.error);
     CHECK(p.count == 2);
     CHECK(p.names == std::vector<std::string>{"http", "https"});
 
@@ -55,16 +61,15 @@ TEST_CASE("LISTEN_PID: own pid, the parent's behind another init, or someone els
 }
 
 TEST_CASE("bad LISTEN_* values are errors that name the variable and the value") {
-    CHECK(parse("1", "abc", nullptr).error.value().find("LISTEN_FDS='abc'") == 0);
-    CHECK(parse("1", "-2", nullptr).error.value().find("LISTEN_FDS='-2'") == 0);
-    CHECK(parse("1", "2x", nullptr).error.value().find("LISTEN_FDS='2x'") == 0);
-    CHECK(parse("x1", "1", nullptr).error.value().find("LISTEN_PID='x1'") == 0);
-    CHECK(parse("0", "1", nullptr).error.value().find("LISTEN_PID='0'") == 0);
-    CHECK(parse("1", "1", "tab\there").error.value().find("is not valid") != std::string::npos);
-    CHECK(parse("1", "1", std::string(256, 'a').c_str()).error);
-    CHECK_FALSE(parse("1", "1", std::string(255, 'a').c_str()).error);
+    CHECK(parse_error("1", "abc", nullptr).find("LISTEN_FDS='abc'") == 0);
+    CHECK(parse_error("1", "-2", nullptr).find("LISTEN_FDS='-2'") == 0);
+    CHECK(parse_error("1", "2x", nullptr).find("LISTEN_FDS='2x'") == 0);
+    CHECK(parse_error("x1", "1", nullptr).find("LISTEN_PID='x1'") == 0);
+    CHECK(parse_error("0", "1", nullptr).find("LISTEN_PID='0'") == 0);
+    CHECK(parse_error("1", "1", "tab\there").find("is not valid") != std::string::npos);
+    CHECK_FALSE(parse_error("1", "1", std::string(256, 'a').c_str()).empty());
+    CHECK(parse("1", "1", std::string(255, 'a').c_str()).count == 1);
     auto zero = parse("1", "0", nullptr);
-    CHECK_FALSE(zero.error);
     CHECK(zero.count == 0);
 }
 
@@ -152,4 +157,20 @@ TEST_CASE("hand-off environment") {
     CHECK(ignored.pass_fds.empty());
     CHECK_FALSE(ignored.listen_pid);
     CHECK(std::find(ignored.env.remove.begin(), ignored.env.remove.end(), "LISTEN_FDS") != ignored.env.remove.end());
+    CHECK(std::find(ignored.env.remove.begin(), ignored.env.remove.end(), "NGINX") == ignored.env.remove.end());
+
+    // Behind a bridge the server gets no inherited socket: nothing may name one.
+    auto bridged = plan_handoff(plan, {}, plan_adapter(ServerKind::nginx, {}));
+    CHECK(bridged.pass_fds.empty());
+    CHECK_FALSE(bridged.listen_pid);
+    for (const char* name : {"LISTEN_FDS", "LISTEN_FDNAMES", "NGINX"})
+        CHECK(std::find(bridged.env.remove.begin(), bridged.env.remove.end(), name) != bridged.env.remove.end());
+}
+
+TEST_CASE("the server's kind as asked or detected, and what log lines call it") {
+    CHECK(choose_server(ServerChoice::caddy, {"nginx"}) == ServerKind::caddy);
+    CHECK(choose_server(ServerChoice::automatic, {"/usr/sbin/nginx"}) == ServerKind::nginx);
+    CHECK(server_label(ServerKind::nginx, {"/docker-entrypoint.sh", "nginx"}) == "nginx");
+    CHECK(server_label(ServerKind::generic, {"/usr/local/bin/app", "--port=1"}) == "app");
+    CHECK(server_label(ServerKind::generic, {"python3"}) == "python3");
 }

@@ -1,9 +1,9 @@
 // Unit tests: --bridge parsing, which inherited socket each bridge takes, and the PROXY headers it writes.
-#include "activation.hpp"
-#include "bridge.hpp"
-#include "bridge_spec.hpp"
-#include "cli.hpp"
-#include "proxy_header.hpp"
+#include "activation/activation.hpp"
+#include "bridge/bridge.hpp"
+#include "bridge/bridge_spec.hpp"
+#include "bridge/proxy_header.hpp"
+#include "config/cli.hpp"
 #include "socket_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,14 +20,14 @@ namespace {
 
 BridgeTarget target(const std::string& text) {
     auto t = parse_bridge_target(text);
-    if (auto* err = std::get_if<std::string>(&t)) FAIL("unexpected error: " << *err);
-    return std::get<BridgeTarget>(t);
+    if (!t) FAIL("unexpected error: " << t.message());
+    return t.value();
 }
 
 std::string target_error(const std::string& text) {
     auto t = parse_bridge_target(text);
-    REQUIRE(std::holds_alternative<std::string>(t));
-    return std::get<std::string>(t);
+    REQUIRE(!t.ok());
+    return t.message();
 }
 
 sockaddr_storage inet4(const char* ip, int port, socklen_t& len) {
@@ -86,8 +86,8 @@ TEST_CASE("bridge options: SOCKET=TARGET, repeatable, with the limit and the PRO
     std::vector<std::string> args{"sdshim", "--bridge", "http=127.0.0.1:8080", "--bridge=4=unix:/run/a.sock",
                                   "--bridge-max-connections", "500", "--bridge-proxy-protocol=v2", "--", "caddy"};
     auto r = parse_cli(args, [](const char*) -> const char* { return nullptr; });
-    REQUIRE(std::holds_alternative<CliRequest>(r));
-    const Options& o = std::get<CliRequest>(r).options;
+    REQUIRE(r.ok());
+    const Options& o = r.value().options;
     REQUIRE(o.bridges.size() == 2);
     CHECK(o.bridges[0].socket == "http");
     CHECK(o.bridges[0].target.text == "127.0.0.1:8080");
@@ -98,19 +98,19 @@ TEST_CASE("bridge options: SOCKET=TARGET, repeatable, with the limit and the PRO
     auto env = parse_cli({"sdshim", "x"}, [](const char* name) -> const char* {
         return std::string(name) == "SDSHIM_BRIDGE" ? "http=127.0.0.1:80,https=127.0.0.1:443" : nullptr;
     });
-    REQUIRE(std::holds_alternative<CliRequest>(env));
-    CHECK(std::get<CliRequest>(env).options.bridges.size() == 2);
+    REQUIRE(env.ok());
+    CHECK(env.value().options.bridges.size() == 2);
 
     auto bad = parse_cli({"sdshim", "--bridge", "127.0.0.1:80", "x"}, [](const char*) -> const char* { return nullptr; });
-    REQUIRE(std::holds_alternative<CliError>(bad));
-    CHECK(std::get<CliError>(bad).message ==
+    REQUIRE(!bad.ok());
+    CHECK(bad.message() ==
           "--bridge '127.0.0.1:80': expected SOCKET=TARGET, SOCKET an fd number or a LISTEN_FDNAMES name, TARGET "
           "IPV4:PORT, [IPV6]:PORT or unix:/PATH");
     auto zero = parse_cli({"sdshim", "--bridge-max-connections=0", "x"}, [](const char*) -> const char* { return nullptr; });
-    REQUIRE(std::holds_alternative<CliError>(zero));
+    REQUIRE(!zero.ok());
     auto proxy = parse_cli({"sdshim", "--bridge-proxy-protocol=v3", "x"}, [](const char*) -> const char* { return nullptr; });
-    REQUIRE(std::holds_alternative<CliError>(proxy));
-    CHECK(std::get<CliError>(proxy).message == "--bridge-proxy-protocol 'v3': expected v1, v2 or none");
+    REQUIRE(!proxy.ok());
+    CHECK(proxy.message() == "--bridge-proxy-protocol 'v3': expected v1, v2 or none");
 }
 
 TEST_CASE("plan_bridges: by number, by name (every socket of it), and the fix when one is left over") {
@@ -119,24 +119,24 @@ TEST_CASE("plan_bridges: by number, by name (every socket of it), and the fix wh
     sockets[2].listening = false;
     auto t = target("127.0.0.1:8080");
     auto by_name = plan_bridges({{"http", t}}, {sockets[0], sockets[1]});
-    REQUIRE(std::holds_alternative<std::vector<BridgeListener>>(by_name));
-    auto& listeners = std::get<std::vector<BridgeListener>>(by_name);
+    REQUIRE(by_name.ok());
+    auto& listeners = by_name.value();
     REQUIRE(listeners.size() == 2);
     CHECK(listeners[0].fd == 3);
     CHECK(listeners[1].label == "fd 4 'http' ([::]:80)");
 
     auto left_over = plan_bridges({{"3", t}}, {sockets[0], sockets[1]});
-    CHECK(std::get<std::string>(left_over) ==
+    CHECK(left_over.message() ==
           "fd 4 'http' ([::]:80) is not bridged: with --bridge the server gets no inherited socket, so add --bridge "
           "http=TARGET for it");
     auto datagram = plan_bridges({{"http", t}, {"quic", t}}, sockets);
-    CHECK(std::get<std::string>(datagram) ==
+    CHECK(datagram.message() ==
           "--bridge quic=127.0.0.1:8080: fd 5 'quic' (0.0.0.0:443) is a datagram, not listening, socket; only "
           "listening stream sockets can be bridged (give it to the server without --bridge)");
     auto twice = plan_bridges({{"3", t}, {"http", t}}, {sockets[0]});
-    CHECK(std::get<std::string>(twice) == "--bridge http=127.0.0.1:8080: fd 3 'http' (0.0.0.0:80) is already bridged");
+    CHECK(twice.message() == "--bridge http=127.0.0.1:8080: fd 3 'http' (0.0.0.0:80) is already bridged");
     auto missing = plan_bridges({{"https", t}}, {});
-    CHECK(std::get<std::string>(missing) ==
+    CHECK(missing.message() ==
           "--bridge https=127.0.0.1:8080: no inherited socket is named 'https' (LISTEN_FDS passed none)");
 }
 

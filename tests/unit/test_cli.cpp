@@ -1,7 +1,7 @@
 // Unit tests: command line and SDSHIM_* environment parsing.
-#include "build_info.hpp"
-#include "cli.hpp"
-#include "man_page.hpp"
+#include "base/build_info.hpp"
+#include "config/cli.hpp"
+#include "config/man_page.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -22,19 +22,19 @@ struct Env {
     }
 };
 
-std::variant<CliRequest, CliError> parse(std::vector<std::string> args, const Env& env = {}) {
+Result<CliRequest> parse(std::vector<std::string> args, const Env& env = {}) {
     args.insert(args.begin(), "sdshim");
     return parse_cli(args, env.lookup());
 }
 
-Options ok(const std::variant<CliRequest, CliError>& r) {
-    if (auto* e = std::get_if<CliError>(&r)) FAIL("unexpected error: " << e->message);
-    return std::get<CliRequest>(r).options;
+Options ok(const Result<CliRequest>& r) {
+    if (!r) FAIL("unexpected error: " << r.message());
+    return r.value().options;
 }
 
-std::string err(const std::variant<CliRequest, CliError>& r) {
-    REQUIRE(std::holds_alternative<CliError>(r));
-    return std::get<CliError>(r).message;
+std::string err(const Result<CliRequest>& r) {
+    REQUIRE(!r.ok());
+    return r.message();
 }
 
 }  // namespace
@@ -107,10 +107,10 @@ TEST_CASE("every option has an SDSHIM_ variable and the command line wins") {
 
 TEST_CASE("help and version") {
     auto h = parse({"--help"});
-    REQUIRE(std::holds_alternative<CliRequest>(h));
-    CHECK(std::get<CliRequest>(h).action == CliAction::help);
+    REQUIRE(h.ok());
+    CHECK(h.value().action == CliAction::help);
     auto v = parse({"-V"});
-    CHECK(std::get<CliRequest>(v).action == CliAction::version);
+    CHECK(v.value().action == CliAction::version);
     CHECK(help_text().find("SDSHIM_MAP_SIGNAL") != std::string::npos);
     CHECK(version_text().rfind("sdshim ", 0) == 0);
 }

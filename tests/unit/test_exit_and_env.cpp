@@ -1,10 +1,10 @@
 // Unit tests: exit-code computation, durations, child environment, JSON log escaping.
-#include "child_env.hpp"
-#include "child_setup.hpp"
-#include "duration.hpp"
-#include "exit_status.hpp"
-#include "launch.hpp"
-#include "log.hpp"
+#include "base/duration.hpp"
+#include "base/log.hpp"
+#include "core/exit_status.hpp"
+#include "launch/child_env.hpp"
+#include "launch/child_setup.hpp"
+#include "launch/launch.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,12 @@
 // Unit tests: sd_notify datagram parsing, filtering for podman, outbound splitting, NOTIFY_SOCKET addresses.
-#include "notify_address.hpp"
-#include "notify_message.hpp"
+#include "notify/notify_address.hpp"
+#include "notify/notify_message.hpp"
+#include "notify/relay_queue.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cstddef>
+#include <deque>
 #include <string>
 
 using namespace sdshim;
@@ -12,13 +14,13 @@ using namespace sdshim;
 namespace {
 NotifyMessage ok(std::string_view text, std::size_t fds = 0) {
     auto r = parse_notify(text, false, fds);
-    REQUIRE(std::holds_alternative<NotifyMessage>(r));
-    return std::get<NotifyMessage>(r);
+    REQUIRE(r.ok());
+    return r.value();
 }
 std::string rejected(std::string_view text, bool truncated = false) {
     auto r = parse_notify(text, truncated, 0);
-    REQUIRE(std::holds_alternative<NotifyRejection>(r));
-    return std::get<NotifyRejection>(r).reason;
+    REQUIRE(!r.ok());
+    return r.message();
 }
 using Lines = std::vector<std::string>;
 }  // namespace
@@ -115,22 +117,56 @@ TEST_CASE("no free text carries READY=1 or WATCHDOG=1 out, which conmon 2.1.6 wo
 
 TEST_CASE("NOTIFY_SOCKET addresses: paths and abstract names") {
     auto a = parse_notify_address("/run/notify/notify.sock");
-    REQUIRE(std::holds_alternative<NotifyAddress>(a));
-    auto& p = std::get<NotifyAddress>(a);
-    CHECK(std::string(p.addr.sun_path) == "/run/notify/notify.sock");
+    REQUIRE(a.ok());
+    auto& p = a.value();
+    CHECK(std::string(p.un().sun_path) == "/run/notify/notify.sock");
     CHECK(p.len == offsetof(sockaddr_un, sun_path) + 24);
 
     auto b = parse_notify_address("@sdshim/x");
-    REQUIRE(std::holds_alternative<NotifyAddress>(b));
-    auto& ab = std::get<NotifyAddress>(b);
-    CHECK(ab.addr.sun_path[0] == '\0');
-    CHECK(std::string(ab.addr.sun_path + 1, 8) == "sdshim/x");
+    REQUIRE(b.ok());
+    auto& ab = b.value();
+    CHECK(ab.un().sun_path[0] == '\0');
+    CHECK(std::string(ab.un().sun_path + 1, 8) == "sdshim/x");
     CHECK(ab.len == offsetof(sockaddr_un, sun_path) + 9);
 
     auto bad = parse_notify_address("vsock:2:1234");
-    REQUIRE(std::holds_alternative<std::string>(bad));
-    CHECK(std::get<std::string>(bad).find("NOTIFY_SOCKET='vsock:2:1234'") == 0);
-    CHECK(std::holds_alternative<std::string>(parse_notify_address("relative.sock")));
-    CHECK(std::holds_alternative<std::string>(parse_notify_address("@")));
-    CHECK(std::holds_alternative<std::string>(parse_notify_address("/" + std::string(120, 'a'))));
+    REQUIRE(!bad.ok());
+    CHECK(bad.message().find("NOTIFY_SOCKET='vsock:2:1234'") == 0);
+    CHECK(!parse_notify_address("relative.sock").ok());
+    CHECK(!parse_notify_address("@").ok());
+    CHECK(!parse_notify_address("/" + std::string(120, 'a')).ok());
+}
+
+TEST_CASE("relay queue: below the limit everything queues; at it, state changes push out the least") {
+    std::deque<std::string> q;
+    for (int i = 0; i < 3; ++i) CHECK(admit(q, "STATUS=" + std::to_string(i), 4).queued);
+    CHECK(admit(q, "READY=1", 4).queued);
+    REQUIRE(q.size() == 4);
+    // Full: a STATUS line is itself dropped, the queue unchanged.
+    auto a = admit(q, "STATUS=late", 4);
+    CHECK_FALSE(a.queued);
+    CHECK(a.dropped == std::string("STATUS=late"));
+    CHECK(q == std::deque<std::string>{"STATUS=0", "STATUS=1", "STATUS=2", "READY=1"});
+    // Full: STOPPING=1 pushes out the oldest datagram that is not a state change.
+    a = admit(q, "STOPPING=1\nSTATUS=stopping", 4);
+    CHECK(a.queued);
+    CHECK(a.dropped == std::string("STATUS=0"));
+    CHECK(q == std::deque<std::string>{"STATUS=1", "STATUS=2", "READY=1", "STOPPING=1\nSTATUS=stopping"});
+}
+
+TEST_CASE("relay queue: a queue full of state changes keeps them in order and drops the newcomer") {
+    std::deque<std::string> q{"READY=1", "RELOADING=1", "READY=1"};
+    auto a = admit(q, "STOPPING=1", 3);
+    CHECK_FALSE(a.queued);
+    CHECK(a.dropped == std::string("STOPPING=1"));
+    CHECK(q == std::deque<std::string>{"READY=1", "RELOADING=1", "READY=1"});
+}
+
+TEST_CASE("relay queue: a state change is a whole line, not a substring") {
+    CHECK(is_state_change("READY=1"));
+    CHECK(is_state_change("STATUS=x\nREADY=1"));
+    CHECK(is_state_change("RELOADING=1\nMONOTONIC_USEC=5"));
+    CHECK_FALSE(is_state_change("STATUS=READY=1"));
+    CHECK_FALSE(is_state_change("READY=10"));
+    CHECK_FALSE(is_state_change("WATCHDOG=1"));
 }

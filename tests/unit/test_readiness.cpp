@@ -1,10 +1,10 @@
 // Unit tests: --ready modes, /proc parsing for the epoll check, the dropped-socket verdict and its fix line.
-#include "cli.hpp"
-#include "proc_sockets.hpp"
-#include "proc_text.hpp"
-#include "readiness.hpp"
-#include "socket_check.hpp"
-#include "watchdog.hpp"
+#include "base/proc_text.hpp"
+#include "config/cli.hpp"
+#include "proc/proc_sockets.hpp"
+#include "readiness/readiness.hpp"
+#include "readiness/socket_check.hpp"
+#include "readiness/watchdog.hpp"
 
 #include "socket_fixture.hpp"
 
@@ -49,8 +49,8 @@ TEST_CASE("readiness options from the command line and SDSHIM_*") {
         return nullptr;
     };
     auto r = parse_cli({"sdshim", "--ready=cmd:curl -fs localhost", "--on-dropped-socket", "warn", "nginx"}, env);
-    REQUIRE(std::holds_alternative<CliRequest>(r));
-    const auto& o = std::get<CliRequest>(r).options;
+    REQUIRE(r.ok());
+    const auto& o = r.value().options;
     CHECK(o.ready.kind == ReadyKind::command);
     CHECK(o.ready.argument == "curl -fs localhost");
     CHECK(o.ready_timeout == Millis(90000));
@@ -58,26 +58,26 @@ TEST_CASE("readiness options from the command line and SDSHIM_*") {
     CHECK(o.on_dropped_socket == DroppedSocketPolicy::warn);
 
     auto bad = parse_cli({"sdshim", "--ready-timeout=0", "x"}, [](const char*) -> const char* { return nullptr; });
-    REQUIRE(std::holds_alternative<CliError>(bad));
-    CHECK(std::get<CliError>(bad).message == "--ready-timeout '0': expected a positive duration such as 60s, 90s or 2m");
+    REQUIRE(!bad.ok());
+    CHECK(bad.message() == "--ready-timeout '0': expected a positive duration such as 60s, 90s or 2m");
     bad = parse_cli({"sdshim", "--notify-access=none", "x"}, [](const char*) -> const char* { return nullptr; });
-    REQUIRE(std::holds_alternative<CliError>(bad));
-    CHECK(std::get<CliError>(bad).message == "--notify-access 'none': expected main or all");
+    REQUIRE(!bad.ok());
+    CHECK(bad.message() == "--notify-access 'none': expected main or all");
 }
 
 TEST_CASE("watchdog: --watchdog, SDSHIM_WATCHDOG, and systemd's WATCHDOG_USEC when it means the shim") {
     auto none = [](const char*) -> const char* { return nullptr; };
     auto r = parse_cli({"sdshim", "--watchdog=10s", "nginx"}, none);
-    REQUIRE(std::holds_alternative<CliRequest>(r));
-    CHECK(std::get<CliRequest>(r).options.watchdog == Millis(10000));
+    REQUIRE(r.ok());
+    CHECK(r.value().options.watchdog == Millis(10000));
     r = parse_cli({"sdshim", "nginx"}, [](const char* n) -> const char* {
         return std::string(n) == "SDSHIM_WATCHDOG" ? "0" : nullptr;
     });
-    CHECK(std::get<CliRequest>(r).options.watchdog == Millis(0));  // explicitly off, WATCHDOG_USEC or not
-    CHECK_FALSE(std::get<CliRequest>(parse_cli({"sdshim", "nginx"}, none)).options.watchdog.has_value());
+    CHECK(r.value().options.watchdog == Millis(0));  // explicitly off, WATCHDOG_USEC or not
+    CHECK_FALSE((parse_cli({"sdshim", "nginx"}, none)).value().options.watchdog.has_value());
     auto bad = parse_cli({"sdshim", "--watchdog=-3s", "x"}, none);
-    REQUIRE(std::holds_alternative<CliError>(bad));
-    CHECK(std::get<CliError>(bad).message.rfind("--watchdog '-3s': expected the unit's WatchdogSec=", 0) == 0);
+    REQUIRE(!bad.ok());
+    CHECK(bad.message().rfind("--watchdog '-3s': expected the unit's WatchdogSec=", 0) == 0);
 
     CHECK(watchdog_from_env("4000000", nullptr, 1) == Millis(4000));
     CHECK(watchdog_from_env("4000000", "1", 1) == Millis(4000));

@@ -1,0 +1,40 @@
+// Socket addresses: unix paths and @abstract names parsed as systemd does, any address printed for a
+// log line, and the non-blocking connect that the bridge and the readiness probes share.
+#pragma once
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <string>
+#include <string_view>
+
+namespace sdshim {
+
+struct SocketAddress {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+
+    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&addr); }
+    const sockaddr_un& un() const { return reinterpret_cast<const sockaddr_un&>(addr); }
+};
+
+inline constexpr std::size_t kMaxUnixPath = sizeof(sockaddr_un::sun_path) - 1;  // 107 on Linux
+
+// "/path" or "@name": the '@' becomes the leading NUL of Linux's abstract namespace, whose length
+// then counts no trailing NUL (sd_notify()'s reading of NOTIFY_SOCKET). The error is the reason
+// alone ("the path is longer than 107 bytes"); the caller says which variable or option held it.
+Result<SocketAddress> unix_address(std::string_view path);
+
+// "0.0.0.0:8080", "[::1]:443", "/run/app.sock", "@abstract", "(unnamed)", "vsock:CID:PORT".
+std::string format_address(const sockaddr_storage& address, socklen_t len);
+
+// Starts a non-blocking stream connect in `fd`: 0 when it connected at once, EINPROGRESS while
+// the handshake runs, else the errno (of socket() when `fd` stays empty).
+int start_connect(const SocketAddress& address, UniqueFd& fd);
+// Once the socket is writable: 0 when the connect succeeded, else why it failed (SO_ERROR).
+int connect_result(int fd);
+
+}  // namespace sdshim

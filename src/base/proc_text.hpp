@@ -1,0 +1,37 @@
+// Small text files of /proc and pid files: reading them whole, and taking their lines apart field by field (no scanf).
+#pragma once
+
+#include "base/parse_number.hpp"
+
+#include <fcntl.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sdshim {
+
+// The whole file (relative paths against `dir_fd`), at most 4 MiB; empty if it cannot be read.
+std::string read_small_file(const char* path, int dir_fd = AT_FDCWD);
+
+// Whitespace-separated fields, one at a time. Each number must be a whole field: "12ab" is not 12.
+class FieldReader {
+public:
+    explicit FieldReader(std::string_view text) : rest_(text) {}
+
+    std::optional<std::string_view> next();
+    bool skip(std::size_t fields);  // false if the text ends first
+
+    template <typename T>
+    std::optional<T> number(int base = 10) {
+        auto field = next();
+        if (!field) return std::nullopt;
+        return parse_whole_number<T>(*field, base);
+    }
+
+private:
+    std::string_view rest_;
+};
+
+}  // namespace sdshim

@@ -1,0 +1,273 @@
+// The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the one event loop.
+#include "bridge/bridge.hpp"
+
+#include "base/log.hpp"
+#include "bridge/proxy_header.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace sdshim {
+namespace {
+
+constexpr int kAcceptBatch = 64;       // connections accepted per wake-up, so one listener cannot starve the rest
+constexpr std::size_t kShimOwnFds = 32;  // stdio, signalfd, epoll, notify sockets, launcher, probes
+constexpr auto kAcceptRetry = std::chrono::milliseconds(250);
+
+void no_delay(int fd) {
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails on unix sockets: nothing to do there
+}
+
+}  // namespace
+
+std::size_t default_bridge_max_connections(std::size_t nofile_limit) {
+    if (nofile_limit <= kShimOwnFds + kBridgeFdsPerConnection) return 1;
+    return (nofile_limit - kShimOwnFds) / kBridgeFdsPerConnection;
+}
+
+struct Bridge::Side {
+    UniqueFd fd;
+    std::uint32_t mask = 0;  // what epoll watches for
+    bool watched = false;
+    bool hung_up = false;    // epoll said EPOLLHUP: nothing can be written to it any more
+};
+
+struct Bridge::Connection {
+    std::list<std::unique_ptr<Connection>>::iterator self;
+    const BridgeListener* listener = nullptr;
+    Side client;
+    Side upstream;
+    bool connecting = true;
+    std::string header;  // the PROXY header, or what of it is left to send
+    Flow up;             // client -> upstream
+    Flow down;           // upstream -> client
+    bool closed = false;
+};
+
+Bridge::Bridge(EventLoop& loop, BridgeConfig config)
+    : loop_(loop), cfg_(std::move(config)), retry_accept_(loop.add_deadline([this] { pause_accepting(false); })) {
+    for (const auto& l : cfg_.listeners) listeners_.emplace_back(l.fd);
+    if (cfg_.max_connections == 0) cfg_.max_connections = 1;
+}
+
+Bridge::~Bridge() {
+    for (auto& c : connections_) {
+        loop_.unwatch(c->client.fd.get());
+        loop_.unwatch(c->upstream.fd.get());
+    }
+    for (auto& l : listeners_)
+        if (l) loop_.unwatch(l.get());
+}
+
+void Bridge::start() {
+    for (std::size_t i = 0; i < cfg_.listeners.size(); ++i) {
+        const BridgeListener* l = &cfg_.listeners[i];
+        int flags = ::fcntl(l->fd, F_GETFL);
+        if (flags >= 0) ::fcntl(l->fd, F_SETFL, flags | O_NONBLOCK);
+        loop_.watch(l->fd, [this, l] { accept_some(*l); });
+    }
+    accepting_ = true;
+}
+
+void Bridge::pause_accepting(bool paused) {
+    if (!accepting_ || paused == paused_) return;
+    paused_ = paused;
+    for (auto& l : listeners_) loop_.modify(l.get(), paused ? 0u : std::uint32_t{EPOLLIN});
+}
+
+void Bridge::stop_accepting() {
+    if (!accepting_) return;
+    accepting_ = false;
+    loop_.arm(retry_accept_, std::nullopt);
+    for (auto& l : listeners_) {
+        loop_.unwatch(l.get());
+        l.reset();
+    }
+    log::debug("bridge: no longer accepting; {} connection(s) open", connections_.size());
+    if (connections_.empty() && on_idle_) loop_.defer(on_idle_);
+}
+
+void Bridge::accept_some(const BridgeListener& listener) {
+    for (int i = 0; i < kAcceptBatch && accepting_ && !paused_; ++i) {
+        if (connections_.size() >= cfg_.max_connections) {
+            log::debug("bridge: {} connections open (--bridge-max-connections): new ones wait in the backlog",
+                       connections_.size());
+            return pause_accepting(true);
+        }
+        UniqueFd client(::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!client) {
+            const int err = errno;
+            if (err == EAGAIN || err == EINTR || err == ECONNABORTED) return;
+            if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+                if (error_budget_.allow(std::chrono::steady_clock::now()))
+                    log::warn("bridge {}: accept: {} with {} connection(s) open; new connections wait in the "
+                              "backlog (raise the fd limit or lower --bridge-max-connections)",
+                              listener.label, std::strerror(err), connections_.size());
+                pause_accepting(true);
+                if (connections_.empty()) loop_.arm(retry_accept_, EventLoop::Clock::now() + kAcceptRetry);
+                return;
+            }
+            if (error_budget_.allow(std::chrono::steady_clock::now()))
+                log::warn("bridge {}: accept: {}", listener.label, std::strerror(err));
+            return;
+        }
+        open_upstream(listener, std::move(client));
+    }
+}
+
+void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
+    const auto& t = listener.target;
+    UniqueFd upstream;
+    const int started = start_connect(t, upstream);
+    if (started != 0 && started != EINPROGRESS) {
+        LogBudget& budget = upstream ? connect_budget_ : error_budget_;
+        if (budget.allow(std::chrono::steady_clock::now()))
+            log::warn("bridge {} -> {}: {}: {}; the client's connection is closed", listener.label, t.text,
+                      upstream ? "connect" : "socket", std::strerror(started));
+        return;
+    }
+    auto conn = std::make_unique<Connection>();
+    Connection& c = *conn;
+    c.listener = &listener;
+    if (cfg_.proxy != ProxyProtocol::none) {
+        sockaddr_storage peer{}, local{};
+        socklen_t peer_len = sizeof peer, local_len = sizeof local;
+        if (::getpeername(client.get(), reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) peer_len = 0;
+        if (::getsockname(client.get(), reinterpret_cast<sockaddr*>(&local), &local_len) != 0) local_len = 0;
+        c.header = proxy_header(cfg_.proxy, peer, peer_len, local, local_len);
+    }
+    no_delay(client.get());
+    no_delay(upstream.get());
+    c.client.fd = std::move(client);
+    c.upstream.fd = std::move(upstream);
+    connections_.push_back(std::move(conn));
+    c.self = std::prev(connections_.end());
+    watch(c, c.client, false);
+    watch(c, c.upstream, true);
+    if (started == 0)
+        on_event(c, true, EPOLLOUT);
+    else
+        update_interest(c);
+}
+
+bool Bridge::finish_connect(Connection& c) {
+    const int err = connect_result(c.upstream.fd.get());
+    if (err == 0) {
+        c.connecting = false;
+        return true;
+    }
+    if (connect_budget_.allow(std::chrono::steady_clock::now()))
+        log::warn("bridge {} -> {}: connect: {}; the client's connection is closed", c.listener->label,
+                  c.listener->target.text, std::strerror(err));
+    return false;
+}
+
+bool Bridge::send_header(Connection& c) {
+    while (!c.header.empty()) {
+        ssize_t n = ::send(c.upstream.fd.get(), c.header.data(), c.header.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            c.header.erase(0, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        return n < 0 && errno == EAGAIN;
+    }
+    return true;
+}
+
+void Bridge::watch(Connection& c, Side& side, bool upstream_side) {
+    Connection* cp = &c;
+    loop_.watch_events(side.fd.get(), side.mask, [this, cp, upstream_side](std::uint32_t ev) { on_event(*cp, upstream_side, ev); });
+    side.watched = true;
+}
+
+void Bridge::on_event(Connection& c, bool upstream_side, std::uint32_t events) {
+    if (c.closed) return;
+    if (c.connecting) {
+        if (!upstream_side) {  // the client waits until the target answers, unless it leaves
+            if (events & (EPOLLERR | EPOLLHUP)) return close(c, "the client left before the server answered");
+            return update_interest(c);
+        }
+        if (!finish_connect(c)) return close(c, "connect failed");  // SO_ERROR says why, EPOLLERR or not
+    }
+    if (events & EPOLLERR) return close(c, upstream_side ? "server side reset" : "client side reset");
+    const bool hung_up = (events & EPOLLHUP) != 0;
+    if (hung_up) (upstream_side ? c.upstream : c.client).hung_up = true;
+    if (!send_header(c)) return close(c, "PROXY header not sent");
+    // Only the flows this event can move: one that reads from the side that woke us, one that
+    // writes to it (or, on the connect's completion, the client's bytes waiting for the server).
+    // A hang-up moves both: what waits to be written to that side fails now (EPIPE) and ends the
+    // connection, instead of waiting for an EPOLLOUT that will never come.
+    const bool readable = (events & EPOLLIN) != 0 || hung_up;
+    const bool writable = (events & EPOLLOUT) != 0 || hung_up;
+    const bool move_up = upstream_side ? writable : readable;
+    const bool move_down = upstream_side ? readable : writable;
+    if (move_up && !pump(c.up, pipes_, c.client.fd.get(), c.upstream.fd.get(), c.header.empty()))
+        return close(c, "client -> server");
+    if (move_down && !pump(c.down, pipes_, c.upstream.fd.get(), c.client.fd.get(), true)) return close(c, "server -> client");
+    if (c.up.shut && c.down.shut) return close(c, "both sides finished");
+    update_interest(c);
+}
+
+// epoll reports EPOLLHUP whatever the mask says, so a hung-up side that has nothing to read now is
+// taken out of epoll until its pipe drains, rather than waking the loop again and again.
+void Bridge::set_interest(Connection& c, Side& side, bool upstream_side, std::uint32_t mask) {
+    const bool park = side.hung_up && !(mask & EPOLLIN);
+    if (park) {
+        if (side.watched) {
+            loop_.unwatch(side.fd.get());
+            side.watched = false;
+        }
+        side.mask = mask;
+        return;
+    }
+    if (!side.watched) {
+        side.mask = mask;
+        return watch(c, side, upstream_side);
+    }
+    if (mask != side.mask) {
+        loop_.modify(side.fd.get(), mask);
+        side.mask = mask;
+    }
+}
+
+void Bridge::update_interest(Connection& c) {
+    std::uint32_t client = 0, upstream = 0;
+    if (c.connecting) {
+        upstream = EPOLLOUT;
+    } else {
+        if (!c.up.eof && c.up.pipe_bytes == 0 && c.header.empty()) client |= EPOLLIN;
+        if (c.down.pipe_bytes > 0) client |= EPOLLOUT;
+        if (!c.down.eof && c.down.pipe_bytes == 0) upstream |= EPOLLIN;
+        if (c.up.pipe_bytes > 0 || !c.header.empty()) upstream |= EPOLLOUT;
+    }
+    set_interest(c, c.client, false, client);
+    set_interest(c, c.upstream, true, upstream);
+}
+
+void Bridge::close(Connection& c, const char* why) {
+    log::trace("bridge {}: connection closed: {}", c.listener->label, why);
+    c.closed = true;
+    loop_.unwatch(c.client.fd.get());
+    loop_.unwatch(c.upstream.fd.get());
+    c.client.fd.reset();
+    c.upstream.fd.reset();
+    pipes_.give_back(c.up);
+    pipes_.give_back(c.down);
+    // The handler that called us still runs in this Connection: it is freed after the wake-up.
+    auto owned = std::move(*c.self);
+    connections_.erase(c.self);
+    loop_.defer([dead = std::shared_ptr<Connection>(std::move(owned))] {});
+    if (paused_ && accepting_ && connections_.size() < cfg_.max_connections) pause_accepting(false);
+    if (!accepting_ && connections_.empty() && on_idle_) loop_.defer(on_idle_);
+}
+
+}  // namespace sdshim

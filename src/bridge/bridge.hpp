@@ -1,0 +1,74 @@
+// The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the one event loop.
+#pragma once
+
+#include "base/log.hpp"
+#include "base/net.hpp"
+#include "base/unique_fd.hpp"
+#include "bridge/bridge_spec.hpp"
+#include "bridge/pump.hpp"
+#include "core/event_loop.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sdshim {
+
+struct BridgeConfig {
+    std::vector<BridgeListener> listeners;
+    std::size_t max_connections = 0;  // beyond it new connections wait in the kernel's backlog
+    ProxyProtocol proxy = ProxyProtocol::none;
+};
+
+// fds a connection may hold at worst: two sockets and a pipe (two fds) each way.
+inline constexpr std::size_t kBridgeFdsPerConnection = 6;
+// --bridge-max-connections when not given: what RLIMIT_NOFILE leaves after the shim's own fds.
+std::size_t default_bridge_max_connections(std::size_t nofile_limit);
+
+class Bridge {
+public:
+    Bridge(EventLoop& loop, BridgeConfig config);
+    ~Bridge();
+    Bridge(const Bridge&) = delete;
+    Bridge& operator=(const Bridge&) = delete;
+
+    void start();
+    // The stop sequence: the listening sockets are closed (what was not accepted stays in the
+    // kernel's queue for systemd's next start); open connections go on until they end.
+    void stop_accepting();
+    std::size_t open_connections() const { return connections_.size(); }
+    // Called once no connection is left after stop_accepting().
+    void on_idle(std::function<void()> fn) { on_idle_ = std::move(fn); }
+
+private:
+    struct Side;
+    struct Connection;
+
+    void accept_some(const BridgeListener& listener);
+    void open_upstream(const BridgeListener& listener, UniqueFd client);
+    void on_event(Connection& c, bool upstream_side, std::uint32_t events);
+    bool finish_connect(Connection& c);
+    bool send_header(Connection& c);
+    void watch(Connection& c, Side& side, bool upstream_side);
+    void set_interest(Connection& c, Side& side, bool upstream_side, std::uint32_t mask);
+    void update_interest(Connection& c);
+    void close(Connection& c, const char* why);
+    void pause_accepting(bool paused);
+
+    EventLoop& loop_;
+    BridgeConfig cfg_;
+    std::vector<UniqueFd> listeners_;
+    std::list<std::unique_ptr<Connection>> connections_;
+    PipePool pipes_;
+    bool accepting_ = false;
+    bool paused_ = false;
+    EventLoop::DeadlineId retry_accept_;
+    std::function<void()> on_idle_;
+    LogBudget connect_budget_;  // refused connects to the target
+    LogBudget error_budget_;    // accept, socket and fd-limit failures
+};
+
+}  // namespace sdshim

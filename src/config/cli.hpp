@@ -1,0 +1,92 @@
+// Command line and SDSHIM_* environment: what the user asked the shim to do.
+#pragma once
+
+#include "adapters/adapters.hpp"
+#include "base/duration.hpp"
+#include "base/log.hpp"
+#include "base/result.hpp"
+#include "bridge/bridge_spec.hpp"
+#include "core/forwarder.hpp"
+#include "core/signal_map.hpp"
+#include "notify/notify_relay.hpp"
+#include "readiness/readiness.hpp"
+#include "readiness/ready_mode.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sdshim {
+
+struct Options {
+    std::string log_level = "info";
+    LogFormat log_format = LogFormat::text;
+    Millis grace{8000};       // stop signal -> SIGKILL of what is left
+    Millis exit_grace{2000};  // main child gone -> SIGTERM to the rest -> SIGKILL
+    SignalMap signal_map;
+    ForwardTo forward_to = ForwardTo::child;
+    std::vector<int> success_exit;
+    ServerChoice server = ServerChoice::automatic;
+    ReadyMode ready;             // --ready
+    Millis ready_timeout{60000};
+    std::optional<Millis> watchdog;  // --watchdog: WatchdogSec; 0 turns it off; unset: WATCHDOG_USEC if it names the shim
+    NotifyAccess notify_access = NotifyAccess::all;
+    DroppedSocketPolicy on_dropped_socket = DroppedSocketPolicy::fail;
+    std::vector<BridgeSpec> bridges;           // --bridge SOCKET=TARGET
+    std::size_t bridge_max_connections = 0;    // 0: from RLIMIT_NOFILE
+    ProxyProtocol bridge_proxy = ProxyProtocol::none;
+    bool inspect = false;       // print the inherited sockets and what the adapter exports, then exit
+    bool inspect_json = false;
+    std::vector<std::string> command;  // PROGRAM [ARGS...]
+};
+
+enum class CliAction { run, help, version };
+
+struct CliRequest {
+    CliAction action = CliAction::run;
+    Options options;
+};
+
+using EnvLookup = std::function<const char*(const char*)>;
+
+// Options from the environment first, then the command line, which wins. `sdshim inspect ...` is
+// `sdshim --inspect ...`; with --inspect the program is optional (it only selects the adapter).
+// Parsing stops at the first non-option or at "--": `sdshim echo -v` runs `echo -v`.
+// The error is one line naming the option or variable, the value and what was expected.
+Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLookup& env);
+
+// One entry of the option table, for the texts made from it: --help and the man page.
+struct OptionDoc {
+    const char* name;     // long option, without "--"
+    const char* env;      // SDSHIM_* variable
+    const char* metavar;  // empty for a flag
+    bool repeatable;      // the variable then holds a comma-separated list
+    const char* help;
+};
+std::vector<OptionDoc> option_docs();
+
+// The prose that --help and the man page share, so that they cannot drift apart.
+inline constexpr const char* kUsageLines[] = {
+    "sdshim [OPTIONS] [--] PROGRAM [ARGS...]",
+    "sdshim inspect [--json] [--server KIND] [[--] PROGRAM [ARGS...]]",
+};
+inline constexpr const char* kDescription =
+    "Runs PROGRAM as the child of a PID-1 shim for podman containers: hands it the sockets systemd passed "
+    "(LISTEN_FDS) with the right environment (LISTEN_PID, NGINX, LISTEN_FD_<NAME>), reaps every zombie, forwards "
+    "signals, and on a stop signal (TERM, INT, QUIT) waits --grace before it SIGKILLs what is left. Options end at "
+    "the first non-option argument or at \"--\". Every option can also be set by the environment variable shown "
+    "beside it.";
+inline constexpr const char* kExitStatus =
+    "the main child's exit code, 128+N if signal N killed it, 126 if PROGRAM cannot be executed, 127 if it is not "
+    "found, 2 for a usage error, 1 when the server did not become ready in time or closed an inherited socket.";
+
+// Word-wraps text to lines of at most `width` columns, each prefixed by `indent`.
+std::string wrap(std::string_view text, std::size_t width, std::string_view indent);
+
+std::string help_text();
+std::string version_text();
+
+}  // namespace sdshim

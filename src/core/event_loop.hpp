@@ -1,0 +1,56 @@
+// The one event loop: blocking epoll over the shim's fds, with deadlines that exist only while armed: no idle wake-ups.
+#pragma once
+
+#include "base/unique_fd.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace sdshim {
+
+class EventLoop {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    EventLoop();
+    void watch(int fd, std::function<void()> on_readable);
+    // `events` is an EPOLLIN/EPOLLOUT mask; the handler gets what was ready.
+    void watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler);
+    void modify(int fd, std::uint32_t events);
+    // Safe from inside any handler, its own included: an event already read for `fd` is not delivered.
+    void unwatch(int fd);
+    // Runs `fn` once the handlers of the current wake-up are done (to free what they still use).
+    void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
+    // A deadline slot: while armed the loop wakes at it once and calls `on_expired` (which may re-arm
+    // it); with none armed the loop sleeps until an fd is ready.
+    using DeadlineId = std::size_t;
+    DeadlineId add_deadline(std::function<void()> on_expired);
+    void arm(DeadlineId id, std::optional<Clock::time_point> when);
+    void run();  // until stop()
+    void stop() { running_ = false; }
+
+private:
+    struct Watch {
+        std::function<void(std::uint32_t)> handler;
+        bool live = true;
+    };
+    UniqueFd epoll_;
+    // epoll's data points at the Watch: no lookup per event. Unwatched ones wait in retired_ until
+    // the wake-up's events are all handled.
+    std::unordered_map<int, std::unique_ptr<Watch>> watches_;
+    std::vector<std::unique_ptr<Watch>> retired_;
+    std::vector<std::function<void()>> deferred_;
+    struct Deadline {
+        std::optional<Clock::time_point> when;
+        std::function<void()> on_expired;
+    };
+    std::vector<Deadline> deadlines_;
+    bool running_ = false;
+};
+
+}  // namespace sdshim

@@ -1,0 +1,208 @@
+// The notify relay: a private socket for the server, credential checks, and a bounded queue to podman's socket.
+#include "notify/notify_relay.hpp"
+
+#include "notify/relay_queue.hpp"
+
+#include "base/log.hpp"
+
+
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace sdshim {
+namespace {
+
+constexpr std::size_t kQueueMax = 64;     // datagrams waiting for the outer socket
+constexpr int kReadBatch = 64;            // datagrams read per wake-up, so signals are never starved
+constexpr int kMaxFdsPerMessage = 253;    // SCM_MAX_FD
+
+std::string random_suffix() {
+    std::array<unsigned char, 8> bytes{};
+    if (::getrandom(bytes.data(), bytes.size(), GRND_NONBLOCK) != static_cast<ssize_t>(bytes.size())) {
+        auto t = std::chrono::steady_clock::now().time_since_epoch().count() ^ ::getpid();
+        std::memcpy(bytes.data(), &t, bytes.size());
+    }
+    std::string out;
+    for (auto b : bytes) out += fmt::format("{:02x}", b);
+    return out;
+}
+
+// Closes every descriptor that came with the message; returns how many there were.
+std::size_t close_passed_fds(msghdr& mh) {
+    std::size_t total = 0;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (std::size_t i = 0; i < n; ++i) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            ::close(fd);
+        }
+        total += n;
+    }
+    return total;
+}
+
+pid_t sender_pid(msghdr& mh) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+            ucred cred{};
+            std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+            return cred.pid;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NotifyRelay>> NotifyRelay::open(const std::string& outer) {
+    auto parsed = parse_notify_address(outer);
+    if (!parsed) return parsed.error();
+    std::unique_ptr<NotifyRelay> relay(new NotifyRelay());
+    relay->outer_ = *parsed;
+
+    relay->inner_name_ = "@sdshim/notify/" + random_suffix();
+    const auto inner = unix_address(relay->inner_name_).value();
+    relay->inner_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!relay->inner_) return Error{fmt::format("notify relay: socket(AF_UNIX, SOCK_DGRAM): {}", std::strerror(errno)), errno};
+    int one = 1;
+    if (::setsockopt(relay->inner_.get(), SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0)
+        return Error{fmt::format("notify relay: SO_PASSCRED: {}", std::strerror(errno)), errno};
+    if (::bind(relay->inner_.get(), inner.get(), inner.len) != 0)
+        return Error{fmt::format("notify relay: bind {}: {}", relay->inner_name_, std::strerror(errno)), errno};
+    relay->connect_outer();
+    return relay;
+}
+
+bool NotifyRelay::connect_outer() {
+    if (outer_fd_) return true;
+    UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) {
+        log::warn("notify relay: socket(AF_UNIX, SOCK_DGRAM): {}", std::strerror(errno));
+        return false;
+    }
+    if (::connect(fd.get(), outer_.get(), outer_.len) != 0) {
+        const int err = errno;
+        if (!full_budget_.allow(std::chrono::steady_clock::now())) return false;
+        errno = err;
+        log::warn("NOTIFY_SOCKET={}: connect: {}; notifications wait until it can be reached", outer_.text,
+                  std::strerror(errno));
+        return false;
+    }
+    outer_fd_ = std::move(fd);
+    watch_outer();
+    return true;
+}
+
+void NotifyRelay::watch_outer() {
+    writable_watch_ = false;
+    if (loop_ && outer_fd_) loop_->watch_events(outer_fd_.get(), 0, [this](std::uint32_t) { flush(); });
+}
+
+void NotifyRelay::attach(EventLoop& loop, SenderCheck check, OnMessage on_message) {
+    loop_ = &loop;
+    check_ = std::move(check);
+    on_message_ = std::move(on_message);
+    loop.watch(inner_.get(), [this] { read_some(); });
+    watch_outer();  // connected in open(), before there was a loop
+    flush();
+}
+
+void NotifyRelay::want_writable(bool on) {
+    if (!loop_ || !outer_fd_ || on == writable_watch_) return;
+    loop_->modify(outer_fd_.get(), on ? std::uint32_t{EPOLLOUT} : 0u);
+    writable_watch_ = on;
+}
+
+bool NotifyRelay::read_some() {
+    alignas(cmsghdr) static char control[CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
+    static char buf[kNotifyMaxBytes + 1];
+    for (int i = 0; i < kReadBatch; ++i) {
+        iovec iov{buf, sizeof buf};
+        msghdr mh{};
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = control;
+        mh.msg_controllen = sizeof control;
+        ssize_t n = ::recvmsg(inner_.get(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+        if (n < 0) {
+            const int err = errno;
+            if (err == EINTR) continue;
+            if (err != EAGAIN) log::warn("notify relay: recvmsg: {}", std::strerror(err));
+            return false;
+        }
+        const std::size_t fds = close_passed_fds(mh);
+        const pid_t pid = sender_pid(mh);
+        const auto now = std::chrono::steady_clock::now();
+        if (const Status accepted = check_ ? check_(pid) : Status(); !accepted) {
+            if (rejected_budget_.allow(now)) log::warn("notification from pid {} dropped: {}", pid, accepted.message());
+            continue;
+        }
+        bool truncated = (mh.msg_flags & MSG_TRUNC) != 0 || static_cast<std::size_t>(n) > kNotifyMaxBytes;
+        std::string_view text(buf, truncated ? 0 : static_cast<std::size_t>(n));
+        if ((mh.msg_flags & MSG_CTRUNC) != 0) log::debug("notification from pid {}: control data cut short", pid);
+        auto parsed = parse_notify(text, truncated, fds);
+        if (!parsed) {
+            if (rejected_budget_.allow(now))
+                log::warn("notification from pid {} ignored: {} ({} bytes)", pid, parsed.message(), n);
+            continue;
+        }
+        const NotifyMessage& msg = *parsed;
+        for (const auto& d : msg.dropped) log::debug("notification from pid {}: not relayed: {}", pid, d);
+        if (on_message_) on_message_(pid, msg);
+    }
+    return true;
+}
+
+void NotifyRelay::drain() {
+    while (read_some()) {
+    }
+    flush();
+}
+
+void NotifyRelay::send(const std::vector<std::string>& lines) {
+    for (auto& dgram : outbound_datagrams(lines)) {
+        const std::string text = dgram;
+        auto a = admit(queue_, std::move(dgram), kQueueMax);
+        if (a.dropped && full_budget_.allow(std::chrono::steady_clock::now()))
+            log::warn("NOTIFY_SOCKET={} is not reading fast enough; dropped '{}'", outer_.text, a.dropped->substr(0, 64));
+        if (a.queued) log::debug("notify: queue '{}'", text);
+    }
+    flush();
+}
+
+void NotifyRelay::flush() {
+    while (!queue_.empty()) {
+        if (!connect_outer()) {
+            queue_.clear();  // warned in connect_outer; stale state must not be sent much later
+            return want_writable(false);
+        }
+        const std::string& d = queue_.front();
+        ssize_t n = ::send(outer_fd_.get(), d.data(), d.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) {
+            log::debug("notify: sent '{}' to {}", d, outer_.text);
+            queue_.pop_front();
+            continue;
+        }
+        const int err = errno;
+        if (err == EINTR) continue;
+        if (err == EAGAIN) return want_writable(true);
+        log::warn("NOTIFY_SOCKET={}: send: {}; '{}' dropped", outer_.text, std::strerror(err), d.substr(0, 64));
+        queue_.pop_front();
+        if (err == ECONNREFUSED || err == ENOTCONN || err == EPIPE) {
+            if (loop_) loop_->unwatch(outer_fd_.get());
+            outer_fd_.reset();
+            writable_watch_ = false;
+        }
+    }
+    want_writable(false);
+}
+
+}  // namespace sdshim

@@ -1,0 +1,213 @@
+// Readiness: the state machine from start to ready (and through reloads), the timeout, the polling
+// back-off, and the check that no inherited socket was dropped. What "ready" means is the probe's.
+#include "readiness/readiness.hpp"
+
+#include "base/log.hpp"
+#include "core/exit_status.hpp"
+#include "proc/proc_sockets.hpp"
+#include "proc/process_tree.hpp"
+#include "readiness/socket_check.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace sdshim {
+namespace {
+
+long long monotonic_usec() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<long long>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind, bool bridged) {
+    ReadyMode mode = asked;
+    if (mode.kind == ReadyKind::automatic)
+        mode.kind = bridged ? ReadyKind::target : kind == ServerKind::nginx ? ReadyKind::listen : ReadyKind::notify;
+    if (mode.kind == ReadyKind::pidfile && mode.argument.empty() && kind == ServerKind::nginx)
+        mode.argument = "/run/nginx.pid";
+    return mode;
+}
+
+Readiness::Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks, std::unique_ptr<Probe> probe)
+    : loop_(loop),
+      cfg_(std::move(config)),
+      hooks_(std::move(hooks)),
+      probe_(probe ? std::move(probe) : make_probe(cfg_.check)),
+      next_look_(loop.add_deadline([this] { look(); })),
+      timeout_(loop.add_deadline([this] { timed_out(); })) {}
+
+void Readiness::disarm() {
+    loop_.arm(next_look_, std::nullopt);
+    loop_.arm(timeout_, std::nullopt);
+}
+
+void Readiness::started(pid_t main_pid) {
+    main_pid_ = main_pid;
+    since_ = EventLoop::Clock::now();
+    if (probe_->ready_when_started()) {
+        state_ = State::waiting;
+        return take(probe_->ready(main_pid_, {}));
+    }
+    if (probe_->server_decides() && !cfg_.notify_outer) {
+        log::debug("readiness: no NOTIFY_SOCKET, nothing waits for READY=1");
+        return;
+    }
+    state_ = State::waiting;
+    log::debug("readiness ({}): waiting for {}", ready_mode_name(cfg_.check.mode), waiting_for());
+    hooks_.notify({"STATUS=" + probe_->waiting_status()});
+    loop_.arm(timeout_, since_ + cfg_.timeout);
+    const auto schedule = probe_->schedule();
+    if (!schedule) return;
+    delay_ = schedule->first;
+    if (schedule->at_start) return look();
+    schedule_look();
+}
+
+void Readiness::schedule_look() {
+    const auto schedule = probe_->schedule();
+    if (!schedule) return;
+    loop_.arm(next_look_, EventLoop::Clock::now() + delay_);
+    delay_ = std::min(delay_ * 2, schedule->max);
+}
+
+void Readiness::look() {
+    if (!looking()) return;
+    take(probe_->ready(main_pid_, old_processes_));
+    if (probe_->process() > 0) log::debug("readiness: probe is pid {}", probe_->process());
+}
+
+void Readiness::take(const Look& look) {
+    if (!look.dropped.empty() && fail_dropped(look.dropped)) return;
+    switch (look.outcome) {
+        case Look::Outcome::serving:
+            return become_ready(look.text);
+        case Look::Outcome::cannot_run:
+            state_ = State::done;
+            disarm();
+            return hooks_.fail(look.text);
+        case Look::Outcome::not_serving:
+            log::debug("readiness: {}, looking again in {}", look.text, format_duration(delay_));
+            return schedule_look();
+        case Look::Outcome::pending:
+            if (probe_->process() == 0) schedule_look();  // else its exit is the next answer
+            return;
+    }
+}
+
+void Readiness::probe_exited(int wait_status) {
+    const Look look = probe_->process_exited(wait_status);
+    if (state_ != State::waiting) return;
+    take(look);
+}
+
+void Readiness::become_ready(const std::string& how) {
+    const bool reload = state_ == State::reloading;
+    state_ = State::ready;
+    disarm();
+    old_processes_.clear();
+    auto took = std::chrono::duration_cast<Millis>(EventLoop::Clock::now() - since_);
+    log::info("{} {}: {} ({} after {})", cfg_.check.program, reload ? "reloaded" : "is ready", how,
+              format_duration(took), reload ? "SIGHUP" : "start");
+    if (!probe_->server_decides())
+        hooks_.notify({fmt::format("STATUS={} {}", cfg_.check.program, reload ? "reloaded" : "is ready"), "READY=1"});
+    if (!reload && hooks_.ready) hooks_.ready();
+    if (probe_->look_at_sockets_when_ready()) check_dropped_now();
+}
+
+bool Readiness::check_dropped_now() {
+    if (cfg_.check.watched.empty()) return false;
+    const auto c = check_sockets(cfg_.check.watched, read_tree_sockets(::getpid()), main_pid_, {}, {});
+    return !c.dropped.empty() && fail_dropped(c.dropped);
+}
+
+bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
+    const auto message = [&](const SocketInfo& s) { return dropped_socket_message(s, cfg_.check.kind, cfg_.check.program); };
+    if (cfg_.on_dropped == DroppedSocketPolicy::warn) {
+        if (!warned_dropped_)
+            for (const auto& s : dropped) log::warn("{}", message(s));
+        warned_dropped_ = true;
+        return false;
+    }
+    for (std::size_t i = 1; i < dropped.size(); ++i) log::error("{}", message(dropped[i]));
+    state_ = State::done;
+    disarm();
+    hooks_.fail(message(dropped.front()));
+    return true;
+}
+
+std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage& msg) {
+    if (probe_->server_decides()) {
+        if (msg.ready && looking()) become_ready(fmt::format("pid {} sent READY=1", sender));
+        return msg.relay;
+    }
+    if (!msg.ready) return msg.relay;
+    std::vector<std::string> lines = msg.relay;
+    std::erase(lines, std::string("READY=1"));
+    log::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.check.mode));
+    return lines;
+}
+
+void Readiness::before_reload() {
+    if (!probe_->follows_reloads() || state_ != State::ready) return;
+    auto before = list_descendants(::getpid());
+    old_processes_ = std::set<pid_t>(before.begin(), before.end());
+}
+
+void Readiness::reload_signalled() {
+    if (!probe_->follows_reloads() || state_ != State::ready) return;
+    state_ = State::reloading;
+    since_ = EventLoop::Clock::now();
+    hooks_.notify({"RELOADING=1", fmt::format("MONOTONIC_USEC={}", monotonic_usec()),
+                   fmt::format("STATUS=reloading {}", cfg_.check.program)});
+    loop_.arm(timeout_, since_ + cfg_.timeout);
+    delay_ = probe_->schedule().value_or(PollSchedule{}).first;
+    schedule_look();
+}
+
+void Readiness::timed_out() {
+    if (state_ == State::reloading) {
+        log::warn("{} started no new workers within {} of SIGHUP: it still serves with its previous "
+                  "configuration (see its error log)",
+                  cfg_.check.program, format_duration(cfg_.timeout));
+        state_ = State::ready;
+        loop_.arm(next_look_, std::nullopt);
+        old_processes_.clear();
+        hooks_.notify({fmt::format("STATUS=reload failed: {} kept its previous configuration", cfg_.check.program),
+                       "READY=1"});
+        return;
+    }
+    if (state_ != State::waiting) return;
+    // A server that closed an inherited socket never gets ready: said so rather than the timeout.
+    if (!probe_->look_at_sockets_when_ready() && check_dropped_now()) return;
+    state_ = State::done;
+    loop_.arm(next_look_, std::nullopt);
+    probe_->cancel();
+    hooks_.fail(fmt::format("{} did not become ready within {} (--ready-timeout): waited for {}{}", cfg_.check.program,
+                            format_duration(cfg_.timeout), waiting_for(), probe_->timeout_hint()));
+}
+
+void Readiness::stopping() {
+    state_ = State::done;
+    disarm();
+    probe_->cancel();
+}
+
+std::string Readiness::server_exited(int wait_status) {
+    const bool before_ready = state_ == State::waiting;
+    stopping();
+    const std::string how = describe_status(wait_status);
+    if (!before_ready) return fmt::format("{} {}", cfg_.check.program, how);
+    const auto lines = probe_->explain_early_exit(how, wait_status);
+    if (lines.empty()) return fmt::format("{} {} before it was ready", cfg_.check.program, how);
+    for (const auto& line : lines) log::error("{}", line);
+    return lines.front();
+}
+
+}  // namespace sdshim

@@ -1,0 +1,39 @@
+// --ready: how the shim decides that the server serves, parsed from "auto", "listen", "cmd:COMMAND", ...
+#include "readiness/ready_mode.hpp"
+
+namespace sdshim {
+
+std::optional<ReadyMode> parse_ready_mode(std::string_view text) {
+    if (text == "auto") return ReadyMode{ReadyKind::automatic, {}};
+    if (text == "notify") return ReadyMode{ReadyKind::notify, {}};
+    if (text == "listen") return ReadyMode{ReadyKind::listen, {}};
+    if (text == "target") return ReadyMode{ReadyKind::target, {}};
+    if (text == "exec") return ReadyMode{ReadyKind::exec, {}};
+    if (text == "pidfile") return ReadyMode{ReadyKind::pidfile, {}};
+    if (text.substr(0, 8) == "pidfile:") {
+        std::string_view path = text.substr(8);
+        if (path.empty() || path[0] != '/') return std::nullopt;
+        return ReadyMode{ReadyKind::pidfile, std::string(path)};
+    }
+    if (text.substr(0, 4) == "cmd:") {
+        std::string_view command = text.substr(4);
+        if (command.find_first_not_of(" \t") == std::string_view::npos) return std::nullopt;
+        return ReadyMode{ReadyKind::command, std::string(command)};
+    }
+    return std::nullopt;
+}
+
+std::string ready_mode_name(const ReadyMode& mode) {
+    switch (mode.kind) {
+        case ReadyKind::automatic: return "auto";
+        case ReadyKind::notify: return "notify";
+        case ReadyKind::listen: return "listen";
+        case ReadyKind::target: return "target";
+        case ReadyKind::exec: return "exec";
+        case ReadyKind::pidfile: return mode.argument.empty() ? "pidfile" : "pidfile:" + mode.argument;
+        case ReadyKind::command: return "cmd:" + mode.argument;
+    }
+    return "auto";
+}
+
+}  // namespace sdshim

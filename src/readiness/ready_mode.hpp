@@ -1,0 +1,20 @@
+// --ready: how the shim decides that the server serves, parsed from "auto", "listen", "cmd:COMMAND", ...
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sdshim {
+
+enum class ReadyKind { automatic, notify, listen, target, pidfile, exec, command };
+
+struct ReadyMode {
+    ReadyKind kind = ReadyKind::automatic;
+    std::string argument;  // pidfile path (may be empty: the server's default) or the command
+};
+
+std::optional<ReadyMode> parse_ready_mode(std::string_view text);
+std::string ready_mode_name(const ReadyMode& mode);  // "listen", "pidfile:/run/nginx.pid", ...
+
+}  // namespace sdshim

@@ -1,0 +1,97 @@
+// Liveness: WATCHDOG=1 to the outer socket at half of WatchdogSec, only while the server passes its --ready mode's check.
+#include "readiness/watchdog.hpp"
+
+#include "base/log.hpp"
+#include "base/parse_number.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace sdshim {
+
+std::optional<Millis> watchdog_from_env(const char* usec, const char* pid, pid_t self) {
+    if (!usec) return std::nullopt;
+    auto value = parse_whole_number<unsigned long long>(usec);
+    if (!value || *value == 0) return std::nullopt;
+    if (pid && *pid) {
+        auto owner = parse_whole_number<long>(pid);
+        if (!owner || *owner != self) return std::nullopt;
+    }
+    return Millis(std::max<unsigned long long>(1, *value / 1000));
+}
+
+Watchdog::Watchdog(EventLoop& loop, WatchdogConfig config, Notify notify, std::unique_ptr<Probe> probe)
+    : loop_(loop),
+      cfg_(std::move(config)),
+      notify_(std::move(notify)),
+      next_(loop.add_deadline([this] { tick(); })),
+      probe_(probe ? std::move(probe) : make_probe(cfg_.check)) {}
+
+std::vector<std::pair<std::string, std::string>> Watchdog::server_env() const {
+    if (cfg_.interval.count() == 0 || !server_pings()) return {};
+    return {{"WATCHDOG_USEC", std::to_string(cfg_.interval.count() * 1000)}};
+}
+
+void Watchdog::start(pid_t main_pid) {
+    main_pid_ = main_pid;
+    if (cfg_.interval.count() == 0 || running_) return;
+    if (server_pings()) {
+        log::debug("watchdog: {} pings itself (WATCHDOG_USEC={}); its WATCHDOG=1 is relayed", cfg_.check.program,
+                   cfg_.interval.count() * 1000);
+        return;
+    }
+    running_ = true;
+    log::debug("watchdog: checking {} every {}", cfg_.check.program, format_duration(cfg_.interval / 2));
+    tick();
+}
+
+void Watchdog::stop() {
+    running_ = false;
+    loop_.arm(next_, std::nullopt);
+    probe_->cancel();
+}
+
+std::vector<std::string> Watchdog::relayable(std::vector<std::string> lines) const {
+    if (cfg_.interval.count() == 0 || server_pings()) return lines;
+    if (std::erase(lines, std::string("WATCHDOG=1")) > 0)
+        log::debug("WATCHDOG=1 from the server not relayed: sdshim's liveness check decides (--ready={})",
+                   ready_mode_name(cfg_.check.mode));
+    return lines;
+}
+
+void Watchdog::tick() {
+    if (!running_) return;
+    const Millis period = cfg_.interval / 2;
+    loop_.arm(next_, EventLoop::Clock::now() + std::max(period, Millis(1)));
+    if (probe_->process() > 0) {  // still running a whole period later: that is the answer
+        probe_->cancel();
+        take(Look::not_serving(fmt::format("'{}' did not exit within {}", cfg_.check.mode.argument,
+                                           format_duration(period))));
+    }
+    take(probe_->alive(main_pid_));
+}
+
+void Watchdog::probe_exited(int wait_status) {
+    const Look look = probe_->process_exited(wait_status);
+    if (running_) take(look);
+}
+
+void Watchdog::take(const Look& look) {
+    if (look.outcome == Look::Outcome::pending) return;  // the probe's process answers later
+    if (look.outcome == Look::Outcome::serving) {
+        if (failing_) {
+            log::info("{} passes its liveness check again: WATCHDOG=1 resumes", cfg_.check.program);
+            notify_({fmt::format("STATUS={} serves again", cfg_.check.program)});
+        }
+        failing_ = false;
+        return notify_({"WATCHDOG=1"});
+    }
+    if (failing_) return;
+    failing_ = true;
+    log::warn("{} fails its liveness check: {}; WATCHDOG=1 withheld, so systemd acts after WatchdogSec={}",
+              cfg_.check.program, look.text, format_duration(cfg_.interval));
+    notify_({fmt::format("STATUS=not serving: {}", look.text).substr(0, 2000)});
+}
+
+}  // namespace sdshim

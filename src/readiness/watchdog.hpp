@@ -1,0 +1,66 @@
+// Liveness: WATCHDOG=1 to the outer socket at half of WatchdogSec, only while the server passes its --ready mode's check.
+#pragma once
+
+#include "base/duration.hpp"
+#include "core/event_loop.hpp"
+#include "readiness/probe.hpp"
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <string>
+#include <vector>
+
+namespace sdshim {
+
+// WatchdogSec from systemd's WATCHDOG_USEC, when it reaches the container and names no other
+// process (WATCHDOG_PID, if set, must be `self`). nullopt: absent, zero or not a number.
+std::optional<Millis> watchdog_from_env(const char* usec, const char* pid, pid_t self);
+
+struct WatchdogConfig {
+    ServingCheck check;  // the --ready mode's check, repeated
+    Millis interval{0};  // WatchdogSec; a check and a ping every interval/2
+};
+
+class Watchdog {
+public:
+    using Notify = std::function<void(const std::vector<std::string>&)>;
+
+    // `probe`: null for the one of config.check.mode.
+    Watchdog(EventLoop& loop, WatchdogConfig config, Notify notify, std::unique_ptr<Probe> probe = nullptr);
+
+    // The server is ready: check now, then every interval/2. In notify mode nothing is synthesized:
+    // the server pings itself (it gets WATCHDOG_USEC) and its WATCHDOG=1 is relayed.
+    void start(pid_t main_pid);
+    void stop();  // stop sequence or exit: no more checks or pings, no deadline left armed
+
+    // What of a server's message to relay. In the modes where the shim decides liveness, a server's
+    // own WATCHDOG=1 would keep systemd content while the check fails: it is dropped.
+    // WATCHDOG=trigger still passes.
+    std::vector<std::string> relayable(std::vector<std::string> lines) const;
+
+    pid_t probe_pid() const { return probe_->process(); }
+    void probe_exited(int wait_status);
+
+    // WATCHDOG_USEC for the server in notify mode, where it pings itself; nothing otherwise.
+    std::vector<std::pair<std::string, std::string>> server_env() const;
+
+private:
+    bool server_pings() const { return probe_->server_decides(); }
+    void tick();
+    void take(const Look& look);
+
+    EventLoop& loop_;
+    WatchdogConfig cfg_;
+    Notify notify_;
+    EventLoop::DeadlineId next_;
+    pid_t main_pid_ = 0;
+    bool running_ = false;
+    bool failing_ = false;
+    std::unique_ptr<Probe> probe_;
+};
+
+}  // namespace sdshim

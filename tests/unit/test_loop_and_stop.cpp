@@ -1,0 +1,114 @@
+// Unit tests: the event loop (fds, deadlines, defer, unwatch) and the stop sequence's deadlines.
+#include "core/event_loop.hpp"
+#include "core/shutdown.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+using namespace sdshim;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Pipe {
+    int r = -1, w = -1;
+    Pipe() {
+        int fds[2];
+        REQUIRE(::pipe(fds) == 0);
+        r = fds[0];
+        w = fds[1];
+    }
+    ~Pipe() {
+        ::close(r);
+        ::close(w);
+    }
+    void put(const char* s) const { REQUIRE(::write(w, s, 1) == 1); }
+};
+
+}  // namespace
+
+TEST_CASE("stop sequence: a stop signal gives the server --grace, then SIGKILL, then 2 s, then it gives up") {
+    StopSequence stop(Millis(8000), Millis(2000));
+    const auto t0 = StopSequence::Clock::now();
+    CHECK_FALSE(stop.stopping());
+    CHECK(stop.stop_requested(t0) == t0 + 8000ms);
+    CHECK(stop.stopping());
+    CHECK(stop.stop_requested(t0 + 1000ms) == t0 + 8000ms);  // a second stop signal changes nothing
+    // The main child exits at t0+1s with others left: they get exit_grace, which comes first.
+    CHECK(stop.main_exited_with_survivors(t0 + 1000ms) == t0 + 3000ms);
+    CHECK(stop.deadline_expired(t0 + 3000ms) == t0 + 5000ms);  // SIGKILL sent; 2 s more at most
+    CHECK_FALSE(stop.gave_up());
+    CHECK(stop.stop_requested(t0 + 4000ms) == t0 + 5000ms);
+    CHECK(stop.deadline_expired(t0 + 5000ms) == std::nullopt);
+    CHECK(stop.gave_up());
+}
+
+TEST_CASE("stop sequence: the stop deadline wins when it is earlier than exit_grace") {
+    StopSequence stop(Millis(3000), Millis(2000));
+    const auto t0 = StopSequence::Clock::now();
+    CHECK(stop.stop_requested(t0) == t0 + 3000ms);
+    CHECK(stop.main_exited_with_survivors(t0 + 2500ms) == t0 + 3000ms);
+}
+
+TEST_CASE("stop sequence: the main child exiting by itself gives the rest exit_grace, once") {
+    StopSequence stop(Millis(8000), Millis(2000));
+    const auto t0 = StopSequence::Clock::now();
+    CHECK(stop.main_exited_with_survivors(t0) == t0 + 2000ms);
+    CHECK(stop.stopping());
+    CHECK(stop.main_exited_with_survivors(t0 + 500ms) == t0 + 2000ms);
+    CHECK(stop.stop_requested(t0 + 500ms) == t0 + 2000ms);  // already stopping: the deadline stays
+}
+
+TEST_CASE("event loop: a readable fd calls its handler; unwatch inside it stops delivery") {
+    EventLoop loop;
+    Pipe p;
+    std::vector<std::string> seen;
+    loop.watch(p.r, [&] {
+        char c;
+        REQUIRE(::read(p.r, &c, 1) == 1);
+        seen.push_back(std::string(1, c));
+        if (c == 'b') {
+            loop.unwatch(p.r);
+            loop.defer([&] { seen.push_back("deferred"); });
+            loop.stop();
+        }
+    });
+    p.put("a");
+    p.put("b");
+    loop.run();
+    CHECK(seen == std::vector<std::string>{"a", "b", "deferred"});
+    // Unwatched: more data is not delivered (a deadline ends the second run).
+    p.put("c");
+    auto end = loop.add_deadline([&] { loop.stop(); });
+    loop.arm(end, EventLoop::Clock::now() + 20ms);
+    loop.run();
+    CHECK(seen.size() == 3);
+}
+
+TEST_CASE("event loop: deadlines fire once, in order, not before their time, and may re-arm themselves") {
+    EventLoop loop;
+    std::vector<int> order;
+    const auto start = EventLoop::Clock::now();
+    EventLoop::DeadlineId first = 0, second = 0, never = 0;
+    int rearmed = 0;
+    first = loop.add_deadline([&] {
+        order.push_back(1);
+        CHECK(EventLoop::Clock::now() >= start + 5ms);
+        if (++rearmed < 3) loop.arm(first, EventLoop::Clock::now() + 1ms);
+    });
+    second = loop.add_deadline([&] {
+        order.push_back(2);
+        loop.stop();
+    });
+    never = loop.add_deadline([&] { order.push_back(99); });
+    loop.arm(never, EventLoop::Clock::now() + 1ms);
+    loop.arm(never, std::nullopt);  // disarmed before it was due
+    loop.arm(first, start + 5ms);
+    loop.arm(second, start + 200ms);
+    loop.run();
+    CHECK(order == std::vector<int>{1, 1, 1, 2});
+}

@@ -1,0 +1,306 @@
+// Unit tests: the readiness state machine (start, polling back-off, timeout, reload, the server's
+// own READY=1, a probe that cannot run, an early exit) and the watchdog's verdicts, driven by a
+// scripted probe in a real event loop.
+#include "core/event_loop.hpp"
+#include "readiness/readiness.hpp"
+#include "readiness/watchdog.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+using namespace sdshim;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Lines = std::vector<std::string>;
+
+// Answers from a script, one per look; once it runs out, the last answer again.
+struct ScriptedProbe : Probe {
+    std::deque<Look> script;
+    Look last = Look::pending();
+    int looks = 0;
+    bool decides = false;
+    bool reloads = false;
+    std::optional<PollSchedule> poll = PollSchedule{};
+    std::vector<std::string> early_exit;
+
+    Look next() {
+        ++looks;
+        if (!script.empty()) {
+            last = script.front();
+            script.pop_front();
+        }
+        return last;
+    }
+    Look ready(pid_t, const std::set<pid_t>&) override { return next(); }
+    Look alive(pid_t) override { return next(); }
+    std::optional<PollSchedule> schedule() const override { return poll; }
+    std::string waiting_for() const override { return "the script"; }
+    bool server_decides() const override { return decides; }
+    bool follows_reloads() const override { return reloads; }
+    std::string timeout_hint() const override { return "; try another script"; }
+    std::vector<std::string> explain_early_exit(const std::string& how, int) const override {
+        std::vector<std::string> lines;
+        for (const auto& l : early_exit) lines.push_back(l + " (" + how + ")");
+        return lines;
+    }
+};
+
+struct Rig {
+    EventLoop loop;
+    std::vector<Lines> notified;
+    std::vector<std::string> failures;
+    int ready_calls = 0;
+    ScriptedProbe* probe = nullptr;
+    std::unique_ptr<Readiness> readiness;
+    EventLoop::DeadlineId guard;
+
+    explicit Rig(std::unique_ptr<ScriptedProbe> p, Millis timeout = Millis(60000), bool outer = true) {
+        probe = p.get();
+        ReadinessConfig cfg;
+        cfg.check.program = "server";
+        cfg.check.mode = ReadyMode{ReadyKind::listen, {}};
+        cfg.timeout = timeout;
+        cfg.notify_outer = outer;
+        readiness = std::make_unique<Readiness>(
+            loop, cfg,
+            Readiness::Hooks{[this](const Lines& l) { notified.push_back(l); },
+                             [this](const std::string& line) {
+                                 failures.push_back(line);
+                                 loop.stop();
+                             },
+                             [this] {
+                                 ++ready_calls;
+                                 loop.stop();
+                             }},
+            std::move(p));
+        // Only a hang ends here: no test waits for it.
+        guard = loop.add_deadline([this] {
+            FAIL_CHECK("the loop ran for 60 s");
+            loop.stop();
+        });
+    }
+    void run() {
+        loop.arm(guard, EventLoop::Clock::now() + 60s);
+        loop.run();
+    }
+    bool said(const std::string& line) const {
+        for (const auto& n : notified)
+            for (const auto& l : n)
+                if (l == line) return true;
+        return false;
+    }
+};
+
+std::unique_ptr<ScriptedProbe> scripted(std::initializer_list<Look> looks) {
+    auto p = std::make_unique<ScriptedProbe>();
+    p->script.assign(looks.begin(), looks.end());
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("readiness: waits, polls until the probe sees the server serve, then READY=1 once") {
+    Rig rig(scripted({Look::pending(), Look::not_serving("not yet"), Look::pending(), Look::serving("seen")}));
+    rig.readiness->started(42);
+    REQUIRE(rig.notified.size() == 1);
+    CHECK(rig.notified[0] == Lines{"STATUS=waiting for the script"});
+    CHECK_FALSE(rig.readiness->ready());
+    rig.run();
+    CHECK(rig.probe->looks == 4);
+    CHECK(rig.readiness->ready());
+    CHECK(rig.ready_calls == 1);
+    CHECK(rig.notified.back() == Lines{"STATUS=server is ready", "READY=1"});
+    CHECK(rig.failures.empty());
+}
+
+TEST_CASE("readiness: a probe that never says yes ends in the timeout line, with the probe's hint") {
+    Rig rig(scripted({Look::pending()}), Millis(30));
+    rig.readiness->started(42);
+    rig.run();
+    REQUIRE(rig.failures.size() == 1);
+    CHECK(rig.failures[0] ==
+          "server did not become ready within 30ms (--ready-timeout): waited for the script; try another script");
+    CHECK(rig.probe->looks >= 1);
+    CHECK_FALSE(rig.readiness->ready());
+    CHECK_FALSE(rig.said("READY=1"));
+}
+
+TEST_CASE("readiness: polling backs off from the schedule's first delay, doubling up to its maximum") {
+    auto p = scripted({Look::pending(), Look::pending(), Look::pending(), Look::pending(), Look::pending(),
+                       Look::serving("seen")});
+    p->poll = PollSchedule{false, Millis(8), Millis(20)};
+    Rig rig(std::move(p));
+    const auto t0 = EventLoop::Clock::now();
+    rig.readiness->started(42);
+    rig.run();
+    // 8 + 16 + 20 + 20 + 20 + 20 ms at the least; a loaded machine only adds to it.
+    CHECK(EventLoop::Clock::now() - t0 >= 104ms);
+    CHECK(rig.probe->looks == 6);
+}
+
+TEST_CASE("readiness: a probe that cannot run stops the wait with its own line") {
+    Rig rig(scripted({Look::cannot_run("--ready=cmd: cannot execute '/bin/sh': No such file or directory")}));
+    auto& probe = *rig.probe;
+    probe.poll = PollSchedule{true, Millis(100), Millis(2000)};
+    rig.readiness->started(42);
+    REQUIRE(rig.failures.size() == 1);
+    CHECK(rig.failures[0] == "--ready=cmd: cannot execute '/bin/sh': No such file or directory");
+    CHECK_FALSE(rig.readiness->ready());
+}
+
+TEST_CASE("readiness: where the server decides, its READY=1 is relayed and ends the wait; elsewhere it is dropped") {
+    NotifyMessage ready_msg;
+    ready_msg.relay = {"STATUS=up", "READY=1"};
+    ready_msg.ready = true;
+
+    auto deciding = scripted({});
+    deciding->decides = true;
+    deciding->poll = std::nullopt;
+    Rig rig(std::move(deciding));
+    rig.readiness->started(42);
+    CHECK(rig.probe->looks == 0);  // nothing to poll: the message is the answer
+    CHECK(rig.readiness->relayable(42, ready_msg) == Lines{"STATUS=up", "READY=1"});
+    CHECK(rig.readiness->ready());
+    CHECK(rig.ready_calls == 1);
+    CHECK_FALSE(rig.said("READY=1"));  // the server's own, relayed by the caller: none synthesized
+
+    Rig shim_decides(scripted({Look::pending()}));
+    shim_decides.readiness->started(42);
+    CHECK(shim_decides.readiness->relayable(42, ready_msg) == Lines{"STATUS=up"});
+    CHECK_FALSE(shim_decides.readiness->ready());
+    NotifyMessage status_only;
+    status_only.relay = {"STATUS=still starting"};
+    CHECK(shim_decides.readiness->relayable(42, status_only) == Lines{"STATUS=still starting"});
+}
+
+TEST_CASE("readiness: without an outer NOTIFY_SOCKET nothing waits for a server's READY=1") {
+    auto deciding = scripted({});
+    deciding->decides = true;
+    deciding->poll = std::nullopt;
+    Rig rig(std::move(deciding), Millis(10), false);
+    rig.readiness->started(42);
+    CHECK(rig.notified.empty());
+    CHECK_FALSE(rig.readiness->ready());
+}
+
+TEST_CASE("readiness: a reload says RELOADING=1, then READY=1 once the probe sees the new workers") {
+    auto p = scripted({Look::serving("first"), Look::pending(), Look::serving("new workers")});
+    p->reloads = true;
+    Rig rig(std::move(p));
+    rig.readiness->started(42);
+    rig.run();
+    REQUIRE(rig.readiness->ready());
+    rig.notified.clear();
+    rig.readiness->before_reload();
+    rig.readiness->reload_signalled();
+    CHECK_FALSE(rig.readiness->ready());
+    REQUIRE(rig.notified.size() == 1);
+    CHECK(rig.notified[0][0] == "RELOADING=1");
+    CHECK(rig.notified[0][1].rfind("MONOTONIC_USEC=", 0) == 0);
+    CHECK(rig.notified[0][2] == "STATUS=reloading server");
+    // The ready hook is for the first readiness only; the loop is stopped by a deadline here.
+    auto stop = rig.loop.add_deadline([&] { rig.loop.stop(); });
+    while (!rig.readiness->ready()) {
+        rig.loop.arm(stop, EventLoop::Clock::now() + 5ms);
+        rig.loop.run();
+    }
+    CHECK(rig.ready_calls == 1);
+    CHECK(rig.notified.back() == Lines{"STATUS=server reloaded", "READY=1"});
+}
+
+TEST_CASE("readiness: a reload whose new workers never come keeps the old configuration, and says so") {
+    auto p = scripted({Look::serving("first"), Look::pending()});
+    p->reloads = true;
+    Rig rig(std::move(p), Millis(30));
+    rig.readiness->started(42);
+    rig.run();
+    rig.readiness->before_reload();
+    rig.readiness->reload_signalled();
+    auto stop = rig.loop.add_deadline([&] { rig.loop.stop(); });
+    while (!rig.readiness->ready()) {
+        rig.loop.arm(stop, EventLoop::Clock::now() + 10ms);
+        rig.loop.run();
+    }
+    CHECK(rig.notified.back() ==
+          Lines{"STATUS=reload failed: server kept its previous configuration", "READY=1"});
+    CHECK(rig.failures.empty());
+}
+
+TEST_CASE("readiness: a probe that does not follow reloads ignores them") {
+    Rig rig(scripted({Look::serving("first")}));
+    rig.readiness->started(42);
+    rig.run();
+    rig.notified.clear();
+    rig.readiness->before_reload();
+    rig.readiness->reload_signalled();
+    CHECK(rig.readiness->ready());
+    CHECK(rig.notified.empty());
+}
+
+TEST_CASE("readiness: an exit before ready is explained by the probe, else by how it ended") {
+    const int exit1 = 1 << 8;  // a wait status: exited with code 1
+    REQUIRE(WIFEXITED(exit1));
+    auto p = scripted({Look::pending()});
+    p->early_exit = {"fix the listen", "and the other one"};
+    Rig rig(std::move(p));
+    rig.readiness->started(42);
+    CHECK(rig.readiness->server_exited(exit1) == "fix the listen (exited with code 1)");
+
+    Rig plain(scripted({Look::pending()}));
+    plain.readiness->started(42);
+    CHECK(plain.readiness->server_exited(exit1) == "server exited with code 1 before it was ready");
+
+    Rig after(scripted({Look::serving("seen")}));
+    after.readiness->started(42);
+    after.run();
+    CHECK(after.readiness->server_exited(0) == "server exited with code 0");
+}
+
+TEST_CASE("watchdog: WATCHDOG=1 while the probe passes; withheld once, with the reason, when it fails") {
+    EventLoop loop;
+    std::vector<Lines> sent;
+    auto p = scripted({Look::serving("ok"), Look::not_serving("it stopped"), Look::not_serving("it stopped"),
+                       Look::serving("ok")});
+    ScriptedProbe& probe = *p;
+    WatchdogConfig cfg;
+    cfg.check.program = "server";
+    cfg.check.mode = ReadyMode{ReadyKind::listen, {}};
+    cfg.interval = Millis(20);
+    Watchdog dog(loop, cfg, [&](const Lines& l) { sent.push_back(l); }, std::move(p));
+    auto stop = loop.add_deadline([&] { loop.stop(); });
+    dog.start(42);
+    while (probe.looks < 4) {
+        loop.arm(stop, EventLoop::Clock::now() + 5ms);
+        loop.run();
+    }
+    dog.stop();
+    REQUIRE(sent.size() == 4);
+    CHECK(sent[0] == Lines{"WATCHDOG=1"});
+    CHECK(sent[1] == Lines{"STATUS=not serving: it stopped"});  // the second failure says nothing more
+    CHECK(sent[2] == Lines{"STATUS=server serves again"});
+    CHECK(sent[3] == Lines{"WATCHDOG=1"});
+    CHECK(dog.relayable({"WATCHDOG=1", "STATUS=x", "WATCHDOG=trigger"}) == Lines{"STATUS=x", "WATCHDOG=trigger"});
+}
+
+TEST_CASE("watchdog: a server that pings by itself gets WATCHDOG_USEC and its WATCHDOG=1 passes") {
+    EventLoop loop;
+    std::vector<Lines> sent;
+    auto p = scripted({});
+    p->decides = true;
+    WatchdogConfig cfg;
+    cfg.check.program = "server";
+    cfg.check.mode = ReadyMode{ReadyKind::notify, {}};
+    cfg.interval = Millis(20000);
+    Watchdog dog(loop, cfg, [&](const Lines& l) { sent.push_back(l); }, std::move(p));
+    CHECK(dog.server_env() == std::vector<std::pair<std::string, std::string>>{{"WATCHDOG_USEC", "20000000"}});
+    dog.start(42);
+    CHECK(sent.empty());
+    CHECK(dog.relayable({"WATCHDOG=1"}) == Lines{"WATCHDOG=1"});
+}
