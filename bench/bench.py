@@ -528,7 +528,7 @@ def machine():
     dpkg = lambda p: ver("dpkg-query", "-W", "-f=${Version}", p)  # noqa: E731
     return [f"{cpu}, {os.cpu_count()} cores, kernel {platform.release()}, Debian {open('/etc/debian_version').read().strip()}",
             f"{ver('podman', '--version')}, runc {dpkg('runc')}, conmon {dpkg('conmon')}",
-            f"sdshim {ver(SHIM, '--version').split()[-1]}, tini {dpkg('tini')}, catatonit {dpkg('catatonit')}, "
+            f"{ver(SHIM, '--version').strip()}, tini {dpkg('tini')}, catatonit {dpkg('catatonit')}, "
             f"dumb-init {dpkg('dumb-init')}, nginx {dpkg('nginx-light')}, wrk {dpkg('wrk')}"]
 
 
