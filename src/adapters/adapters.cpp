@@ -75,9 +75,7 @@ ServerKind choose_server(ServerChoice choice, const std::vector<std::string>& ar
 
 std::string server_label(ServerKind kind, const std::vector<std::string>& argv) {
     if (kind != ServerKind::generic || argv.empty()) return server_name(kind);
-    const std::string& p = argv.front();
-    auto slash = p.rfind('/');
-    return slash == std::string::npos ? p : p.substr(slash + 1);
+    return basename_of(argv.front());
 }
 
 std::vector<std::string> fd_naming_variables() { return {"NGINX"}; }
