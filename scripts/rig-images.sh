@@ -61,6 +61,14 @@ if [ "${RIG_CGROUP:-unified}" = unified ]; then
         sed -i 's/^\[containers\]$/[containers]\npids_limit = 0/' /etc/containers/containers.conf
     fi
 fi
+# systemd as PID 1 raises the global fs.file-max and fs.nr_open at boot, and /proc/sys is writable
+# in a privileged container: the global parts are read-only until it has booted (its writes fail
+# harmlessly); per-netns net.* stays writable. Rig.start() lifts the binds once systemd runs, since
+# rootless podman cannot mount a new proc while locked overmounts cover /proc.
+for d in fs kernel vm; do
+    mount --bind /proc/sys/$d /proc/sys/$d
+    mount -o remount,bind,ro /proc/sys/$d
+done
 exec /sbin/init "$@"
 EOF
   chmod 755 "$1"

@@ -45,6 +45,7 @@ std::unique_ptr<Bridge> make_bridge(EventLoop& loop, const Options& opt, std::ve
     BridgeConfig bc;
     bc.listeners = std::move(listeners);
     bc.proxy = opt.bridge_proxy;
+    bc.connect_timeout = opt.bridge_connect_timeout;
     bc.max_connections = opt.bridge_max_connections ? opt.bridge_max_connections
                                                     : default_bridge_max_connections(raise_fd_limit());
     const char* header = opt.bridge_proxy == ProxyProtocol::none ? ""
@@ -103,6 +104,10 @@ int run(Options opt, int& inherited_sockets) {
         log::error("--ready=pidfile needs the path for {}: --ready=pidfile:/run/NAME.pid", opt.command[0]);
         return kExitUsage;
     }
+    if (!adapter.refusal.empty()) {
+        log::error("{}", adapter.refusal);
+        return kExitUsage;
+    }
     for (const auto& w : adapter.warnings) log::warn("{}", w);
     for (const auto& rule : adapter.signal_defaults) opt.signal_map.add_default(rule);
     for (const auto& s : sockets)
@@ -123,8 +128,9 @@ int run(Options opt, int& inherited_sockets) {
     if (const char* outer = std::getenv("NOTIFY_SOCKET"); outer && *outer) {
         auto opened = NotifyRelay::open(outer);
         if (!opened) {
-            log::error("{}", opened.message());
-            return kExitUsage;
+            const int err = opened.error().code;
+            log::error("{}{}", opened.message(), fd_limit_hint(err, inherited_sockets));
+            return is_shortage(err) ? 1 : kExitUsage;  // out of fds is no usage error
         }
         relay = std::move(*opened);
         log::debug("notify relay: {} -> {}", relay->inner_address(), relay->outer_address());
@@ -133,10 +139,12 @@ int run(Options opt, int& inherited_sockets) {
         if (relay) relay->send(lines);
     };
 
-    Millis watchdog_interval = opt.watchdog ? *opt.watchdog
-                                            : watchdog_from_env(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"),
-                                                                ::getpid())
-                                                  .value_or(Millis(0));
+    Millis watchdog_interval = opt.watchdog.value_or(Millis(0));
+    if (!opt.watchdog) {
+        const auto env = watchdog_from_env(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), ::getpid());
+        if (!env.warning.empty()) log::warn("{}", env.warning);
+        watchdog_interval = env.interval.value_or(Millis(0));
+    }
     if (watchdog_interval.count() > 0 && !relay) {
         log::warn("--watchdog={} has no NOTIFY_SOCKET to ping (podman run --sdnotify=container): it is off",
                   format_duration(watchdog_interval));
@@ -170,8 +178,9 @@ int run(Options opt, int& inherited_sockets) {
     auto launched = launch(spec);
     close_own_copies(server_sockets);
     if (!launched) {
-        log::error("{}", launched.message());
-        return exit_code_for_exec_error(launched.error().code);
+        const int err = launched.error().code;
+        log::error("{}{}", launched.message(), fd_limit_hint(err, inherited_sockets));
+        return is_shortage(err) ? 1 : exit_code_for_exec_error(err);  // out of processes is no exec error
     }
     const pid_t main_pid = *launched;
     log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", opt.command[0], main_pid,
@@ -216,7 +225,7 @@ int main(int argc, char** argv) {
     try {
         return run(req.options, inherited_sockets);
     } catch (const std::exception& e) {
-        log::critical("cannot go on: {}{}", e.what(), fd_limit_hint(e.what(), inherited_sockets));
+        log::critical("cannot go on: {}{}", e.what(), fd_limit_hint(errno_in(e.what()), inherited_sockets));
         return 1;
     }
 }

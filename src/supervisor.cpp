@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -55,10 +56,14 @@ Supervisor::Supervisor(EventLoop& loop, SignalChannel& signals, SupervisorParts 
     // Bridged connections still open when the server's processes are gone (data on its way to a
     // slow client) get until the end of --grace.
     drain_deadline_ = loop_.add_deadline([this] { finish_now(); });
-    loop_.watch(signals_.fd(), [this] { on_signals(); });
+    // Before the loop runs: a failure here is "cannot start at all".
+    if (auto watched = loop_.watch(signals_.fd(), [this] { on_signals(); }); !watched)
+        throw std::runtime_error("signalfd: " + watched.message());
     if (relay_)
-        relay_->attach(loop_, sender_check(opt_.notify_access, main_pid_),
-                       [this](pid_t pid, const NotifyMessage& msg) { on_server_message(pid, msg); });
+        if (auto attached = relay_->attach(loop_, sender_check(opt_.notify_access, main_pid_),
+                                           [this](pid_t pid, const NotifyMessage& msg) { on_server_message(pid, msg); });
+            !attached)
+            throw std::runtime_error(attached.message());
 }
 
 int Supervisor::run() {
@@ -67,7 +72,12 @@ int Supervisor::run() {
     if (bridge_ && ready_mode_.kind != ReadyKind::target) bridge_->start();
     readiness_.started(main_pid_);
     on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
-    if (!finished_) loop_.run();
+    if (!finished_)
+        if (auto ran = loop_.run(); !ran) {  // epoll itself broke: nothing can be waited for any more
+            log::critical("{}: SIGKILL to every process, then exit", ran.message());
+            signal_all_processes(SIGKILL);
+            return 1;
+        }
     if (relay_) relay_->drain();
     if (failed_) return 1;
     // No status only if the main child outlived SIGKILL and the shim gave up waiting.

@@ -138,6 +138,7 @@ Result<std::vector<SocketInfo>> inspect_sockets(const ActivationPlan& plan) {
                                "shim replaced it (an entrypoint script that redirects fd {}?)",
                                plan.count, info.fd, info.name, file_kind(st.st_mode), info.fd)};
         info.inode = st.st_ino;
+        (void)::fcntl(info.fd, F_SETFD, FD_CLOEXEC);  // per descriptor: the server's copy is its own
         socklen_t len = sizeof(int);
         ::getsockopt(info.fd, SOL_SOCKET, SO_DOMAIN, &info.family, &len);
         len = sizeof(int);
@@ -153,6 +154,9 @@ Result<std::vector<SocketInfo>> inspect_sockets(const ActivationPlan& plan) {
             info.address = format_address(ss, alen);
         else
             info.address = fmt::format("(getsockname: {})", std::strerror(errno));
+        sockaddr_storage peer{};
+        socklen_t plen = sizeof peer;
+        info.connected = ::getpeername(info.fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0;
         out.push_back(std::move(info));
     }
     return out;

@@ -40,11 +40,13 @@ struct SocketInfo {
     int type = 0;
     int protocol = 0;
     bool listening = false;
+    bool connected = false;  // has a peer: one connection, as an Accept=yes unit passes
     std::string address;  // "0.0.0.0:8080", "[::]:80", "/run/app.sock", "@abstract", "(unnamed)"
     unsigned long inode = 0;
 };
 
-// Checks that each of fds 3..3+count-1 is open and a socket, and describes it. Never reads from it.
+// Checks that each of fds 3..3+count-1 is open and a socket, and describes it. Never reads from it;
+// marks the shim's own descriptor close-on-exec (what the server gets is passed on on purpose).
 Result<std::vector<SocketInfo>> inspect_sockets(const ActivationPlan& plan);
 
 // "fd 3 'http' (0.0.0.0:8080)"

@@ -30,6 +30,23 @@ bool is_wrapper(const std::string& program) {
            base == "dumb-init" || base == "catatonit";
 }
 
+// nginx and caddy accept on every stream socket they are handed: one that is connected (an
+// Accept=yes unit's) or not listening makes their accept() fail with EINVAL, in a loop.
+std::string refuse_unlistening(ServerKind kind, const std::vector<SocketInfo>& sockets) {
+    for (const auto& s : sockets) {
+        if (s.type != SOCK_STREAM || s.listening) continue;
+        if (s.connected)
+            return fmt::format("fd {} '{}' ({}) is a connected stream socket, not a listening one: {} accepts its "
+                               "own connections, and its accept() would fail on it without end; the .socket unit "
+                               "has Accept=yes: set Accept=no",
+                               s.fd, s.name, s.address, server_name(kind));
+        return fmt::format("fd {} '{}' ({}) is a stream socket that is not listening: {} can only accept on "
+                           "listening sockets; pass the sockets of a .socket unit's ListenStream= (with Accept=no)",
+                           s.fd, s.name, s.address, server_name(kind));
+    }
+    return {};
+}
+
 }  // namespace
 
 ServerKind detect_server(const std::vector<std::string>& argv) {
@@ -109,6 +126,7 @@ std::vector<std::pair<std::string, std::string>> fd_variables(const std::vector<
 AdapterPlan plan_adapter(ServerKind kind, const std::vector<SocketInfo>& sockets) {
     AdapterPlan plan;
     plan.env = fd_variables(sockets);
+    if (kind != ServerKind::generic) plan.refusal = refuse_unlistening(kind, sockets);  // inetd-style servers may
     switch (kind) {
         case ServerKind::nginx: {
             for (const auto& s : sockets) {

@@ -34,6 +34,7 @@ struct AdapterPlan {
     std::map<int, std::string> refused_signals;            // signal -> why it is not forwarded
     std::vector<SignalRule> signal_defaults;               // added unless the user mapped the signal
     std::vector<std::string> warnings;
+    std::string refusal;  // set when the server cannot take these sockets at all: one line with the fix
 };
 
 AdapterPlan plan_adapter(ServerKind kind, const std::vector<SocketInfo>& sockets);

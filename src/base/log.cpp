@@ -11,6 +11,8 @@
 namespace sdshim {
 namespace {
 
+constexpr std::size_t kMaxLogText = 4096;  // bytes of one message; escaping may at most quadruple it
+
 std::string_view level_name(spdlog::level::level_enum level) {
     auto name = spdlog::level::to_string_view(level);
     return {name.data(), name.size()};
@@ -22,13 +24,21 @@ class StderrSink final : public spdlog::sinks::sink {
 public:
     void log(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t line;
-        const std::string_view text(msg.payload.data(), msg.payload.size());
+        std::string_view text(msg.payload.data(), msg.payload.size());
+        std::size_t cut = 0;  // a value from outside (a 100 KB LISTEN_FDNAMES) must not make a 100 KB line
+        if (text.size() > kMaxLogText) {
+            std::size_t keep = kMaxLogText;
+            while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;  // whole characters
+            cut = text.size() - keep;
+            text = text.substr(0, keep);
+        }
+        const auto more = cut ? fmt::format(" [{} more bytes not logged]", cut) : std::string();
         if (format_ == LogFormat::json)
             fmt::format_to(std::back_inserter(line),
-                           "{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"sdshim\",\"pid\":{},\"msg\":\"{}\"}}\n",
-                           utc_timestamp(msg.time), level_name(msg.level), ::getpid(), json_escape(text));
+                           "{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"sdshim\",\"pid\":{},\"msg\":\"{}{}\"}}\n",
+                           utc_timestamp(msg.time), level_name(msg.level), ::getpid(), json_escape(text), more);
         else
-            fmt::format_to(std::back_inserter(line), "[sdshim] {}: {}\n", level_name(msg.level), one_line(text));
+            fmt::format_to(std::back_inserter(line), "[sdshim] {}: {}{}\n", level_name(msg.level), one_line(text), more);
         const char* p = line.data();
         std::size_t left = line.size();
         while (left > 0) {

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <new>
 
 namespace sdshim {
 namespace {
@@ -20,6 +21,19 @@ namespace {
 constexpr int kAcceptBatch = 64;       // connections accepted per wake-up, so one listener cannot starve the rest
 constexpr std::size_t kShimOwnFds = 32;  // stdio, signalfd, epoll, notify sockets, launcher, probes
 constexpr auto kAcceptRetry = std::chrono::milliseconds(250);
+// A unix target whose backlog is full refuses at once (EAGAIN) where TCP would queue the SYN and
+// retransmit: the connect is tried again, from 5 ms up to every 100 ms, until --bridge-connect-timeout.
+constexpr Millis kFirstConnectRetry{5};
+constexpr Millis kLastConnectRetry{100};
+
+// Logs a line unless the budget is spent or logging itself runs out of memory.
+template <typename... Args>
+void warn_within(LogBudget& budget, fmt::format_string<Args...> format, Args&&... args) noexcept {
+    try {
+        if (budget.allow(std::chrono::steady_clock::now())) log::warn(format, std::forward<Args>(args)...);
+    } catch (...) {
+    }
+}
 
 void no_delay(int fd) {
     int one = 1;
@@ -46,6 +60,10 @@ struct Bridge::Connection {
     Side client;
     Side upstream;
     bool connecting = true;
+    bool retrying = false;  // no upstream socket: the unix target's backlog was full, another connect follows
+    EventLoop::Clock::time_point connect_by{};  // --bridge-connect-timeout
+    Millis retry_delay = kFirstConnectRetry;
+    std::optional<Timers::iterator> timer;
     std::string header;  // the PROXY header, or what of it is left to send
     Flow up;             // client -> upstream
     Flow down;           // upstream -> client
@@ -53,7 +71,10 @@ struct Bridge::Connection {
 };
 
 Bridge::Bridge(EventLoop& loop, BridgeConfig config)
-    : loop_(loop), cfg_(std::move(config)), retry_accept_(loop.add_deadline([this] { pause_accepting(false); })) {
+    : loop_(loop),
+      cfg_(std::move(config)),
+      retry_accept_(loop.add_deadline([this] { pause_accepting(false); })),
+      timer_(loop.add_deadline([this] { on_timers(); })) {
     for (const auto& l : cfg_.listeners) listeners_.emplace_back(l.fd);
     if (cfg_.max_connections == 0) cfg_.max_connections = 1;
 }
@@ -72,7 +93,8 @@ void Bridge::start() {
         const BridgeListener* l = &cfg_.listeners[i];
         int flags = ::fcntl(l->fd, F_GETFL);
         if (flags >= 0) ::fcntl(l->fd, F_SETFL, flags | O_NONBLOCK);
-        loop_.watch(l->fd, [this, l] { accept_some(*l); });
+        if (auto watched = loop_.watch(l->fd, [this, l] { accept_some(*l); }); !watched)
+            log::error("bridge {}: {}: its connections wait in the backlog unserved", l->label, watched.message());
     }
     accepting_ = true;
 }
@@ -80,7 +102,9 @@ void Bridge::start() {
 void Bridge::pause_accepting(bool paused) {
     if (!accepting_ || paused == paused_) return;
     paused_ = paused;
-    for (auto& l : listeners_) loop_.modify(l.get(), paused ? 0u : std::uint32_t{EPOLLIN});
+    for (auto& l : listeners_)
+        if (auto changed = loop_.modify(l.get(), paused ? 0u : std::uint32_t{EPOLLIN}); !changed)
+            warn_within(error_budget_, "bridge: {}", changed.message());
 }
 
 void Bridge::stop_accepting() {
@@ -96,6 +120,7 @@ void Bridge::stop_accepting() {
 }
 
 void Bridge::accept_some(const BridgeListener& listener) {
+    dead_.clear();
     for (int i = 0; i < kAcceptBatch && accepting_ && !paused_; ++i) {
         if (connections_.size() >= cfg_.max_connections) {
             log::debug("bridge: {} connections open (--bridge-max-connections): new ones wait in the backlog",
@@ -119,21 +144,21 @@ void Bridge::accept_some(const BridgeListener& listener) {
                 log::warn("bridge {}: accept: {}", listener.label, std::strerror(err));
             return;
         }
-        open_upstream(listener, std::move(client));
+        try {
+            open_upstream(listener, std::move(client));
+        } catch (const std::bad_alloc&) {  // the client (closed on the way out) is refused
+            warn_within(error_budget_,
+                        "bridge {}: out of memory with {} connection(s) open; a client was refused and new ones wait "
+                        "in the backlog for {}ms",
+                        listener.label, connections_.size(), kAcceptRetry.count());
+            pause_accepting(true);
+            loop_.arm(retry_accept_, EventLoop::Clock::now() + kAcceptRetry);
+            return;
+        }
     }
 }
 
 void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
-    const auto& t = listener.target;
-    UniqueFd upstream;
-    const int started = start_connect(t, upstream);
-    if (started != 0 && started != EINPROGRESS) {
-        LogBudget& budget = upstream ? connect_budget_ : error_budget_;
-        if (budget.allow(std::chrono::steady_clock::now()))
-            log::warn("bridge {} -> {}: {}: {}; the client's connection is closed", listener.label, t.text,
-                      upstream ? "connect" : "socket", std::strerror(started));
-        return;
-    }
     auto conn = std::make_unique<Connection>();
     Connection& c = *conn;
     c.listener = &listener;
@@ -145,23 +170,90 @@ void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
         c.header = proxy_header(cfg_.proxy, peer, peer_len, local, local_len);
     }
     no_delay(client.get());
-    no_delay(upstream.get());
     c.client.fd = std::move(client);
-    c.upstream.fd = std::move(upstream);
+    c.connect_by = EventLoop::Clock::now() + cfg_.connect_timeout;
     connections_.push_back(std::move(conn));
     c.self = std::prev(connections_.end());
-    watch(c, c.client, false);
-    watch(c, c.upstream, true);
-    if (started == 0)
+    connect_upstream(c);
+}
+
+// One connect to the target; false when the connection was closed.
+bool Bridge::connect_upstream(Connection& c) {
+    const auto& t = c.listener->target;
+    if (c.upstream.watched) loop_.unwatch(c.upstream.fd.get());
+    c.upstream.watched = false;
+    c.upstream.mask = 0;
+    const int started = start_connect(t, c.upstream.fd);
+    const auto now = EventLoop::Clock::now();
+    if (started == EAGAIN && t.addr.ss_family == AF_UNIX) {
+        c.upstream.fd.reset();
+        if (now >= c.connect_by) {
+            warn_within(connect_budget_,
+                        "bridge {} -> {}: its backlog stayed full for {} (--bridge-connect-timeout); the client's "
+                        "connection is closed",
+                        c.listener->label, t.text, format_duration(cfg_.connect_timeout));
+            close(c, "target backlog full");
+            return false;
+        }
+        c.retrying = true;
+        set_timer(c, std::min(now + c.retry_delay, c.connect_by));
+        c.retry_delay = std::min(c.retry_delay * 2, kLastConnectRetry);
+        return update_interest(c);
+    }
+    c.retrying = false;
+    if (started != 0 && started != EINPROGRESS) {
+        warn_within(c.upstream.fd ? connect_budget_ : error_budget_,
+                    "bridge {} -> {}: {}: {}; the client's connection is closed", c.listener->label, t.text,
+                    c.upstream.fd ? "connect" : "socket", std::strerror(started));
+        close(c, "connect failed");
+        return false;
+    }
+    no_delay(c.upstream.fd.get());
+    if (started == 0) {
+        set_timer(c, std::nullopt);
         on_event(c, true, EPOLLOUT);
-    else
-        update_interest(c);
+        return !c.closed;
+    }
+    set_timer(c, c.connect_by);
+    return update_interest(c);
+}
+
+void Bridge::set_timer(Connection& c, std::optional<EventLoop::Clock::time_point> when) {
+    if (c.timer) timers_.erase(*c.timer);
+    c.timer.reset();
+    if (when) c.timer = timers_.emplace(*when, &c);
+    loop_.arm(timer_, timers_.empty() ? std::nullopt : std::optional(timers_.begin()->first));
+}
+
+void Bridge::on_timers() {
+    dead_.clear();
+    const auto now = EventLoop::Clock::now();
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+        Connection& c = *timers_.begin()->second;
+        set_timer(c, std::nullopt);
+        if (c.retrying && now < c.connect_by) {
+            connect_upstream(c);
+            continue;
+        }
+        if (!c.retrying)
+            warn_within(connect_budget_,
+                        "bridge {} -> {}: no answer within {} (--bridge-connect-timeout); the client's connection is "
+                        "closed",
+                        c.listener->label, c.listener->target.text, format_duration(cfg_.connect_timeout));
+        else
+            warn_within(connect_budget_,
+                        "bridge {} -> {}: its backlog stayed full for {} (--bridge-connect-timeout); the client's "
+                        "connection is closed",
+                        c.listener->label, c.listener->target.text, format_duration(cfg_.connect_timeout));
+        close(c, "connect timed out");
+    }
 }
 
 bool Bridge::finish_connect(Connection& c) {
     const int err = connect_result(c.upstream.fd.get());
     if (err == 0) {
         c.connecting = false;
+        set_timer(c, std::nullopt);
         return true;
     }
     if (connect_budget_.allow(std::chrono::steady_clock::now()))
@@ -183,10 +275,25 @@ bool Bridge::send_header(Connection& c) {
     return true;
 }
 
-void Bridge::watch(Connection& c, Side& side, bool upstream_side) {
+bool Bridge::watch(Connection& c, Side& side, bool upstream_side) {
     Connection* cp = &c;
-    loop_.watch_events(side.fd.get(), side.mask, [this, cp, upstream_side](std::uint32_t ev) { on_event(*cp, upstream_side, ev); });
+    auto watched = loop_.watch_events(side.fd.get(), side.mask, [this, cp, upstream_side](std::uint32_t ev) {
+        dead_.clear();  // a live watch's connection is never among them
+        try {
+            on_event(*cp, upstream_side, ev);
+        } catch (const std::bad_alloc&) {
+            if (!cp->closed) close(*cp, "out of memory");
+            warn_within(error_budget_, "bridge: out of memory with {} connection(s) open: a connection was closed",
+                        connections_.size());
+        }
+    });
+    if (!watched) {
+        warn_within(error_budget_, "bridge {}: {}; the connection is closed", c.listener->label, watched.message());
+        close(c, "epoll");
+        return false;
+    }
     side.watched = true;
+    return true;
 }
 
 void Bridge::on_event(Connection& c, bool upstream_side, std::uint32_t events) {
@@ -194,7 +301,8 @@ void Bridge::on_event(Connection& c, bool upstream_side, std::uint32_t events) {
     if (c.connecting) {
         if (!upstream_side) {  // the client waits until the target answers, unless it leaves
             if (events & (EPOLLERR | EPOLLHUP)) return close(c, "the client left before the server answered");
-            return update_interest(c);
+            update_interest(c);
+            return;
         }
         if (!finish_connect(c)) return close(c, "connect failed");  // SO_ERROR says why, EPOLLERR or not
     }
@@ -219,7 +327,7 @@ void Bridge::on_event(Connection& c, bool upstream_side, std::uint32_t events) {
 
 // epoll reports EPOLLHUP whatever the mask says, so a hung-up side that has nothing to read now is
 // taken out of epoll until its pipe drains, rather than waking the loop again and again.
-void Bridge::set_interest(Connection& c, Side& side, bool upstream_side, std::uint32_t mask) {
+bool Bridge::set_interest(Connection& c, Side& side, bool upstream_side, std::uint32_t mask) {
     const bool park = side.hung_up && !(mask & EPOLLIN);
     if (park) {
         if (side.watched) {
@@ -227,19 +335,25 @@ void Bridge::set_interest(Connection& c, Side& side, bool upstream_side, std::ui
             side.watched = false;
         }
         side.mask = mask;
-        return;
+        return true;
     }
     if (!side.watched) {
         side.mask = mask;
         return watch(c, side, upstream_side);
     }
     if (mask != side.mask) {
-        loop_.modify(side.fd.get(), mask);
+        if (auto changed = loop_.modify(side.fd.get(), mask); !changed) {
+            warn_within(error_budget_, "bridge {}: {}; the connection is closed", c.listener->label, changed.message());
+            close(c, "epoll");
+            return false;
+        }
         side.mask = mask;
     }
+    return true;
 }
 
-void Bridge::update_interest(Connection& c) {
+// False when the connection had to be closed.
+bool Bridge::update_interest(Connection& c) {
     std::uint32_t client = 0, upstream = 0;
     if (c.connecting) {
         upstream = EPOLLOUT;
@@ -249,23 +363,23 @@ void Bridge::update_interest(Connection& c) {
         if (!c.down.eof && c.down.pipe_bytes == 0) upstream |= EPOLLIN;
         if (c.up.pipe_bytes > 0 || !c.header.empty()) upstream |= EPOLLOUT;
     }
-    set_interest(c, c.client, false, client);
-    set_interest(c, c.upstream, true, upstream);
+    if (!set_interest(c, c.client, false, client)) return false;
+    return !c.upstream.fd || set_interest(c, c.upstream, true, upstream);  // none while a retry waits
 }
 
 void Bridge::close(Connection& c, const char* why) {
     log::trace("bridge {}: connection closed: {}", c.listener->label, why);
     c.closed = true;
+    set_timer(c, std::nullopt);
     loop_.unwatch(c.client.fd.get());
     loop_.unwatch(c.upstream.fd.get());
     c.client.fd.reset();
     c.upstream.fd.reset();
     pipes_.give_back(c.up);
     pipes_.give_back(c.down);
-    // The handler that called us still runs in this Connection: it is freed after the wake-up.
-    auto owned = std::move(*c.self);
-    connections_.erase(c.self);
-    loop_.defer([dead = std::shared_ptr<Connection>(std::move(owned))] {});
+    // The handler that called us still runs in this Connection: it is freed when the bridge's next
+    // handler starts (a move between lists: no allocation, also when memory is short).
+    dead_.splice(dead_.end(), connections_, c.self);
     if (paused_ && accepting_ && connections_.size() < cfg_.max_connections) pause_accepting(false);
     if (!accepting_ && connections_.empty() && on_idle_) loop_.defer(on_idle_);
 }

@@ -1,6 +1,7 @@
 // The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the one event loop.
 #pragma once
 
+#include "base/duration.hpp"
 #include "base/log.hpp"
 #include "base/net.hpp"
 #include "base/unique_fd.hpp"
@@ -11,6 +12,8 @@
 #include <cstddef>
 #include <functional>
 #include <list>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,7 +24,11 @@ struct BridgeConfig {
     std::vector<BridgeListener> listeners;
     std::size_t max_connections = 0;  // beyond it new connections wait in the kernel's backlog
     ProxyProtocol proxy = ProxyProtocol::none;
+    Millis connect_timeout{10000};  // a target that has not answered by then: the client is closed
 };
+
+// --bridge-connect-timeout when not given.
+inline constexpr Millis kDefaultBridgeConnectTimeout{10000};
 
 // fds a connection may hold at worst: two sockets and a pipe (two fds) each way.
 inline constexpr std::size_t kBridgeFdsPerConnection = 6;
@@ -47,14 +54,19 @@ private:
     struct Side;
     struct Connection;
 
+    using Timers = std::multimap<EventLoop::Clock::time_point, Connection*>;
+
     void accept_some(const BridgeListener& listener);
     void open_upstream(const BridgeListener& listener, UniqueFd client);
+    bool connect_upstream(Connection& c);
     void on_event(Connection& c, bool upstream_side, std::uint32_t events);
+    void on_timers();
+    void set_timer(Connection& c, std::optional<EventLoop::Clock::time_point> when);
     bool finish_connect(Connection& c);
     bool send_header(Connection& c);
-    void watch(Connection& c, Side& side, bool upstream_side);
-    void set_interest(Connection& c, Side& side, bool upstream_side, std::uint32_t mask);
-    void update_interest(Connection& c);
+    bool watch(Connection& c, Side& side, bool upstream_side);
+    bool set_interest(Connection& c, Side& side, bool upstream_side, std::uint32_t mask);
+    bool update_interest(Connection& c);
     void close(Connection& c, const char* why);
     void pause_accepting(bool paused);
 
@@ -62,10 +74,13 @@ private:
     BridgeConfig cfg_;
     std::vector<UniqueFd> listeners_;
     std::list<std::unique_ptr<Connection>> connections_;
+    std::list<std::unique_ptr<Connection>> dead_;  // closed, freed at the start of the next handler
     PipePool pipes_;
     bool accepting_ = false;
     bool paused_ = false;
     EventLoop::DeadlineId retry_accept_;
+    Timers timers_;                  // connections whose connect has a deadline or waits for a retry
+    EventLoop::DeadlineId timer_;    // armed at the first of timers_
     std::function<void()> on_idle_;
     LogBudget connect_budget_;  // refused connects to the target
     LogBudget error_budget_;    // accept, socket and fd-limit failures

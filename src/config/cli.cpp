@@ -102,7 +102,9 @@ Status set_ready_timeout(Options& o, std::string_view v) {
 
 Status set_watchdog(Options& o, std::string_view v) {
     auto d = parse_duration(v);
-    if (!d) return Error{"the unit's WatchdogSec= as a duration such as 10s or 1m, or 0 for off"};
+    if (!d || (d->count() != 0 && (*d < kMinWatchdog || *d > kMaxWatchdog)))
+        return Error{fmt::format("the unit's WatchdogSec= as a duration from {} to {} such as 10s or 1m, or 0 for off",
+                                 format_duration(kMinWatchdog), format_duration(kMaxWatchdog))};
     o.watchdog = *d;
     return {};
 }
@@ -135,6 +137,13 @@ Status set_bridge_max(Options& o, std::string_view v) {
     return {};
 }
 
+Status set_bridge_connect_timeout(Options& o, std::string_view v) {
+    auto d = parse_duration(v);
+    if (!d || d->count() == 0) return Error{"a positive duration such as 10s or 500ms"};
+    o.bridge_connect_timeout = *d;
+    return {};
+}
+
 Status set_bridge_proxy(Options& o, std::string_view v) {
     auto p = parse_proxy_protocol(v);
     if (!p) return Error{"v1, v2 or none"};
@@ -156,7 +165,7 @@ Status set_flag(Options& o, std::string_view v) {
     return {};
 }
 
-constexpr std::array<OptionSpec, 18> kOptions{{
+constexpr std::array<OptionSpec, 19> kOptions{{
     {"server", "SDSHIM_SERVER", "auto|nginx|caddy|generic", false,
      "server adapter; auto looks at the program's name, also behind a wrapper script (default auto)", set_server},
     {"inspect", "SDSHIM_INSPECT", "", false,
@@ -181,15 +190,17 @@ constexpr std::array<OptionSpec, 18> kOptions{{
      "report this exit code of the main child as 0 (repeatable)", add_success_exit},
     {"ready", "SDSHIM_READY", "MODE", false,
      "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the inherited "
-     "sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND (exits 0); auto is "
-     "target with --bridge, else listen for nginx and notify otherwise",
+     "sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND (/bin/sh -c COMMAND, "
+     "run in / with the shim's environment in a process group of its own, exits 0); auto is target with "
+     "--bridge, else listen for nginx and notify otherwise",
      set_ready},
     {"ready-timeout", "SDSHIM_READY_TIMEOUT", "DURATION", false,
      "fail and stop the server when it is not ready by then (default 60s)", set_ready_timeout},
     {"watchdog", "SDSHIM_WATCHDOG", "DURATION", false,
-     "the unit's WatchdogSec=: once ready, send WATCHDOG=1 every DURATION/2 while the server passes the --ready "
-     "mode's check, so systemd restarts a server that stopped serving (notify: the server pings itself); default "
-     "off, or WATCHDOG_USEC when it reaches the container",
+     "the unit's WatchdogSec= (1s to 24h, 0 for off): once ready, send WATCHDOG=1 every DURATION/2 while the "
+     "server passes the --ready mode's check, so systemd restarts a server that stopped serving (notify: the "
+     "server pings itself); default off, or WATCHDOG_USEC (clamped to the same bounds) when it reaches the "
+     "container",
      set_watchdog},
     {"notify-access", "SDSHIM_NOTIFY_ACCESS", "main|all", false,
      "whose sd_notify messages are relayed: the main process or every process it started (default all)",
@@ -205,6 +216,10 @@ constexpr std::array<OptionSpec, 18> kOptions{{
     {"bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
      "bridged connections open at once; more wait in the kernel's backlog (default: what RLIMIT_NOFILE allows)",
      set_bridge_max},
+    {"bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT", "DURATION", false,
+     "how long a bridged client waits for TARGET to answer its connect (a full backlog included) before its "
+     "connection is closed (default 10s)",
+     set_bridge_connect_timeout},
     {"bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL", "v1|v2|none", false,
      "send the client's address to TARGET in a PROXY protocol header first (default none)", set_bridge_proxy},
 }};

@@ -5,12 +5,14 @@
 #include "base/duration.hpp"
 #include "base/log.hpp"
 #include "base/result.hpp"
+#include "bridge/bridge.hpp"
 #include "bridge/bridge_spec.hpp"
 #include "core/forwarder.hpp"
 #include "core/signal_map.hpp"
 #include "notify/notify_relay.hpp"
 #include "readiness/readiness.hpp"
 #include "readiness/ready_mode.hpp"
+#include "readiness/watchdog.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -37,6 +39,7 @@ struct Options {
     DroppedSocketPolicy on_dropped_socket = DroppedSocketPolicy::fail;
     std::vector<BridgeSpec> bridges;           // --bridge SOCKET=TARGET
     std::size_t bridge_max_connections = 0;    // 0: from RLIMIT_NOFILE
+    Millis bridge_connect_timeout = kDefaultBridgeConnectTimeout;
     ProxyProtocol bridge_proxy = ProxyProtocol::none;
     bool inspect = false;       // print the inherited sockets and what the adapter exports, then exit
     bool inspect_json = false;

@@ -1,6 +1,8 @@
 // The one event loop: blocking epoll over the shim's fds, with deadlines that exist only while armed: no idle wake-ups.
 #include "core/event_loop.hpp"
 
+#include <fmt/format.h>
+
 #include <sys/epoll.h>
 
 #include <cerrno>
@@ -14,29 +16,31 @@ EventLoop::EventLoop() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epoll_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
 }
 
-void EventLoop::watch(int fd, std::function<void()> on_readable) {
-    watch_events(fd, EPOLLIN, [cb = std::move(on_readable)](std::uint32_t) { cb(); });
+Status EventLoop::watch(int fd, std::function<void()> on_readable) {
+    return watch_events(fd, EPOLLIN, [cb = std::move(on_readable)](std::uint32_t) { cb(); });
 }
 
-void EventLoop::watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler) {
+Status EventLoop::watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler) {
     auto watch = std::make_unique<Watch>();
     watch->handler = std::move(handler);
     epoll_event ev{};
     ev.events = events;
     ev.data.ptr = watch.get();
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
-        throw std::runtime_error("epoll_ctl(ADD, fd " + std::to_string(fd) + "): " + std::strerror(errno));
+        return Error{fmt::format("epoll_ctl(ADD, fd {}): {}", fd, std::strerror(errno)), errno};
     watches_[fd] = std::move(watch);
+    return {};
 }
 
-void EventLoop::modify(int fd, std::uint32_t events) {
+Status EventLoop::modify(int fd, std::uint32_t events) {
     auto it = watches_.find(fd);
-    if (it == watches_.end()) throw std::logic_error("epoll: fd " + std::to_string(fd) + " is not watched");
+    if (it == watches_.end()) return Error{fmt::format("epoll: fd {} is not watched", fd), EBADF};
     epoll_event ev{};
     ev.events = events;
     ev.data.ptr = it->second.get();
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) != 0)
-        throw std::runtime_error("epoll_ctl(MOD, fd " + std::to_string(fd) + "): " + std::strerror(errno));
+        return Error{fmt::format("epoll_ctl(MOD, fd {}): {}", fd, std::strerror(errno)), errno};
+    return {};
 }
 
 void EventLoop::unwatch(int fd) {
@@ -55,7 +59,26 @@ EventLoop::DeadlineId EventLoop::add_deadline(std::function<void()> on_expired) 
 
 void EventLoop::arm(DeadlineId id, std::optional<Clock::time_point> when) { deadlines_.at(id).when = when; }
 
-void EventLoop::run() {
+template <typename Fn>
+void EventLoop::shielded(const char* what, Fn&& fn) {
+    try {
+        fn();
+    } catch (const std::bad_alloc&) {
+        failed(what, "out of memory");
+    } catch (const std::exception& e) {
+        failed(what, e.what());
+    }
+}
+
+void EventLoop::failed(const char* what, const char* why) noexcept {
+    try {
+        if (failure_budget_.allow(Clock::now()))
+            log::error("{} failed: {}; its work is shed and the loop goes on", what, why);
+    } catch (...) {  // logging needs memory too: the line is lost, the loop is not
+    }
+}
+
+Status EventLoop::run() {
     running_ = true;
     epoll_event events[64];
     while (running_) {
@@ -70,26 +93,30 @@ void EventLoop::run() {
         int n = ::epoll_wait(epoll_.get(), events, static_cast<int>(std::size(events)), timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
+            running_ = false;
+            return Error{fmt::format("epoll_wait: {}", std::strerror(errno)), errno};
         }
         for (int i = 0; i < n && running_; ++i) {
             auto* watch = static_cast<Watch*>(events[i].data.ptr);
-            if (watch->live) watch->handler(events[i].events);  // retired ones live until below
+            if (watch->live) shielded("an event handler", [&] { watch->handler(events[i].events); });
         }
-        retired_.clear();
+        retired_.clear();  // retired ones lived until here
         while (!deferred_.empty()) {
             auto fns = std::move(deferred_);
             deferred_.clear();
-            for (auto& fn : fns) fn();
+            for (auto& fn : fns) shielded("a deferred task", fn);
         }
         const auto now = Clock::now();
         for (std::size_t id = 0; id < deadlines_.size() && running_; ++id) {
             if (!deadlines_[id].when || now < *deadlines_[id].when) continue;
             deadlines_[id].when.reset();  // disarmed before the call, so the handler may re-arm it
-            auto handler = deadlines_[id].on_expired;
-            if (handler) handler();
+            shielded("a timer", [&] {
+                auto handler = deadlines_[id].on_expired;
+                if (handler) handler();
+            });
         }
     }
+    return {};
 }
 
 }  // namespace sdshim

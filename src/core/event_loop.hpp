@@ -1,6 +1,8 @@
 // The one event loop: blocking epoll over the shim's fds, with deadlines that exist only while armed: no idle wake-ups.
 #pragma once
 
+#include "base/log.hpp"
+#include "base/result.hpp"
 #include "base/unique_fd.hpp"
 
 #include <chrono>
@@ -18,10 +20,11 @@ public:
     using Clock = std::chrono::steady_clock;
 
     EventLoop();
-    void watch(int fd, std::function<void()> on_readable);
+    // An Error (with epoll_ctl's errno) when the kernel refuses: out of memory or of epoll watches.
+    Status watch(int fd, std::function<void()> on_readable);
     // `events` is an EPOLLIN/EPOLLOUT mask; the handler gets what was ready.
-    void watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler);
-    void modify(int fd, std::uint32_t events);
+    Status watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler);
+    Status modify(int fd, std::uint32_t events);
     // Safe from inside any handler, its own included: an event already read for `fd` is not delivered.
     void unwatch(int fd);
     // Runs `fn` once the handlers of the current wake-up are done (to free what they still use).
@@ -31,7 +34,9 @@ public:
     using DeadlineId = std::size_t;
     DeadlineId add_deadline(std::function<void()> on_expired);
     void arm(DeadlineId id, std::optional<Clock::time_point> when);
-    void run();  // until stop()
+    // Until stop(). Nothing a handler throws (an allocation that failed) leaves it: the handler's
+    // work is shed with a log line and the loop goes on. An Error only if epoll_wait itself fails.
+    Status run();
     void stop() { running_ = false; }
 
 private:
@@ -42,6 +47,10 @@ private:
     UniqueFd epoll_;
     // epoll's data points at the Watch: no lookup per event. Unwatched ones wait in retired_ until
     // the wake-up's events are all handled.
+    template <typename Fn>
+    void shielded(const char* what, Fn&& fn);
+    void failed(const char* what, const char* why) noexcept;
+
     std::unordered_map<int, std::unique_ptr<Watch>> watches_;
     std::vector<std::unique_ptr<Watch>> retired_;
     std::vector<std::function<void()>> deferred_;
@@ -51,6 +60,7 @@ private:
     };
     std::vector<Deadline> deadlines_;
     bool running_ = false;
+    LogBudget failure_budget_;
 };
 
 }  // namespace sdshim

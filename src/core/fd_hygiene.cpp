@@ -32,8 +32,10 @@ void close_fds_from(int first) {
     for (int fd : open_fds) ::close(fd);
 }
 
-std::string fd_limit_hint(const std::string& error, int inherited_sockets) {
-    if (error.find(std::strerror(EMFILE)) == std::string::npos) return {};
+int errno_in(const std::string& what) { return what.find(std::strerror(EMFILE)) == std::string::npos ? 0 : EMFILE; }
+
+std::string fd_limit_hint(int err, int inherited_sockets) {
+    if (err != EMFILE) return {};
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return {};
     return fmt::format(" (RLIMIT_NOFILE is {}: 3 go to stdio, {} to inherited sockets, and sdshim needs about 7 "

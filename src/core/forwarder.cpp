@@ -36,7 +36,7 @@ ForwardDecision decide_forward(int sig, pid_t sender, pid_t self, bool main_aliv
     return d;
 }
 
-ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool main_alive, const sigval* queued) const {
+ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool main_alive, const sigval* queued) {
     ForwardDecision d = decide_forward(sig, sender, self_, main_alive, map_);
     if (auto it = refused_.find(sig); it != refused_.end() && map_.rules().count(sig) == 0) {
         log::warn("{} not forwarded: {}", signal_name(sig), it->second);
@@ -57,7 +57,9 @@ ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool m
                     signal_name(d.signal), whom, main_pid, std::strerror(err));
         return d;
     }
-    auto level = d.starts_stop ? spdlog::level::info : spdlog::level::debug;
+    if (d.starts_stop) (void)::kill(group ? -main_pid : main_pid, SIGCONT);
+    auto level = d.starts_stop && stop_budget_.allow(std::chrono::steady_clock::now()) ? spdlog::level::info
+                                                                                      : spdlog::level::debug;
     if (sender == self_)  // the shim's own decision (readiness failure), not a received signal
         log::at(level, "sent {} to {} {}", signal_name(d.signal), whom, main_pid);
     else if (d.signal == sig)

@@ -1,6 +1,7 @@
 // Signal forwarding: what the main child (or its process group) receives for each signal the shim gets.
 #pragma once
 
+#include "base/log.hpp"
 #include "core/signal_map.hpp"
 
 #include <signal.h>
@@ -33,14 +34,16 @@ public:
     // Decides, sends, logs. Returns the decision so the caller can start the stop sequence.
     // `queued`: the value of a signal sent with sigqueue(), passed on the same way so a real-time
     // signal's payload and its order within its kind reach the server unchanged.
-    ForwardDecision forward(int sig, pid_t sender, pid_t main_pid, bool main_alive,
-                            const sigval* queued = nullptr) const;
+    // A stop signal that is forwarded is followed by SIGCONT to the same target, as systemd does:
+    // a stopped server (SIGTSTP, SIGSTOP) could not act on it until the grace ran out.
+    ForwardDecision forward(int sig, pid_t sender, pid_t main_pid, bool main_alive, const sigval* queued = nullptr);
 
 private:
     const SignalMap& map_;
     ForwardTo target_;
     std::map<int, std::string> refused_;
     pid_t self_;  // getpid() is a system call; the shim's pid never changes
+    LogBudget stop_budget_;  // a storm of stop signals: the first lines at info, then a count
 };
 
 }  // namespace sdshim

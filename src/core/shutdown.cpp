@@ -29,7 +29,8 @@ StopSequence::Deadline StopSequence::main_exited_with_survivors(Clock::time_poin
     phase_ = Phase::draining;
     log::info("sending SIGTERM to the remaining processes; SIGKILL in {}",
               format_duration(std::chrono::ceil<Millis>(*deadline_ - now)));
-    signal_all_processes(SIGTERM);
+    signal_all_(SIGTERM);
+    signal_all_(SIGCONT);  // a stopped survivor could not act on SIGTERM
     return deadline_;
 }
 
@@ -41,9 +42,13 @@ StopSequence::Deadline StopSequence::deadline_expired(Clock::time_point now) {
         deadline_.reset();
         return deadline_;
     }
-    log::warn("grace period over: sending SIGKILL to every remaining process");
-    signal_all_processes(SIGKILL);
     phase_ = Phase::killed;
+    if (signal_all_(SIGKILL) == 0) {  // all gone meanwhile (bridged connections may still drain)
+        log::debug("grace period over: no process left to SIGKILL");
+        deadline_.reset();
+        return deadline_;
+    }
+    log::warn("grace period over: sending SIGKILL to every remaining process");
     deadline_ = now + kAfterKill;
     return deadline_;
 }

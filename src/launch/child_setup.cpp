@@ -4,7 +4,12 @@
 #include <csignal>
 #include <cstring>
 
+#include <algorithm>
+
 #include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <termios.h>
 
 namespace sdshim {
@@ -31,6 +36,21 @@ void reset_signals() noexcept {
     (void)::sigprocmask(SIG_SETMASK, &empty, nullptr);
 }
 
+// Every fd above stdio is closed at exec unless it is passed on: the shim's inherited sockets that
+// the server does not get (behind a bridge) included. Boost.Process's own closing skips the fds
+// between stdio and its report pipe, so it cannot be relied on.
+void close_on_exec_from(int first) noexcept {
+    if (::syscall(SYS_close_range, static_cast<unsigned>(first), ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    rlimit limit{};  // kernels before 5.11: one fcntl per possible fd
+    const rlim_t last = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                            ? std::min<rlim_t>(limit.rlim_cur, 1u << 20)
+                            : 1u << 20;
+    for (rlim_t fd = static_cast<rlim_t>(first); fd < last; ++fd) {
+        const int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+        if (flags >= 0 && !(flags & FD_CLOEXEC)) (void)::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+
 }  // namespace
 
 void write_decimal(char* dst, std::size_t size, long value) noexcept {
@@ -50,8 +70,9 @@ void write_decimal(char* dst, std::size_t size, long value) noexcept {
 int ChildSetup::prepare() const noexcept {
     if (own_process_group) {
         (void)::setpgid(0, 0);
-        take_foreground();
+        if (take_terminal) take_foreground();
     }
+    close_on_exec_from(STDERR_FILENO + 1);
     for (std::size_t i = 0; i < pass_fd_count; ++i) {
         int flags = ::fcntl(pass_fds[i], F_GETFD);
         if (flags < 0 || ::fcntl(pass_fds[i], F_SETFD, flags & ~FD_CLOEXEC) < 0) return errno;

@@ -13,8 +13,10 @@ namespace sdshim {
 namespace bp = boost::process::v2;
 
 struct ChildSetup {
-    bool own_process_group = true;  // setpgid(0,0), then take the terminal's foreground if any
-    const int* pass_fds = nullptr;  // kept open at their numbers with FD_CLOEXEC cleared
+    bool own_process_group = true;  // setpgid(0,0)
+    bool take_terminal = true;      // with own_process_group: take the terminal's foreground if any
+    const int* pass_fds = nullptr;  // kept open at their numbers with FD_CLOEXEC cleared; every other fd
+                                    // above stdio is closed at exec
     std::size_t pass_fd_count = 0;
     char* pid_slot = nullptr;  // receives the child's own pid in decimal (e.g. inside "LISTEN_PID=")
     std::size_t pid_slot_size = 0;

@@ -4,6 +4,8 @@
 #include "launch/child_setup.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/system/system_error.hpp>
+#include <fmt/format.h>
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,7 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
+#include <optional>
 
 namespace sdshim {
 namespace {
@@ -26,6 +28,8 @@ const char* find_path_value(const std::vector<std::string>& env) {
 }
 
 }  // namespace
+
+bool is_shortage(int err) { return err == EMFILE || err == ENFILE || err == ENOMEM || err == EAGAIN; }
 
 std::string resolve_program(const std::string& program, const char* path_value) {
     if (program.find('/') != std::string::npos) return program;
@@ -71,6 +75,7 @@ Result<pid_t> launch(const LaunchSpec& spec) {
 
     ChildSetup setup;
     setup.own_process_group = spec.own_process_group;
+    setup.take_terminal = spec.take_terminal;
     setup.pass_fds = spec.pass_fds.data();
     setup.pass_fd_count = spec.pass_fds.size();
     if (pid_index < env.size()) {
@@ -78,27 +83,40 @@ Result<pid_t> launch(const LaunchSpec& spec) {
         setup.pid_slot_size = kPidDigits + 1;
     }
 
-    boost::asio::io_context ctx;  // only for the launcher's fork notifications; no I/O runs on it
-    bp::posix::default_launcher launcher;
-    launcher.env = envp.data();
     bp::error_code ec;
     const char** argv_ptr = argv.data();
+    std::optional<bp::posix::default_launcher> launcher;
+    int thrown = 0;
     try {
-        auto proc = launcher(ctx.get_executor(), ec, bp::filesystem::path(executable), argv_ptr, setup);
-        if (!ec) {
-            proc.detach();  // the shim reaps with waitpid(-1) itself
-            return launcher.pid;
-        }
-    } catch (const std::exception& e) {  // the executor's own fds (an epoll set) could not be made
-        throw std::runtime_error("starting '" + executable + "': " + e.what());
+        boost::asio::io_context ctx;  // only for the launcher's fork notifications; no I/O runs on it
+        launcher.emplace();
+        launcher->env = envp.data();
+        auto proc = (*launcher)(ctx.get_executor(), ec, bp::filesystem::path(executable), argv_ptr, setup);
+        if (!ec) proc.detach();  // the shim reaps with waitpid(-1) itself
+    } catch (const boost::system::system_error& e) {
+        thrown = e.code().value();
+    } catch (const std::bad_alloc&) {
+        thrown = ENOMEM;
     }
-    int err = ec.value();
-    if (launcher.pid > 0) {  // the child ran and exec failed: collect it before anyone else can
-        int status = 0;
-        while (::waitpid(launcher.pid, &status, 0) < 0 && errno == EINTR) {
-        }
+    if (thrown != 0) {
+        // Out of memory or fds for Asio's parts: before the fork, nothing was started; after it, only
+        // the process handle (a pidfd in an epoll set) is missing, and the shim reaps without it.
+        if (!launcher || launcher->pid <= 0)
+            return Error{fmt::format("cannot start '{}': {}", executable, std::strerror(thrown)), thrown};
+        if (!ec) return launcher->pid;
     }
-    return Error{"cannot execute '" + executable + "': " + std::strerror(err), err};
+    if (!ec) return launcher->pid;
+    const int err = ec.value();
+    if (launcher->pid <= 0)  // no child: the report pipe or fork() failed
+        return Error{fmt::format("cannot start '{}': {}{}", executable, std::strerror(err),
+                                 err == EAGAIN ? " (fork: the process limit is reached, RLIMIT_NPROC or the "
+                                                 "container's pids limit)"
+                                               : ""),
+                     err};
+    int status = 0;  // the child ran and exec failed: collect it before anyone else can
+    while (::waitpid(launcher->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return Error{fmt::format("cannot execute '{}': {}", executable, std::strerror(err)), err};
 }
 
 }  // namespace sdshim

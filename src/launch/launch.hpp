@@ -15,12 +15,17 @@ struct LaunchSpec {
     std::vector<std::string> env;   // KEY=VALUE, exactly what the child gets
     std::vector<int> pass_fds;      // kept at their numbers, CLOEXEC cleared in the child
     std::string pid_variable;       // if set (e.g. "LISTEN_PID"), the child's own pid is written into it
-    bool own_process_group = true;  // false for helpers (readiness probes): they stay in the shim's group
+    bool own_process_group = true;  // its own process group, so that it can be signalled as a whole
+    bool take_terminal = true;      // and the terminal's foreground, if there is one (not for probes)
 };
 
-// The child's pid, or why it could not be started, with exec's errno as the code (the failed child
-// is already reaped).
+// The child's pid, or why it could not be started: the errno of fork's or exec's failure as the
+// code (a child whose exec failed is already reaped). Never throws: out of fds or memory is an Error.
 Result<pid_t> launch(const LaunchSpec& spec);
+
+// Out of fds, memory or processes (EMFILE, ENFILE, ENOMEM, EAGAIN): a shortage that may pass, not a
+// fault of the command.
+bool is_shortage(int err);
 
 // execvp's search: the first executable regular file named `program` in PATH; a found but
 // non-executable file is returned when nothing better exists (exec then fails with EACCES).

@@ -21,6 +21,9 @@ namespace {
 constexpr std::size_t kQueueMax = 64;     // datagrams waiting for the outer socket
 constexpr int kReadBatch = 64;            // datagrams read per wake-up, so signals are never starved
 constexpr int kMaxFdsPerMessage = 253;    // SCM_MAX_FD
+constexpr Millis kHoldUnreachable{30000};  // how long the queue waits for an outer socket that cannot be reached
+constexpr Millis kFirstRetry{10};
+constexpr Millis kLastRetry{1000};
 
 std::string random_suffix() {
     std::array<unsigned char, 8> bytes{};
@@ -84,40 +87,52 @@ Result<std::unique_ptr<NotifyRelay>> NotifyRelay::open(const std::string& outer)
 bool NotifyRelay::connect_outer() {
     if (outer_fd_) return true;
     UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd) {
-        log::warn("notify relay: socket(AF_UNIX, SOCK_DGRAM): {}", std::strerror(errno));
-        return false;
-    }
-    if (::connect(fd.get(), outer_.get(), outer_.len) != 0) {
+    const char* step = !fd ? "socket" : ::connect(fd.get(), outer_.get(), outer_.len) != 0 ? "connect" : nullptr;
+    if (step) {
         const int err = errno;
-        if (!full_budget_.allow(std::chrono::steady_clock::now())) return false;
-        errno = err;
-        log::warn("NOTIFY_SOCKET={}: connect: {}; notifications wait until it can be reached", outer_.text,
-                  std::strerror(errno));
+        if (!unreachable_since_) {
+            unreachable_since_ = EventLoop::Clock::now();
+            log::warn("NOTIFY_SOCKET={}: {}: {}; notifications wait until it can be reached (at most {} of them, "
+                      "for {})",
+                      outer_.text, step, std::strerror(err), kQueueMax, format_duration(kHoldUnreachable));
+        }
         return false;
     }
+    if (unreachable_since_) log::info("NOTIFY_SOCKET={} can be reached again", outer_.text);
+    unreachable_since_.reset();
+    retry_delay_ = kFirstRetry;
     outer_fd_ = std::move(fd);
-    watch_outer();
-    return true;
+    return watch_outer();
 }
 
-void NotifyRelay::watch_outer() {
+bool NotifyRelay::watch_outer() {
     writable_watch_ = false;
-    if (loop_ && outer_fd_) loop_->watch_events(outer_fd_.get(), 0, [this](std::uint32_t) { flush(); });
+    if (!loop_ || !outer_fd_) return true;
+    auto watched = loop_->watch_events(outer_fd_.get(), 0, [this](std::uint32_t) { flush(); });
+    if (watched) return true;
+    log::warn("NOTIFY_SOCKET={}: {}; connecting again later", outer_.text, watched.message());
+    outer_fd_.reset();
+    return false;
 }
 
-void NotifyRelay::attach(EventLoop& loop, SenderCheck check, OnMessage on_message) {
+Status NotifyRelay::attach(EventLoop& loop, SenderCheck check, OnMessage on_message) {
     loop_ = &loop;
+    retry_ = loop.add_deadline([this] { flush(); });
     check_ = std::move(check);
     on_message_ = std::move(on_message);
-    loop.watch(inner_.get(), [this] { read_some(); });
+    if (auto watched = loop.watch(inner_.get(), [this] { read_some(); }); !watched)
+        return Error{"notify relay: " + watched.message(), watched.error().code};
     watch_outer();  // connected in open(), before there was a loop
     flush();
+    return {};
 }
 
 void NotifyRelay::want_writable(bool on) {
     if (!loop_ || !outer_fd_ || on == writable_watch_) return;
-    loop_->modify(outer_fd_.get(), on ? std::uint32_t{EPOLLOUT} : 0u);
+    if (auto changed = loop_->modify(outer_fd_.get(), on ? std::uint32_t{EPOLLOUT} : 0u); !changed) {
+        log::warn("NOTIFY_SOCKET={}: {}", outer_.text, changed.message());
+        return;
+    }
     writable_watch_ = on;
 }
 
@@ -178,12 +193,28 @@ void NotifyRelay::send(const std::vector<std::string>& lines) {
     flush();
 }
 
+// The outer socket cannot be reached: the queue is kept and sent once it can, retried with a
+// back-off while anything waits; after kHoldUnreachable it is dropped, and the log says what.
+void NotifyRelay::retry_later() {
+    want_writable(false);
+    if (!loop_) return;
+    const auto now = EventLoop::Clock::now();
+    if (unreachable_since_ && now - *unreachable_since_ >= kHoldUnreachable) {
+        std::string lost;
+        for (const auto& d : queue_) lost += (lost.empty() ? "'" : ", '") + one_line(d.substr(0, 64)) + "'";
+        log::warn("NOTIFY_SOCKET={} could not be reached for {}: {} notification(s) dropped: {}", outer_.text,
+                  format_duration(kHoldUnreachable), queue_.size(), lost);
+        queue_.clear();
+        unreachable_since_ = now;  // a new wait for what comes next
+        return;
+    }
+    loop_->arm(retry_, now + retry_delay_);
+    retry_delay_ = std::min(retry_delay_ * 2, kLastRetry);
+}
+
 void NotifyRelay::flush() {
     while (!queue_.empty()) {
-        if (!connect_outer()) {
-            queue_.clear();  // warned in connect_outer; stale state must not be sent much later
-            return want_writable(false);
-        }
+        if (!connect_outer()) return retry_later();
         const std::string& d = queue_.front();
         ssize_t n = ::send(outer_fd_.get(), d.data(), d.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n >= 0) {
@@ -194,13 +225,14 @@ void NotifyRelay::flush() {
         const int err = errno;
         if (err == EINTR) continue;
         if (err == EAGAIN) return want_writable(true);
-        log::warn("NOTIFY_SOCKET={}: send: {}; '{}' dropped", outer_.text, std::strerror(err), d.substr(0, 64));
-        queue_.pop_front();
-        if (err == ECONNREFUSED || err == ENOTCONN || err == EPIPE) {
+        if (err == ECONNREFUSED || err == ENOTCONN || err == EPIPE) {  // the receiver went away: connect again
             if (loop_) loop_->unwatch(outer_fd_.get());
             outer_fd_.reset();
             writable_watch_ = false;
+            continue;
         }
+        log::warn("NOTIFY_SOCKET={}: send: {}; '{}' dropped", outer_.text, std::strerror(err), d.substr(0, 64));
+        queue_.pop_front();
     }
     want_writable(false);
 }

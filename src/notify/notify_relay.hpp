@@ -1,6 +1,7 @@
 // The notify relay: a private socket for the server, credential checks, and a bounded queue to podman's socket.
 #pragma once
 
+#include "base/duration.hpp"
 #include "base/log.hpp"
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
@@ -14,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +39,7 @@ public:
 
     // Registers both sockets with the loop. Messages accepted by `check` go to `on_message`,
     // which decides what to relay with send().
-    void attach(EventLoop& loop, SenderCheck check, OnMessage on_message);
+    Status attach(EventLoop& loop, SenderCheck check, OnMessage on_message);
     // Queues assignments for the outer socket, split as outbound_datagrams() says.
     void send(const std::vector<std::string>& lines);
 
@@ -51,8 +53,9 @@ private:
     NotifyRelay() = default;
     bool read_some();  // true when a whole batch was read: more may wait
     void flush();
+    void retry_later();
     bool connect_outer();
-    void watch_outer();
+    bool watch_outer();
     void want_writable(bool on);
 
     UniqueFd inner_;
@@ -64,6 +67,9 @@ private:
     OnMessage on_message_;
     std::deque<std::string> queue_;
     bool writable_watch_ = false;
+    EventLoop::DeadlineId retry_ = 0;
+    Millis retry_delay_{10};
+    std::optional<EventLoop::Clock::time_point> unreachable_since_;
     LogBudget rejected_budget_;
     LogBudget full_budget_;
 };

@@ -35,6 +35,7 @@ struct Look {
         serving,      // `text` says how it was seen: "its pid file /run/x.pid names a running process"
         not_serving,  // `text` says what is wrong: "127.0.0.1:8080 does not accept connections"
         cannot_run,   // the probe itself cannot run (cmd: not executable): `text` says why
+        unknown,      // no look this time (out of fds, memory or processes): `text` says why; look again
     };
     Outcome outcome = Outcome::pending;
     std::string text;
@@ -44,6 +45,7 @@ struct Look {
     static Look serving(std::string how) { return {Outcome::serving, std::move(how), {}}; }
     static Look not_serving(std::string problem) { return {Outcome::not_serving, std::move(problem), {}}; }
     static Look cannot_run(std::string why) { return {Outcome::cannot_run, std::move(why), {}}; }
+    static Look unknown(std::string why) { return {Outcome::unknown, std::move(why), {}}; }
 };
 
 // How readiness polls: optionally a look at once, then after `first`, the delay doubling up to `max`.

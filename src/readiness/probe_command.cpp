@@ -30,28 +30,34 @@ public:
     }
     pid_t process() const override { return pid_; }
     Look process_exited(int wait_status) override {
-        pid_ = 0;
+        end_group();  // what it left running in the background would outlive every round
         if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
             return Look::serving(fmt::format("'{}' exited 0 (attempt {})", command_, attempts_));
         return Look::not_serving(fmt::format("'{}' {}", command_, describe_status(wait_status)));
     }
-    void cancel() override {
-        if (pid_ > 0) ::kill(pid_, SIGKILL);
-        pid_ = 0;  // reaped as an orphan from now on
-    }
+    void cancel() override { end_group(); }  // the shell is reaped as an orphan from now on
 
 private:
-    // `/bin/sh -c COMMAND` in the shim's process group.
+    // `/bin/sh -c COMMAND` in a process group of its own (not the terminal's foreground), run in /.
     Look start() {
         LaunchSpec spec;
         spec.argv = {"/bin/sh", "-c", command_};
         spec.env = check_.probe_env;
-        spec.own_process_group = false;
+        spec.take_terminal = false;
         auto launched = launch(spec);
-        if (!launched) return Look::cannot_run(launched.message());
+        if (!launched) {
+            if (is_shortage(launched.error().code)) return Look::unknown(launched.message());
+            return Look::cannot_run(launched.message());
+        }
         pid_ = *launched;
         ++attempts_;
         return Look::pending();
+    }
+
+    // SIGKILL to the probe's whole process group: the shell and whatever it started.
+    void end_group() {
+        if (pid_ > 0) ::kill(-pid_, SIGKILL);
+        pid_ = 0;
     }
 
     ServingCheck check_;

@@ -95,6 +95,10 @@ void Readiness::take(const Look& look) {
         case Look::Outcome::not_serving:
             log::debug("readiness: {}, looking again in {}", look.text, format_duration(delay_));
             return schedule_look();
+        case Look::Outcome::unknown:
+            if (shortage_budget_.allow(EventLoop::Clock::now()))
+                log::warn("readiness: no look this time: {}; looking again in {}", look.text, format_duration(delay_));
+            return schedule_look();
         case Look::Outcome::pending:
             if (probe_->process() == 0) schedule_look();  // else its exit is the next answer
             return;
@@ -147,8 +151,27 @@ std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage&
         if (msg.ready && looking()) become_ready(fmt::format("pid {} sent READY=1", sender));
         return msg.relay;
     }
-    if (!msg.ready) return msg.relay;
+    // The shim decides readiness, but a server may still announce a reload of its own (caddy's
+    // admin API): its RELOADING=1 and the READY=1 that ends it are relayed as a pair, or neither.
     std::vector<std::string> lines = msg.relay;
+    if (msg.reloading) {
+        if (state_ == State::ready && !server_reloading_) {
+            server_reloading_ = true;
+            log::debug("pid {} reloads: its RELOADING=1 is relayed, and its next READY=1 with it", sender);
+        } else {
+            std::erase_if(lines, [](const std::string& l) {
+                return l == "RELOADING=1" || l.rfind("MONOTONIC_USEC=", 0) == 0;
+            });
+            log::debug("RELOADING=1 from pid {} not relayed: {}", sender,
+                       state_ == State::ready ? "a reload is already under way" : "sdshim has not sent READY=1 yet");
+        }
+    }
+    if (!msg.ready) return lines;
+    if (server_reloading_) {
+        server_reloading_ = false;
+        log::info("{} reloaded: pid {} sent READY=1", cfg_.check.program, sender);
+        return lines;
+    }
     std::erase(lines, std::string("READY=1"));
     log::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.check.mode));
     return lines;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "base/duration.hpp"
+#include "base/log.hpp"
 #include "core/event_loop.hpp"
 #include "notify/notify_message.hpp"
 #include "readiness/probe.hpp"
@@ -81,6 +82,8 @@ private:
     Millis delay_{1};
     std::set<pid_t> old_processes_;  // during a reload: workers of the previous configuration
     bool warned_dropped_ = false;
+    bool server_reloading_ = false;  // the server's own RELOADING=1 was relayed: its READY=1 will be too
+    LogBudget shortage_budget_;  // looks that could not be taken (out of fds, memory or processes)
 };
 
 }  // namespace sdshim

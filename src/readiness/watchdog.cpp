@@ -10,15 +10,22 @@
 
 namespace sdshim {
 
-std::optional<Millis> watchdog_from_env(const char* usec, const char* pid, pid_t self) {
-    if (!usec) return std::nullopt;
+EnvWatchdog watchdog_from_env(const char* usec, const char* pid, pid_t self) {
+    if (!usec) return {};
     auto value = parse_whole_number<unsigned long long>(usec);
-    if (!value || *value == 0) return std::nullopt;
+    if (!value || *value == 0) return {};
     if (pid && *pid) {
         auto owner = parse_whole_number<long>(pid);
-        if (!owner || *owner != self) return std::nullopt;
+        if (!owner || *owner != self) return {};
     }
-    return Millis(std::max<unsigned long long>(1, *value / 1000));
+    const unsigned long long ms = *value / 1000;  // unsigned: 2^64-1 µs must not overflow a duration
+    const auto lo = static_cast<unsigned long long>(kMinWatchdog.count());
+    const auto hi = static_cast<unsigned long long>(kMaxWatchdog.count());
+    if (ms >= lo && ms <= hi) return {Millis(static_cast<long long>(ms)), {}};
+    const Millis clamped = ms < lo ? kMinWatchdog : kMaxWatchdog;
+    return {clamped, fmt::format("WATCHDOG_USEC={} is {} than sdshim's watchdog allows ({} to {}): {} is used",
+                                 usec, ms < lo ? "shorter" : "longer", format_duration(kMinWatchdog),
+                                 format_duration(kMaxWatchdog), format_duration(clamped))};
 }
 
 Watchdog::Watchdog(EventLoop& loop, WatchdogConfig config, Notify notify, std::unique_ptr<Probe> probe)
@@ -79,6 +86,11 @@ void Watchdog::probe_exited(int wait_status) {
 
 void Watchdog::take(const Look& look) {
     if (look.outcome == Look::Outcome::pending) return;  // the probe's process answers later
+    if (look.outcome == Look::Outcome::unknown) {  // neither a ping nor a verdict: this round is skipped
+        if (shortage_budget_.allow(EventLoop::Clock::now()))
+            log::warn("watchdog: {} not checked this round, so no WATCHDOG=1: {}", cfg_.check.program, look.text);
+        return;
+    }
     if (look.outcome == Look::Outcome::serving) {
         if (failing_) {
             log::info("{} passes its liveness check again: WATCHDOG=1 resumes", cfg_.check.program);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/duration.hpp"
+#include "base/log.hpp"
 #include "core/event_loop.hpp"
 #include "readiness/probe.hpp"
 
@@ -16,9 +17,18 @@
 
 namespace sdshim {
 
+// The WatchdogSec the shim accepts, from --watchdog or WATCHDOG_USEC (0 is off): a check and a
+// ping every half of it, not every millisecond, and a deadline the clock can hold.
+inline constexpr Millis kMinWatchdog{1000};
+inline constexpr Millis kMaxWatchdog{24LL * 3600 * 1000};
+
+struct EnvWatchdog {
+    std::optional<Millis> interval;  // nullopt: absent, zero, not a number, or another process's
+    std::string warning;             // set when the value was outside the bounds and was clamped
+};
 // WatchdogSec from systemd's WATCHDOG_USEC, when it reaches the container and names no other
-// process (WATCHDOG_PID, if set, must be `self`). nullopt: absent, zero or not a number.
-std::optional<Millis> watchdog_from_env(const char* usec, const char* pid, pid_t self);
+// process (WATCHDOG_PID, if set, must be `self`), clamped to [kMinWatchdog, kMaxWatchdog].
+EnvWatchdog watchdog_from_env(const char* usec, const char* pid, pid_t self);
 
 struct WatchdogConfig {
     ServingCheck check;  // the --ready mode's check, repeated
@@ -61,6 +71,7 @@ private:
     bool running_ = false;
     bool failing_ = false;
     std::unique_ptr<Probe> probe_;
+    LogBudget shortage_budget_;  // rounds skipped for want of fds, memory or processes
 };
 
 }  // namespace sdshim

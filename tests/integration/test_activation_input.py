@@ -62,7 +62,7 @@ class BadInput(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p.stderr)
         lines = p.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, p.stderr)
-        self.assertRegex(lines[0], r"^\[sdshim\] critical: cannot go on: starting '.*listen_peer': .*Too many open "
+        self.assertRegex(lines[0], r"^\[sdshim\] error: cannot start '.*listen_peer': Too many open "
                                    r"files.*RLIMIT_NOFILE is 16: 3 go to stdio, 8 to inherited sockets.*--ulimit nofile=")
         self.assertEqual(p.stdout, "", "the server must not start")
 

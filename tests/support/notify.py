@@ -7,9 +7,11 @@ import time
 
 
 class NotifyReceiver:
-    def __init__(self, abstract=False):
+    def __init__(self, abstract=False, path=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="shimtest-notify-")
-        if abstract:
+        if path:  # a path chosen beforehand: a socket that appears after the shim has started
+            self.address = bind_to = path
+        elif abstract:
             self.address = f"@sdshim-test/{os.getpid()}/{time.monotonic_ns()}"
             bind_to = "\0" + self.address[1:]
         else:

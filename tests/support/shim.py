@@ -41,7 +41,7 @@ def require_root(test):
 class Shim:
     """One run of the shim. With pid1=True it runs as PID 1 of a fresh pid namespace."""
 
-    def __init__(self, args, pid1=True, env=None, preexec_fn=None, pass_fds=()):
+    def __init__(self, args, pid1=True, env=None, preexec_fn=None, pass_fds=(), cwd=None):
         if not SHIM:
             raise RuntimeError("SHIMTEST_BIN is not set (run through ctest)")
         self.tmp = tempfile.TemporaryDirectory(prefix="shimtest-")
@@ -55,7 +55,7 @@ class Shim:
         self.started = time.monotonic()
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=full_env,
-                                         preexec_fn=preexec_fn, pass_fds=pass_fds, close_fds=True)
+                                         preexec_fn=preexec_fn, pass_fds=pass_fds, close_fds=True, cwd=cwd)
         self.pid1 = pid1
         self.shim_pid = self._find_shim_pid() if pid1 else self.proc.pid
 

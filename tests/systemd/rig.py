@@ -39,7 +39,7 @@ def host_snapshot():
         mounts = sorted(" ".join((line.split()[4], line.split()[-1])) for line in f if "/sys/fs/cgroup" in line)
     sysctls = {}
     for name in ("fs/protected_fifos", "fs/protected_hardlinks", "fs/protected_regular", "fs/protected_symlinks",
-                 "kernel/core_pattern", "kernel/pid_max", "fs/file-max", "kernel/printk"):
+                 "kernel/core_pattern", "kernel/pid_max", "fs/file-max", "fs/nr_open", "kernel/printk"):
         with open(f"/proc/sys/{name}") as f:
             sysctls[name] = f.read().strip()
     return {"mounts": mounts, "cgroup dir": sorted(os.listdir("/sys/fs/cgroup")), "sysctls": sysctls}
@@ -93,6 +93,10 @@ class Rig:
         if state != "running":
             failed = self.sh("systemctl --failed --plain --no-legend", check=False).stdout
             raise AssertionError(f"{self.name}: systemd is '{state}', not running; failed units: {failed}")
+        # rig-init kept the global /proc/sys read-only through systemd's boot (it raises fs.file-max
+        # and fs.nr_open); the binds go now, lazily (kernel/ is busy), or rootless podman's proc
+        # mount is refused under locked overmounts.
+        self.sh("for d in fs kernel vm; do umount -l /proc/sys/$d; done; ! grep -q ' /proc/sys/' /proc/self/mountinfo")
         self.sh(f"systemctl start user@{WEBUID}.service")  # lingering: running already, or soon
         return self
 

@@ -31,8 +31,13 @@ struct Pipe {
 
 }  // namespace
 
+namespace {
+int reached_some(int) { return 1; }
+int reached_none(int) { return 0; }
+}  // namespace
+
 TEST_CASE("stop sequence: a stop signal gives the server --grace, then SIGKILL, then 2 s, then it gives up") {
-    StopSequence stop(Millis(8000), Millis(2000));
+    StopSequence stop(Millis(8000), Millis(2000), reached_some);
     const auto t0 = StopSequence::Clock::now();
     CHECK_FALSE(stop.stopping());
     CHECK(stop.stop_requested(t0) == t0 + 8000ms);
@@ -45,6 +50,14 @@ TEST_CASE("stop sequence: a stop signal gives the server --grace, then SIGKILL, 
     CHECK(stop.stop_requested(t0 + 4000ms) == t0 + 5000ms);
     CHECK(stop.deadline_expired(t0 + 5000ms) == std::nullopt);
     CHECK(stop.gave_up());
+}
+
+TEST_CASE("stop sequence: with no process left at the deadline nothing is killed and nothing more awaited") {
+    StopSequence stop(Millis(3000), Millis(2000), reached_none);
+    const auto t0 = StopSequence::Clock::now();
+    CHECK(stop.stop_requested(t0) == t0 + 3000ms);
+    CHECK(stop.deadline_expired(t0 + 3000ms) == std::nullopt);  // no "sending SIGKILL", no 2 s wait
+    CHECK_FALSE(stop.gave_up());
 }
 
 TEST_CASE("stop sequence: the stop deadline wins when it is earlier than exit_grace") {
@@ -67,7 +80,7 @@ TEST_CASE("event loop: a readable fd calls its handler; unwatch inside it stops 
     EventLoop loop;
     Pipe p;
     std::vector<std::string> seen;
-    loop.watch(p.r, [&] {
+    REQUIRE(loop.watch(p.r, [&] {
         char c;
         REQUIRE(::read(p.r, &c, 1) == 1);
         seen.push_back(std::string(1, c));
@@ -76,16 +89,16 @@ TEST_CASE("event loop: a readable fd calls its handler; unwatch inside it stops 
             loop.defer([&] { seen.push_back("deferred"); });
             loop.stop();
         }
-    });
+    }));
     p.put("a");
     p.put("b");
-    loop.run();
+    REQUIRE(loop.run());
     CHECK(seen == std::vector<std::string>{"a", "b", "deferred"});
     // Unwatched: more data is not delivered (a deadline ends the second run).
     p.put("c");
     auto end = loop.add_deadline([&] { loop.stop(); });
     loop.arm(end, EventLoop::Clock::now() + 20ms);
-    loop.run();
+    REQUIRE(loop.run());
     CHECK(seen.size() == 3);
 }
 
@@ -109,6 +122,6 @@ TEST_CASE("event loop: deadlines fire once, in order, not before their time, and
     loop.arm(never, std::nullopt);  // disarmed before it was due
     loop.arm(first, start + 5ms);
     loop.arm(second, start + 200ms);
-    loop.run();
+    REQUIRE(loop.run());
     CHECK(order == std::vector<int>{1, 1, 1, 2});
 }

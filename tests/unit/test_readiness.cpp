@@ -79,14 +79,33 @@ TEST_CASE("watchdog: --watchdog, SDSHIM_WATCHDOG, and systemd's WATCHDOG_USEC wh
     REQUIRE(!bad.ok());
     CHECK(bad.message().rfind("--watchdog '-3s': expected the unit's WatchdogSec=", 0) == 0);
 
-    CHECK(watchdog_from_env("4000000", nullptr, 1) == Millis(4000));
-    CHECK(watchdog_from_env("4000000", "1", 1) == Millis(4000));
-    CHECK(watchdog_from_env("4000000", "", 1) == Millis(4000));
-    CHECK_FALSE(watchdog_from_env("4000000", "4242", 1));  // systemd meant podman, outside the container
-    CHECK_FALSE(watchdog_from_env("0", nullptr, 1));
-    CHECK_FALSE(watchdog_from_env("soon", nullptr, 1));
-    CHECK_FALSE(watchdog_from_env(nullptr, "1", 1));
-    CHECK(watchdog_from_env("500", nullptr, 1) == Millis(1));  // below a millisecond: the shortest there is
+    CHECK(watchdog_from_env("4000000", nullptr, 1).interval == Millis(4000));
+    CHECK(watchdog_from_env("4000000", "1", 1).interval == Millis(4000));
+    CHECK(watchdog_from_env("4000000", "", 1).interval == Millis(4000));
+    CHECK(watchdog_from_env("4000000", nullptr, 1).warning.empty());
+    CHECK_FALSE(watchdog_from_env("4000000", "4242", 1).interval);  // systemd meant podman, outside the container
+    CHECK_FALSE(watchdog_from_env("0", nullptr, 1).interval);
+    CHECK_FALSE(watchdog_from_env("soon", nullptr, 1).interval);
+    CHECK_FALSE(watchdog_from_env(nullptr, "1", 1).interval);
+}
+
+TEST_CASE("watchdog: WATCHDOG_USEC and --watchdog share the bounds 1s to 24h") {
+    const EnvLookup none = [](const char*) -> const char* { return nullptr; };
+    // Below: a ping every millisecond; above: a deadline past what the clock holds (2^64-1 µs).
+    const auto tiny = watchdog_from_env("1", nullptr, 1);
+    CHECK(tiny.interval == kMinWatchdog);
+    CHECK(tiny.warning.find("WATCHDOG_USEC=1 is shorter than sdshim's watchdog allows (1s to 86400s): 1s is used") == 0);
+    const auto huge = watchdog_from_env("18446744073709551615", nullptr, 1);
+    CHECK(huge.interval == kMaxWatchdog);
+    CHECK(huge.warning.find("is longer than") != std::string::npos);
+    CHECK(watchdog_from_env("16000000000000000", nullptr, 1).interval == kMaxWatchdog);
+    CHECK(watchdog_from_env("1000000", nullptr, 1).interval == Millis(1000));
+    CHECK(watchdog_from_env("86400000000", nullptr, 1).interval == Millis(86400000));
+    for (const char* bad : {"--watchdog=999ms", "--watchdog=1ms", "--watchdog=24h", "--watchdog=1441m"})
+        CHECK_FALSE(parse_cli({"sdshim", bad, "x"}, none).ok());
+    CHECK(parse_cli({"sdshim", "--watchdog=1s", "x"}, none).value().options.watchdog == Millis(1000));
+    CHECK(parse_cli({"sdshim", "--watchdog=1440m", "x"}, none).value().options.watchdog == Millis(86400000));
+    CHECK(parse_cli({"sdshim", "--watchdog=0", "x"}, none).value().options.watchdog == Millis(0));
 }
 
 TEST_CASE("field reader: whitespace-separated fields, whole numbers only") {

@@ -88,7 +88,7 @@ struct Rig {
     }
     void run() {
         loop.arm(guard, EventLoop::Clock::now() + 60s);
-        loop.run();
+        REQUIRE(loop.run());
     }
     bool said(const std::string& line) const {
         for (const auto& n : notified)
@@ -209,7 +209,7 @@ TEST_CASE("readiness: a reload says RELOADING=1, then READY=1 once the probe see
     auto stop = rig.loop.add_deadline([&] { rig.loop.stop(); });
     while (!rig.readiness->ready()) {
         rig.loop.arm(stop, EventLoop::Clock::now() + 5ms);
-        rig.loop.run();
+        REQUIRE(rig.loop.run());
     }
     CHECK(rig.ready_calls == 1);
     CHECK(rig.notified.back() == Lines{"STATUS=server reloaded", "READY=1"});
@@ -226,7 +226,7 @@ TEST_CASE("readiness: a reload whose new workers never come keeps the old config
     auto stop = rig.loop.add_deadline([&] { rig.loop.stop(); });
     while (!rig.readiness->ready()) {
         rig.loop.arm(stop, EventLoop::Clock::now() + 10ms);
-        rig.loop.run();
+        REQUIRE(rig.loop.run());
     }
     CHECK(rig.notified.back() ==
           Lines{"STATUS=reload failed: server kept its previous configuration", "READY=1"});
@@ -278,7 +278,7 @@ TEST_CASE("watchdog: WATCHDOG=1 while the probe passes; withheld once, with the 
     dog.start(42);
     while (probe.looks < 4) {
         loop.arm(stop, EventLoop::Clock::now() + 5ms);
-        loop.run();
+        REQUIRE(loop.run());
     }
     dog.stop();
     REQUIRE(sent.size() == 4);
