@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # README's second command: every test tier through CTest. The static release build runs unit,
-# integration, end-to-end (real podman; the fixture builds the images), systemd and package (the
+# integration, hostile (attacks on PID 1), end-to-end (real podman; the fixture builds the images), systemd and package (the
 # .deb for amd64 and arm64, installed in Debian 12 and 13; a reproducible rebuild); the arm64 cross
 # build runs its unit tests and the PID-1 integration subset under qemu-user; the ASan+UBSan build
-# runs unit and integration again; the libFuzzer targets run SDSHIM_FUZZ_SECONDS (60) each.
+# runs unit, integration and hostile again; the libFuzzer targets run SDSHIM_FUZZ_SECONDS (60) each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,8 +16,8 @@ echo "== unit, integration, e2e, systemd and package tests against the static re
 ctest --preset release -j 2 || status=1
 echo "== arm64: unit tests and the PID-1 integration subset under qemu-aarch64-static"
 ctest --preset release-arm64 -j 2 || status=1
-echo "== unit and integration tests under ASan+UBSan"
-ctest --preset asan -j 2 -L "unit|integration" || status=1
+echo "== unit, integration and hostile tests under ASan+UBSan"
+ctest --preset asan -j 2 -L "unit|integration|hostile" || status=1
 echo "== fuzz targets, ${SDSHIM_FUZZ_SECONDS:-60} s each (clang libFuzzer, ASan+UBSan)"
 cmake --preset fuzz -DSDSHIM_FUZZ_SECONDS="${SDSHIM_FUZZ_SECONDS:-60}" >/dev/null
 cmake --build --preset fuzz -j "$(nproc)"

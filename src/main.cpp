@@ -4,6 +4,7 @@
 #include "adapters/handoff.hpp"
 #include "adapters/inspect_report.hpp"
 #include "base/log.hpp"
+#include "base/memory_reserve.hpp"
 #include "base/signal_names.hpp"
 #include "bridge/bridge.hpp"
 #include "config/cli.hpp"
@@ -123,6 +124,7 @@ int run(Options opt, int& inherited_sockets) {
 
     SignalChannel signals;
     EventLoop loop;
+    memory_reserve::take();  // given up when an allocation fails, so that the shim can still say so
 
     std::unique_ptr<NotifyRelay> relay;
     if (const char* outer = std::getenv("NOTIFY_SOCKET"); outer && *outer) {

@@ -2,6 +2,7 @@
 #include "bridge/bridge.hpp"
 
 #include "base/log.hpp"
+#include "base/memory_reserve.hpp"
 #include "bridge/proxy_header.hpp"
 
 #include <fcntl.h>
@@ -73,7 +74,7 @@ struct Bridge::Connection {
 Bridge::Bridge(EventLoop& loop, BridgeConfig config)
     : loop_(loop),
       cfg_(std::move(config)),
-      retry_accept_(loop.add_deadline([this] { pause_accepting(false); })),
+      retry_accept_(loop.add_deadline([this] { resume_accepting(); })),
       timer_(loop.add_deadline([this] { on_timers(); })) {
     for (const auto& l : cfg_.listeners) listeners_.emplace_back(l.fd);
     if (cfg_.max_connections == 0) cfg_.max_connections = 1;
@@ -105,6 +106,13 @@ void Bridge::pause_accepting(bool paused) {
     for (auto& l : listeners_)
         if (auto changed = loop_.modify(l.get(), paused ? 0u : std::uint32_t{EPOLLIN}); !changed)
             warn_within(error_budget_, "bridge: {}", changed.message());
+}
+
+// After a shortage of fds or memory: accept again once there is memory to spare (the reserve is
+// back), else wait another while.
+void Bridge::resume_accepting() {
+    if (!memory_reserve::take()) return loop_.arm(retry_accept_, EventLoop::Clock::now() + kAcceptRetry);
+    pause_accepting(false);
 }
 
 void Bridge::stop_accepting() {
@@ -147,6 +155,7 @@ void Bridge::accept_some(const BridgeListener& listener) {
         try {
             open_upstream(listener, std::move(client));
         } catch (const std::bad_alloc&) {  // the client (closed on the way out) is refused
+            memory_reserve::release();
             warn_within(error_budget_,
                         "bridge {}: out of memory with {} connection(s) open; a client was refused and new ones wait "
                         "in the backlog for {}ms",
@@ -174,7 +183,13 @@ void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
     c.connect_by = EventLoop::Clock::now() + cfg_.connect_timeout;
     connections_.push_back(std::move(conn));
     c.self = std::prev(connections_.end());
-    connect_upstream(c);
+    try {
+        connect_upstream(c);
+    } catch (const std::bad_alloc&) {  // half set up: closed whole (close() allocates nothing), then shed
+        memory_reserve::release();
+        if (!c.closed) close(c, "out of memory");
+        throw;
+    }
 }
 
 // One connect to the target; false when the connection was closed.
@@ -282,6 +297,7 @@ bool Bridge::watch(Connection& c, Side& side, bool upstream_side) {
         try {
             on_event(*cp, upstream_side, ev);
         } catch (const std::bad_alloc&) {
+            memory_reserve::release();
             if (!cp->closed) close(*cp, "out of memory");
             warn_within(error_budget_, "bridge: out of memory with {} connection(s) open: a connection was closed",
                         connections_.size());

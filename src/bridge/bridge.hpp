@@ -69,6 +69,7 @@ private:
     bool update_interest(Connection& c);
     void close(Connection& c, const char* why);
     void pause_accepting(bool paused);
+    void resume_accepting();
 
     EventLoop& loop_;
     BridgeConfig cfg_;

@@ -29,6 +29,8 @@ bool PipePool::take(Pipe& p) {
     return true;
 }
 
+PipePool::PipePool() { spare_.reserve(kSparePipes); }
+
 void PipePool::give_back(Flow& f) {
     // A pipe that still holds bytes (a connection closed mid-transfer) is closed, never reused.
     if (f.pipe.r && f.pipe_bytes == 0 && spare_.size() < kSparePipes) spare_.push_back(std::move(f.pipe));

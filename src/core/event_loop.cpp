@@ -1,12 +1,15 @@
 // The one event loop: blocking epoll over the shim's fds, with deadlines that exist only while armed: no idle wake-ups.
 #include "core/event_loop.hpp"
 
+#include "base/memory_reserve.hpp"
+
 #include <fmt/format.h>
 
 #include <sys/epoll.h>
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -21,14 +24,21 @@ Status EventLoop::watch(int fd, std::function<void()> on_readable) {
 }
 
 Status EventLoop::watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler) {
+    // Every allocation before epoll knows the Watch: a std::bad_alloc leaves nothing registered,
+    // and epoll never holds a pointer to a Watch that was freed.
     auto watch = std::make_unique<Watch>();
     watch->handler = std::move(handler);
+    auto [it, inserted] = watches_.try_emplace(fd);
+    if (!inserted) return Error{fmt::format("epoll: fd {} is watched already", fd), EEXIST};
     epoll_event ev{};
     ev.events = events;
     ev.data.ptr = watch.get();
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
-        return Error{fmt::format("epoll_ctl(ADD, fd {}): {}", fd, std::strerror(errno)), errno};
-    watches_[fd] = std::move(watch);
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+        const int err = errno;
+        watches_.erase(it);
+        return Error{fmt::format("epoll_ctl(ADD, fd {}): {}", fd, std::strerror(err)), err};
+    }
+    it->second = std::move(watch);
     return {};
 }
 
@@ -43,12 +53,16 @@ Status EventLoop::modify(int fd, std::uint32_t events) {
     return {};
 }
 
-void EventLoop::unwatch(int fd) {
+void EventLoop::unwatch(int fd) noexcept {
     auto it = watches_.find(fd);
     if (it == watches_.end()) return;
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     it->second->live = false;
-    retired_.push_back(std::move(it->second));
+    try {
+        retired_.push_back(std::move(it->second));
+    } catch (const std::bad_alloc&) {  // a few bytes lost, rather than a handler freed while it runs
+        (void)it->second.release();
+    }
     watches_.erase(it);
 }
 
@@ -71,6 +85,7 @@ void EventLoop::shielded(const char* what, Fn&& fn) {
 }
 
 void EventLoop::failed(const char* what, const char* why) noexcept {
+    memory_reserve::release();  // taken back at the next wake-up that finds memory again
     try {
         if (failure_budget_.allow(Clock::now()))
             log::error("{} failed: {}; its work is shed and the loop goes on", what, why);
@@ -82,6 +97,7 @@ Status EventLoop::run() {
     running_ = true;
     epoll_event events[64];
     while (running_) {
+        if (!memory_reserve::held()) memory_reserve::take();
         std::optional<Clock::time_point> next;
         for (const auto& d : deadlines_)
             if (d.when && (!next || *d.when < *next)) next = d.when;

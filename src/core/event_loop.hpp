@@ -26,7 +26,8 @@ public:
     Status watch_events(int fd, std::uint32_t events, std::function<void(std::uint32_t)> handler);
     Status modify(int fd, std::uint32_t events);
     // Safe from inside any handler, its own included: an event already read for `fd` is not delivered.
-    void unwatch(int fd);
+    // Never throws, also when memory is short.
+    void unwatch(int fd) noexcept;
     // Runs `fn` once the handlers of the current wake-up are done (to free what they still use).
     void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
     // A deadline slot: while armed the loop wakes at it once and calls `on_expired` (which may re-arm
