@@ -174,3 +174,26 @@ TEST_CASE("the server's kind as asked or detected, and what log lines call it") 
     CHECK(server_label(ServerKind::generic, {"/usr/local/bin/app", "--port=1"}) == "app");
     CHECK(server_label(ServerKind::generic, {"python3"}) == "python3");
 }
+
+TEST_CASE("nginx and caddy are refused a connected or unlistening stream socket, with the unit's fix") {
+    SocketInfo listening = sock(3, "http");
+    listening.listening = true;
+    listening.address = "0.0.0.0:80";
+    SocketInfo connection = sock(4, "http");
+    connection.connected = true;
+    connection.address = "127.0.0.1:80";
+    SocketInfo bound = sock(5, "https");
+    bound.address = "0.0.0.0:443";
+    SocketInfo quic = sock(6, "quic", SOCK_DGRAM);  // a datagram socket never listens: not refused
+
+    CHECK(plan_adapter(ServerKind::nginx, {listening, quic}).refusal.empty());
+    CHECK(plan_adapter(ServerKind::caddy, {listening, quic}).refusal.empty());
+    CHECK(plan_adapter(ServerKind::nginx, {listening, connection}).refusal ==
+          "fd 4 'http' (127.0.0.1:80) is a connected stream socket, not a listening one: nginx accepts its own "
+          "connections, and its accept() would fail on it without end; the .socket unit has Accept=yes: set "
+          "Accept=no");
+    CHECK(plan_adapter(ServerKind::caddy, {bound}).refusal ==
+          "fd 5 'https' (0.0.0.0:443) is a stream socket that is not listening: caddy can only accept on listening "
+          "sockets; pass the sockets of a .socket unit's ListenStream= (with Accept=no)");
+    CHECK(plan_adapter(ServerKind::generic, {connection, bound}).refusal.empty());  // inetd-style servers may
+}

@@ -6,6 +6,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -100,6 +103,49 @@ TEST_CASE("event loop: a readable fd calls its handler; unwatch inside it stops 
     loop.arm(end, EventLoop::Clock::now() + 20ms);
     REQUIRE(loop.run());
     CHECK(seen.size() == 3);
+}
+
+TEST_CASE("event loop: what a handler throws (out of memory) is shed, and the loop goes on") {
+    EventLoop loop;
+    Pipe p, q;
+    std::vector<std::string> seen;
+    REQUIRE(loop.watch(p.r, [&] {
+        char c;
+        REQUIRE(::read(p.r, &c, 1) == 1);
+        throw std::bad_alloc();
+    }));
+    REQUIRE(loop.watch(q.r, [&] {
+        char c;
+        REQUIRE(::read(q.r, &c, 1) == 1);
+        seen.push_back("q");
+        loop.defer([] { throw std::runtime_error("a deferred task failed"); });
+    }));
+    auto timer = loop.add_deadline([&] {
+        seen.push_back("timer");
+        throw std::runtime_error("a timer failed");
+    });
+    auto end = loop.add_deadline([&] { loop.stop(); });
+    p.put("a");
+    q.put("b");
+    loop.arm(timer, EventLoop::Clock::now() + 10ms);
+    loop.arm(end, EventLoop::Clock::now() + 50ms);
+    REQUIRE(loop.run());
+    CHECK(seen == std::vector<std::string>{"q", "timer"});
+}
+
+TEST_CASE("event loop: a watch the kernel refuses is an Error, and leaves nothing registered") {
+    EventLoop loop;
+    Pipe p;
+    REQUIRE(loop.watch(p.r, [] {}));
+    const auto twice = loop.watch(p.r, [] {});
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error().code == EEXIST);
+    const auto closed = loop.watch(9999, [] {});  // not an open fd
+    REQUIRE_FALSE(closed.ok());
+    CHECK(closed.error().code == EBADF);
+    CHECK(closed.message() == "epoll_ctl(ADD, fd 9999): Bad file descriptor");
+    CHECK_FALSE(loop.modify(9999, 0).ok());
+    CHECK(loop.watch(9999, [] {}).error().code == EBADF);  // not EEXIST: the failed watch was not kept
 }
 
 TEST_CASE("event loop: deadlines fire once, in order, not before their time, and may re-arm themselves") {

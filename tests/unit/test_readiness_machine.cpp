@@ -304,3 +304,62 @@ TEST_CASE("watchdog: a server that pings by itself gets WATCHDOG_USEC and its WA
     CHECK(sent.empty());
     CHECK(dog.relayable({"WATCHDOG=1"}) == Lines{"WATCHDOG=1"});
 }
+
+namespace {
+NotifyMessage message(std::initializer_list<const char*> lines) {
+    NotifyMessage m;
+    for (const char* l : lines) {
+        m.relay.emplace_back(l);
+        m.ready |= std::string(l) == "READY=1";
+        m.reloading |= std::string(l) == "RELOADING=1";
+    }
+    return m;
+}
+}  // namespace
+
+TEST_CASE("readiness: a server's own reload is relayed with the READY=1 that ends it, or not at all") {
+    Rig rig(scripted({Look::serving("seen")}));
+    // Before sdshim's READY=1: neither its RELOADING=1 nor its READY=1.
+    rig.readiness->started(42);
+    CHECK(rig.readiness->relayable(42, message({"RELOADING=1", "MONOTONIC_USEC=5", "STATUS=x"})) == Lines{"STATUS=x"});
+    CHECK(rig.readiness->relayable(42, message({"READY=1"})).empty());
+    rig.run();
+    REQUIRE(rig.readiness->ready());
+    // A READY=1 on its own is still sdshim's to decide.
+    CHECK(rig.readiness->relayable(42, message({"READY=1"})).empty());
+    // Once ready: RELOADING=1 passes, a second one during the reload does not, and the next READY=1
+    // ends it; the READY=1 after that is dropped again.
+    CHECK(rig.readiness->relayable(42, message({"RELOADING=1", "MONOTONIC_USEC=7"})) ==
+          Lines{"RELOADING=1", "MONOTONIC_USEC=7"});
+    CHECK(rig.readiness->relayable(42, message({"RELOADING=1", "MONOTONIC_USEC=8"})).empty());
+    CHECK(rig.readiness->relayable(42, message({"STATUS=loading", "READY=1"})) == Lines{"STATUS=loading", "READY=1"});
+    CHECK(rig.readiness->relayable(42, message({"READY=1"})).empty());
+}
+
+TEST_CASE("readiness: a look that could not be taken (out of fds or processes) is tried again, not a failure") {
+    Rig rig(scripted({Look::unknown("cannot start '/bin/sh': Resource temporarily unavailable"),
+                      Look::unknown("again"), Look::serving("seen")}));
+    rig.readiness->started(42);
+    rig.run();
+    CHECK(rig.failures.empty());
+    CHECK(rig.readiness->ready());
+    CHECK(rig.probe->looks == 3);
+}
+
+TEST_CASE("watchdog: a round that could not look sends neither a ping nor a verdict") {
+    EventLoop loop;
+    std::vector<Lines> sent;
+    auto probe = scripted({Look::unknown("out of fds"), Look::serving("ok")});
+    ServingCheck check;
+    check.program = "server";
+    check.mode = ReadyMode{ReadyKind::listen, {}};
+    Watchdog dog(loop, WatchdogConfig{check, Millis(1000)}, [&](const Lines& l) { sent.push_back(l); }, std::move(probe));
+    dog.start(42);  // the first round, at once: it could not look
+    CHECK(sent.empty());
+    auto stop = loop.add_deadline([&] { loop.stop(); });
+    loop.arm(stop, EventLoop::Clock::now() + 700ms);  // the second round, 500 ms later: it serves
+    REQUIRE(loop.run());
+    dog.stop();
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0] == Lines{"WATCHDOG=1"});  // no "STATUS=not serving", no "serves again"
+}
