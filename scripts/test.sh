@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # README's second command: every test tier through CTest. The static release build runs unit,
-# integration, hostile (attacks on PID 1), end-to-end (real podman; the fixture builds the images), systemd and package (the
-# .deb for amd64 and arm64, installed in Debian 12 and 13; a reproducible rebuild); the arm64 cross
-# build runs its unit tests and the PID-1 integration subset under qemu-user; the ASan+UBSan build
-# runs unit, integration and hostile again; the libFuzzer targets run SDSHIM_FUZZ_SECONDS (60) each.
+# integration, hostile (attacks on PID 1), end-to-end (real podman; the fixture builds the images),
+# systemd and package (the .deb for amd64 and arm64, installed in Debian 12 and 13; a reproducible
+# rebuild); the arm64 cross build runs its unit tests and the PID-1 integration subset under
+# qemu-user; the ASan+UBSan build runs unit, integration and hostile again; the libFuzzer targets
+# run SDSHIM_FUZZ_SECONDS (60) each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -192,45 +192,32 @@ void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
     }
 }
 
-// One connect to the target; false when the connection was closed.
-bool Bridge::connect_upstream(Connection& c) {
+// One connect to the target (the first, or another after EAGAIN, when no upstream socket is left).
+void Bridge::connect_upstream(Connection& c) {
     const auto& t = c.listener->target;
-    if (c.upstream.watched) loop_.unwatch(c.upstream.fd.get());
-    c.upstream.watched = false;
-    c.upstream.mask = 0;
     const int started = start_connect(t, c.upstream.fd);
     const auto now = EventLoop::Clock::now();
     if (started == EAGAIN && t.addr.ss_family == AF_UNIX) {
         c.upstream.fd.reset();
-        if (now >= c.connect_by) {
-            warn_within(connect_budget_,
-                        "bridge {} -> {}: its backlog stayed full for {} (--bridge-connect-timeout); the client's "
-                        "connection is closed",
-                        c.listener->label, t.text, format_duration(cfg_.connect_timeout));
-            close(c, "target backlog full");
-            return false;
-        }
-        c.retrying = true;
+        c.retrying = true;  // on_timers() tries again, or gives up at connect_by
         set_timer(c, std::min(now + c.retry_delay, c.connect_by));
         c.retry_delay = std::min(c.retry_delay * 2, kLastConnectRetry);
-        return update_interest(c);
+        return update_interest(c);  // the client alone: its hang-up ends the wait
     }
     c.retrying = false;
     if (started != 0 && started != EINPROGRESS) {
         warn_within(c.upstream.fd ? connect_budget_ : error_budget_,
                     "bridge {} -> {}: {}: {}; the client's connection is closed", c.listener->label, t.text,
                     c.upstream.fd ? "connect" : "socket", std::strerror(started));
-        close(c, "connect failed");
-        return false;
+        return close(c, "connect failed");
     }
     no_delay(c.upstream.fd.get());
     if (started == 0) {
         set_timer(c, std::nullopt);
-        on_event(c, true, EPOLLOUT);
-        return !c.closed;
+        return on_event(c, true, EPOLLOUT);
     }
     set_timer(c, c.connect_by);
-    return update_interest(c);
+    update_interest(c);
 }
 
 void Bridge::set_timer(Connection& c, std::optional<EventLoop::Clock::time_point> when) {
@@ -250,16 +237,9 @@ void Bridge::on_timers() {
             connect_upstream(c);
             continue;
         }
-        if (!c.retrying)
-            warn_within(connect_budget_,
-                        "bridge {} -> {}: no answer within {} (--bridge-connect-timeout); the client's connection is "
-                        "closed",
-                        c.listener->label, c.listener->target.text, format_duration(cfg_.connect_timeout));
-        else
-            warn_within(connect_budget_,
-                        "bridge {} -> {}: its backlog stayed full for {} (--bridge-connect-timeout); the client's "
-                        "connection is closed",
-                        c.listener->label, c.listener->target.text, format_duration(cfg_.connect_timeout));
+        warn_within(connect_budget_, "bridge {} -> {}: {} {} (--bridge-connect-timeout); the client's connection is closed",
+                    c.listener->label, c.listener->target.text,
+                    c.retrying ? "its backlog stayed full for" : "no answer within", format_duration(cfg_.connect_timeout));
         close(c, "connect timed out");
     }
 }
@@ -317,8 +297,7 @@ void Bridge::on_event(Connection& c, bool upstream_side, std::uint32_t events) {
     if (c.connecting) {
         if (!upstream_side) {  // the client waits until the target answers, unless it leaves
             if (events & (EPOLLERR | EPOLLHUP)) return close(c, "the client left before the server answered");
-            update_interest(c);
-            return;
+            return update_interest(c);
         }
         if (!finish_connect(c)) return close(c, "connect failed");  // SO_ERROR says why, EPOLLERR or not
     }
@@ -368,8 +347,7 @@ bool Bridge::set_interest(Connection& c, Side& side, bool upstream_side, std::ui
     return true;
 }
 
-// False when the connection had to be closed.
-bool Bridge::update_interest(Connection& c) {
+void Bridge::update_interest(Connection& c) {
     std::uint32_t client = 0, upstream = 0;
     if (c.connecting) {
         upstream = EPOLLOUT;
@@ -379,8 +357,8 @@ bool Bridge::update_interest(Connection& c) {
         if (!c.down.eof && c.down.pipe_bytes == 0) upstream |= EPOLLIN;
         if (c.up.pipe_bytes > 0 || !c.header.empty()) upstream |= EPOLLOUT;
     }
-    if (!set_interest(c, c.client, false, client)) return false;
-    return !c.upstream.fd || set_interest(c, c.upstream, true, upstream);  // none while a retry waits
+    if (!set_interest(c, c.client, false, client)) return;  // closed
+    if (c.upstream.fd) set_interest(c, c.upstream, true, upstream);  // none while a retry waits
 }
 
 void Bridge::close(Connection& c, const char* why) {

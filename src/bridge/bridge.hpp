@@ -58,7 +58,7 @@ private:
 
     void accept_some(const BridgeListener& listener);
     void open_upstream(const BridgeListener& listener, UniqueFd client);
-    bool connect_upstream(Connection& c);
+    void connect_upstream(Connection& c);
     void on_event(Connection& c, bool upstream_side, std::uint32_t events);
     void on_timers();
     void set_timer(Connection& c, std::optional<EventLoop::Clock::time_point> when);
@@ -66,7 +66,7 @@ private:
     bool send_header(Connection& c);
     bool watch(Connection& c, Side& side, bool upstream_side);
     bool set_interest(Connection& c, Side& side, bool upstream_side, std::uint32_t mask);
-    bool update_interest(Connection& c);
+    void update_interest(Connection& c);
     void close(Connection& c, const char* why);
     void pause_accepting(bool paused);
     void resume_accepting();

@@ -10,8 +10,9 @@ import tempfile
 import time
 import unittest
 
-from support.activation import Activated, free_port, poke_tcp, run_with_fds
+from support.activation import Activated, free_port, poke_tcp
 from support.notify import NotifyReceiver, notify_receiver
+from support.servers import connect_echoing
 from support.shim import PY, SANITIZED, SHIM, TEST_HELPERS, find_child_of, require_root, wait_for
 
 ECHO = os.path.join(TEST_HELPERS, "echo_server.py")
@@ -42,17 +43,7 @@ class OutOfDescriptors(unittest.TestCase):
             poke_tcp(port).close()
             rx.wait_for("READY=1", timeout=20)
             shim = a.shim_pid()
-            deadline = time.monotonic() + 20
-            while True:  # the echo server listens
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-                        c.sendall(b"up")
-                        if c.recv(2) == b"up":
-                            break
-                except OSError:
-                    pass
-                self.assertLess(time.monotonic(), deadline, "the echo server never answered")
-                time.sleep(0.1)
+            connect_echoing(port).close()  # the echo server listens
             clients = []
             for _ in range(60):  # more than 40 fds can carry: accept, socket() and the probes hit EMFILE
                 c = socket.socket()
@@ -176,17 +167,7 @@ class OutOfMemory(unittest.TestCase):
             poke_tcp(port).close()
             rx.wait_for("READY=1", timeout=20)
             shim = a.shim_pid()
-            deadline = time.monotonic() + 20
-            while True:  # the echo server listens
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-                        c.sendall(b"up")
-                        if c.recv(2) == b"up":
-                            break
-                except OSError:
-                    pass
-                self.assertLess(time.monotonic(), deadline, "the echo server never answered")
-                time.sleep(0.1)
+            connect_echoing(port).close()  # the echo server listens
             with open(f"/proc/{shim}/status") as f:
                 size_kb = next(int(l.split()[1]) for l in f if l.startswith("VmSize:"))
             limit = (size_kb + 256) * 1024  # 256 KiB more than it maps now

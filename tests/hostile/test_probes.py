@@ -7,7 +7,7 @@ import time
 import unittest
 
 from support.notify import notify_receiver
-from support.shim import Shim, require_root, wait_for
+from support.shim import Shim, require_root
 
 
 def background_sleepers():

@@ -3,12 +3,12 @@
 with no process left; a storm of stop signals logged one info line each (45,930 lines)."""
 import os
 import signal
-import socket
 import tempfile
 import time
 import unittest
 
 from support.activation import Activated, free_port, poke_tcp
+from support.servers import connect_echoing
 from support.shim import PY, TEST_HELPERS, Shim, recorder, require_root, wait_for
 
 ECHO = os.path.join(TEST_HELPERS, "echo_server.py")
@@ -57,19 +57,7 @@ class Stop(unittest.TestCase):
                       ["--bridge", f"3=127.0.0.1:{target}", "--grace", "2s", "--", PY, ECHO, str(target), "echo"])
         with a:
             poke_tcp(port).close()
-            deadline = time.monotonic() + 20
-            while True:  # a client whose connection stays open after the server is gone
-                c = socket.create_connection(("127.0.0.1", port), timeout=10)
-                c.sendall(b"x")
-                try:
-                    if c.recv(1) == b"x":
-                        break
-                except OSError:
-                    pass
-                c.close()
-                if time.monotonic() > deadline:
-                    raise AssertionError("the echo server never answered")
-                time.sleep(0.1)
+            c = connect_echoing(port)  # a client whose connection stays open after the server is gone
             os.kill(a.shim_pid(), signal.SIGTERM)
             a.wait(timeout=20)
             c.close()

@@ -134,3 +134,23 @@ def write_random(path, size):
             left -= len(chunk)
     os.chmod(path, 0o644)
     return digest.hexdigest()
+
+
+def connect_echoing(port, timeout=20):
+    """A connection through a bridge to an echo server that has answered it: retried while the server
+    behind the bridge still starts (the bridge closes a client whose target refuses)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        c = socket.socket()
+        c.settimeout(5)
+        try:
+            c.connect(("127.0.0.1", port))
+            c.sendall(b"up")
+            if c.recv(2) == b"up":
+                return c
+        except OSError:
+            pass
+        c.close()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing echoed through 127.0.0.1:{port} within {timeout}s")
+        time.sleep(0.1)
