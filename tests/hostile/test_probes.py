@@ -40,7 +40,8 @@ class HungProbes(unittest.TestCase):
                 open(hang, "w").close()
                 time.sleep(4)  # 8 rounds of 500 ms
                 left = background_sleepers()
-                self.assertLessEqual(left, 1, f"{left} probe sleepers live on: only the running round's may")
+                # The running round's, and at most one that SIGKILL has reached but not yet ended.
+                self.assertLessEqual(left, 2, f"{left} probe sleepers live on, one more every 500 ms")
                 self.assertIn("did not exit within 500ms", s.stderr())
 
     def test_a_probe_runs_in_the_root_directory(self):
