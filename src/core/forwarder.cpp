@@ -3,6 +3,7 @@
 
 #include "base/log.hpp"
 #include "base/signal_names.hpp"
+#include "proc/process_tree.hpp"
 
 
 #include <signal.h>
@@ -57,7 +58,9 @@ ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool m
                     signal_name(d.signal), whom, main_pid, std::strerror(err));
         return d;
     }
-    if (d.starts_stop) (void)::kill(group ? -main_pid : main_pid, SIGCONT);
+    // As systemd does after a stop signal, but only where it is needed: a stopped server (SIGTSTP)
+    // would otherwise sit out the grace until SIGKILL, and a running one has no use for SIGCONT.
+    if (d.starts_stop && target_is_stopped(main_pid, group)) (void)::kill(group ? -main_pid : main_pid, SIGCONT);
     auto level = d.starts_stop && stop_budget_.allow(std::chrono::steady_clock::now()) ? spdlog::level::info
                                                                                       : spdlog::level::debug;
     if (sender == self_)  // the shim's own decision (readiness failure), not a received signal

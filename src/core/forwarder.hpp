@@ -34,8 +34,8 @@ public:
     // Decides, sends, logs. Returns the decision so the caller can start the stop sequence.
     // `queued`: the value of a signal sent with sigqueue(), passed on the same way so a real-time
     // signal's payload and its order within its kind reach the server unchanged.
-    // A stop signal that is forwarded is followed by SIGCONT to the same target, as systemd does:
-    // a stopped server (SIGTSTP, SIGSTOP) could not act on it until the grace ran out.
+    // A stop signal that is forwarded to a stopped server (SIGTSTP, SIGSTOP) is followed by SIGCONT
+    // to the same target, as systemd does: else it could not act on it until the grace ran out.
     ForwardDecision forward(int sig, pid_t sender, pid_t main_pid, bool main_alive, const sigval* queued = nullptr);
 
 private:

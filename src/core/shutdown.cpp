@@ -30,7 +30,7 @@ StopSequence::Deadline StopSequence::main_exited_with_survivors(Clock::time_poin
     log::info("sending SIGTERM to the remaining processes; SIGKILL in {}",
               format_duration(std::chrono::ceil<Millis>(*deadline_ - now)));
     signal_all_(SIGTERM);
-    signal_all_(SIGCONT);  // a stopped survivor could not act on SIGTERM
+    continue_stopped_processes();  // a stopped survivor could not act on SIGTERM
     return deadline_;
 }
 

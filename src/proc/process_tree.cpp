@@ -27,6 +27,25 @@ pid_t read_ppid(pid_t pid) {
     return fields.number<pid_t>().value_or(-1);
 }
 
+// State and process group from /proc/<pid>/stat; state 0 when the process is gone.
+struct StateAndGroup {
+    char state = 0;
+    pid_t pgrp = -1;
+};
+StateAndGroup read_state(pid_t pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    const std::string stat = read_small_file(path);
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) return {};
+    FieldReader fields(std::string_view(stat).substr(close + 1));
+    const auto state = fields.next();
+    if (!state || state->empty() || !fields.skip(1)) return {};  // the ppid
+    return {state->front(), fields.number<pid_t>().value_or(-1)};
+}
+
+bool is_stopped(char state) { return state == 'T' || state == 't'; }
+
 }  // namespace
 
 std::vector<std::pair<pid_t, pid_t>> list_descendants_with_parents(pid_t root) {
@@ -74,6 +93,22 @@ int signal_all_processes(int sig) {
     int count = 0;
     for (pid_t pid : list_descendants(::getpid()))
         if (::kill(pid, sig) == 0) ++count;
+    return count;
+}
+
+bool target_is_stopped(pid_t pid, bool whole_group) {
+    if (!whole_group) return is_stopped(read_state(pid).state);
+    for (pid_t member : list_descendants(::getpid())) {
+        const auto s = read_state(member);
+        if (s.pgrp == pid && is_stopped(s.state)) return true;
+    }
+    return false;
+}
+
+int continue_stopped_processes() {
+    int count = 0;
+    for (pid_t pid : list_descendants(::getpid()))
+        if (is_stopped(read_state(pid).state) && ::kill(pid, SIGCONT) == 0) ++count;
     return count;
 }
 

@@ -18,6 +18,12 @@ std::vector<pid_t> list_descendants(pid_t root);
 // The same, each with its parent's pid: (pid, ppid).
 std::vector<std::pair<pid_t, pid_t>> list_descendants_with_parents(pid_t root);
 
+// Whether `pid` (or, with `whole_group`, any process of the process group `pid` below the shim) is
+// stopped (SIGSTOP, SIGTSTP, a tracer): a stop signal would wait until SIGCONT.
+bool target_is_stopped(pid_t pid, bool whole_group);
+// SIGCONT to every stopped process below the shim; returns how many it reached.
+int continue_stopped_processes();
+
 // Whether `pid` is `ancestor` or below it (ppid chain in /proc). False for a pid that is gone.
 bool is_in_tree(pid_t pid, pid_t ancestor);
 
