@@ -24,6 +24,4 @@ void release() noexcept {
     reserve = nullptr;
 }
 
-bool held() noexcept { return reserve != nullptr; }
-
 }  // namespace sdshim::memory_reserve

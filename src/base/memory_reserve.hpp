@@ -3,10 +3,9 @@
 
 namespace sdshim::memory_reserve {
 
-// Takes the reserve if it is not held; false when memory is still short.
+// Takes the reserve if it is not held (cheap when it is); false when memory is still short.
 bool take() noexcept;
 // Frees it (after a std::bad_alloc): what follows, a log line and the cleanup, finds memory.
 void release() noexcept;
-bool held() noexcept;
 
 }  // namespace sdshim::memory_reserve

@@ -20,15 +20,15 @@
 
 namespace sdshim {
 
+// --bridge-connect-timeout when not given.
+inline constexpr Millis kDefaultBridgeConnectTimeout{10000};
+
 struct BridgeConfig {
     std::vector<BridgeListener> listeners;
     std::size_t max_connections = 0;  // beyond it new connections wait in the kernel's backlog
     ProxyProtocol proxy = ProxyProtocol::none;
-    Millis connect_timeout{10000};  // a target that has not answered by then: the client is closed
+    Millis connect_timeout = kDefaultBridgeConnectTimeout;  // not answered by then: the client is closed
 };
-
-// --bridge-connect-timeout when not given.
-inline constexpr Millis kDefaultBridgeConnectTimeout{10000};
 
 // fds a connection may hold at worst: two sockets and a pipe (two fds) each way.
 inline constexpr std::size_t kBridgeFdsPerConnection = 6;

@@ -48,8 +48,10 @@ Status EventLoop::modify(int fd, std::uint32_t events) {
     epoll_event ev{};
     ev.events = events;
     ev.data.ptr = it->second.get();
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) != 0)
-        return Error{fmt::format("epoll_ctl(MOD, fd {}): {}", fd, std::strerror(errno)), errno};
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) != 0) {
+        const int err = errno;
+        return Error{fmt::format("epoll_ctl(MOD, fd {}): {}", fd, std::strerror(err)), err};
+    }
     return {};
 }
 
@@ -78,6 +80,7 @@ void EventLoop::shielded(const char* what, Fn&& fn) {
     try {
         fn();
     } catch (const std::bad_alloc&) {
+        memory_reserve::release();  // for the line below and the cleanup; taken back at a later wake-up
         failed(what, "out of memory");
     } catch (const std::exception& e) {
         failed(what, e.what());
@@ -85,7 +88,6 @@ void EventLoop::shielded(const char* what, Fn&& fn) {
 }
 
 void EventLoop::failed(const char* what, const char* why) noexcept {
-    memory_reserve::release();  // taken back at the next wake-up that finds memory again
     try {
         if (failure_budget_.allow(Clock::now()))
             log::error("{} failed: {}; its work is shed and the loop goes on", what, why);
@@ -97,7 +99,7 @@ Status EventLoop::run() {
     running_ = true;
     epoll_event events[64];
     while (running_) {
-        if (!memory_reserve::held()) memory_reserve::take();
+        memory_reserve::take();  // after a std::bad_alloc, once there is memory again
         std::optional<Clock::time_point> next;
         for (const auto& d : deadlines_)
             if (d.when && (!next || *d.when < *next)) next = d.when;

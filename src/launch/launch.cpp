@@ -98,13 +98,10 @@ Result<pid_t> launch(const LaunchSpec& spec) {
     } catch (const std::bad_alloc&) {
         thrown = ENOMEM;
     }
-    if (thrown != 0) {
-        // Out of memory or fds for Asio's parts: before the fork, nothing was started; after it, only
-        // the process handle (a pidfd in an epoll set) is missing, and the shim reaps without it.
-        if (!launcher || launcher->pid <= 0)
-            return Error{fmt::format("cannot start '{}': {}", executable, std::strerror(thrown)), thrown};
-        if (!ec) return launcher->pid;
-    }
+    // Out of memory or fds for Asio's parts: before the fork, nothing was started; after it, only the
+    // process handle (a pidfd in an epoll set) is missing, and the shim reaps without it.
+    if (thrown != 0 && (!launcher || launcher->pid <= 0))
+        return Error{fmt::format("cannot start '{}': {}", executable, std::strerror(thrown)), thrown};
     if (!ec) return launcher->pid;
     const int err = ec.value();
     if (launcher->pid <= 0)  // no child: the report pipe or fork() failed

@@ -15,24 +15,14 @@
 namespace sdshim {
 namespace {
 
-// ppid from /proc/<pid>/stat: the field after the ")" that closes the command name.
-pid_t read_ppid(pid_t pid) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    const std::string stat = read_small_file(path);
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) return -1;
-    FieldReader fields(std::string_view(stat).substr(close + 1));
-    if (!fields.skip(1)) return -1;  // the state
-    return fields.number<pid_t>().value_or(-1);
-}
-
-// State and process group from /proc/<pid>/stat; state 0 when the process is gone.
-struct StateAndGroup {
+// The fields of /proc/<pid>/stat after the ")" that closes the command name; state 0 and ids -1
+// for a process that is gone.
+struct Stat {
     char state = 0;
+    pid_t ppid = -1;
     pid_t pgrp = -1;
 };
-StateAndGroup read_state(pid_t pid) {
+Stat read_stat(pid_t pid) {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
     const std::string stat = read_small_file(path);
@@ -40,9 +30,15 @@ StateAndGroup read_state(pid_t pid) {
     if (close == std::string::npos) return {};
     FieldReader fields(std::string_view(stat).substr(close + 1));
     const auto state = fields.next();
-    if (!state || state->empty() || !fields.skip(1)) return {};  // the ppid
-    return {state->front(), fields.number<pid_t>().value_or(-1)};
+    if (!state || state->empty()) return {};
+    Stat out;
+    out.state = state->front();
+    out.ppid = fields.number<pid_t>().value_or(-1);
+    out.pgrp = fields.number<pid_t>().value_or(-1);
+    return out;
 }
+
+pid_t read_ppid(pid_t pid) { return read_stat(pid).ppid; }
 
 bool is_stopped(char state) { return state == 'T' || state == 't'; }
 
@@ -97,9 +93,9 @@ int signal_all_processes(int sig) {
 }
 
 bool target_is_stopped(pid_t pid, bool whole_group) {
-    if (!whole_group) return is_stopped(read_state(pid).state);
+    if (!whole_group) return is_stopped(read_stat(pid).state);
     for (pid_t member : list_descendants(::getpid())) {
-        const auto s = read_state(member);
+        const auto s = read_stat(member);
         if (s.pgrp == pid && is_stopped(s.state)) return true;
     }
     return false;
@@ -108,7 +104,7 @@ bool target_is_stopped(pid_t pid, bool whole_group) {
 int continue_stopped_processes() {
     int count = 0;
     for (pid_t pid : list_descendants(::getpid()))
-        if (is_stopped(read_state(pid).state) && ::kill(pid, SIGCONT) == 0) ++count;
+        if (is_stopped(read_stat(pid).state) && ::kill(pid, SIGCONT) == 0) ++count;
     return count;
 }
 
