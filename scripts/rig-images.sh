@@ -16,10 +16,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/podman-env.sh
 [[ $(id -u) -eq 0 ]] || { echo "rig-images: debootstrap and podman import need root (sudo $0)" >&2; exit 1; }
+ROOTFS_TOOL=rig-images
+source scripts/lib/rootfs.sh
 
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-cache_root=${SDSHIM_CACHE:-/var/cache/sdshim}
-recipe=$(cat "$0" scripts/containers.conf | sha256sum | cut -c1-16)
+recipe=$(rootfs_recipe scripts/rig-images.sh scripts/lib/rootfs.sh scripts/containers.conf)
 
 common=systemd,systemd-sysv,dbus,dbus-user-session,systemd-container,podman,runc,uidmap,slirp4netns,fuse-overlayfs,curl,iproute2,procps,ca-certificates
 declare -A packages=(
@@ -34,14 +34,6 @@ masked=(systemd-sysctl.service systemd-modules-load.service systemd-binfmt.servi
         sys-kernel-tracing.mount sys-fs-fuse-connections.mount dev-hugepages.mount
         systemd-firstboot.service systemd-timesyncd.service systemd-hwdb-update.service apt-daily.timer
         apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer)
-
-log() { echo "rig-images: $*" >&2; }
-
-is_current() {
-  local label
-  label=$(podman image inspect --format '{{index .Labels "org.sdshim.recipe"}}' "$1" 2>/dev/null) || return 1
-  [[ $label == "$recipe" ]]
-}
 
 write_rig_init() {
   cat >"$1" <<'EOF'
@@ -76,24 +68,15 @@ EOF
 
 build_rig() {
   local suite=$1 image=localhost/sdshim-rig/$1
-  if is_current "$image"; then
-    log "$image is current (recipe $recipe)"
+  if rootfs_is_current "$image" "$recipe"; then
+    rootfs_log "$image is current (recipe $recipe)"
     return
   fi
   local root work t0=$SECONDS
   work=$(mktemp -d /var/tmp/sdshim-rig.XXXXXX)
   root=$work/rootfs
-  mkdir -p "$cache_root/debootstrap-$suite"
-  log "building $image (debootstrap $suite: about 6 minutes)"
-  if ! debootstrap --variant=minbase --include="${packages[$suite]}" --cache-dir="$cache_root/debootstrap-$suite" \
-      "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
-    tail -20 "$work/debootstrap.log" >&2
-    rm -rf "$work"
-    return 1
-  fi
-  if chroot "$root" dpkg -l | grep -qE '^(iU|iF|iH)'; then
-    chroot "$root" dpkg -l | grep -E '^(iU|iF|iH)' >&2
-    echo "rig-images: unconfigured packages in the $suite rootfs" >&2
+  rootfs_log "building $image (debootstrap $suite: about 6 minutes)"
+  if ! rootfs_bootstrap "$root" "${packages[$suite]}" "$suite"; then
     rm -rf "$work"
     return 1
   fi
@@ -117,16 +100,11 @@ EOF
   mkdir -p "$root/var/lib/systemd/linger"
   touch "$root/var/lib/systemd/linger/webuser"
   write_rig_init "$root/usr/local/sbin/rig-init"
-  chroot "$root" apt-get clean
-  rm -rf "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/*
-  local old
-  old=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
-  tar --numeric-owner -C "$root" -c . |
-    podman import --quiet --change "LABEL=org.sdshim.recipe=$recipe" --change 'CMD ["/usr/local/sbin/rig-init"]' \
-      --change 'STOPSIGNAL=SIGRTMIN+3' --change 'ENV container=podman' - "$image" >/dev/null
-  [[ -z $old ]] || podman rmi "$old" >/dev/null 2>&1 || true
+  rootfs_slim "$root"
+  rootfs_import "$root" "$image" "$recipe" 'CMD ["/usr/local/sbin/rig-init"]' 'STOPSIGNAL=SIGRTMIN+3' \
+    'ENV container=podman'
   rm -rf "$work"
-  log "$image built in $((SECONDS - t0)) s ($(podman run --rm --systemd=false "$image" sh -c 'systemctl --version | head -1; podman --version' | paste -sd' '))"
+  rootfs_log "$image built in $((SECONDS - t0)) s ($(podman run --rm --systemd=false "$image" sh -c 'systemctl --version | head -1; podman --version' | paste -sd' '))"
 }
 
 suites=("$@")

@@ -1,18 +1,22 @@
-// The controller once the server runs: one method per event (signal, children, notify message,
-// readiness verdict, stop), over the state they share. main.cpp prepares the parts and hands them in.
+// The runtime of a plan: builds and owns every part (signals, loop, reaper, relay, readiness,
+// watchdog, bridge), starts the server, and handles each event (signal, child exit, notify
+// message, readiness verdict, stop) over the state they share. main.cpp only hands the plan in.
 #include "supervisor.hpp"
 
+#include "adapters/handoff.hpp"
 #include "base/log.hpp"
+#include "base/memory_reserve.hpp"
 #include "base/signal_names.hpp"
 #include "core/exit_status.hpp"
-#include "core/reaper.hpp"
+#include "core/fd_hygiene.hpp"
+#include "launch/launch.hpp"
 #include "proc/process_tree.hpp"
 
 #include <fmt/format.h>
 
 #include <csignal>
 #include <cstdint>
-#include <stdexcept>
+#include <cstring>
 
 #include <unistd.h>
 
@@ -31,24 +35,30 @@ NotifyRelay::SenderCheck sender_check(NotifyAccess access, pid_t main_pid) {
     };
 }
 
+std::unique_ptr<Bridge> make_bridge(EventLoop& loop, BridgeConfig bc) {
+    // Raised only now: the server keeps the limit it was given.
+    if (bc.max_connections == 0) bc.max_connections = default_bridge_max_connections(raise_fd_limit());
+    const char* header = bc.proxy == ProxyProtocol::none ? ""
+                         : bc.proxy == ProxyProtocol::v1 ? " with a PROXY v1 header"
+                                                         : " with a PROXY v2 header";
+    for (const auto& l : bc.listeners) log::info("bridging {} to {}{}", l.label, l.target.text, header);
+    log::debug("bridge: at most {} connection(s) at once", bc.max_connections);
+    return std::make_unique<Bridge>(loop, std::move(bc));
+}
+
 }  // namespace
 
-Supervisor::Supervisor(EventLoop& loop, SignalChannel& signals, SupervisorParts parts)
-    : loop_(loop),
-      signals_(signals),
-      opt_(parts.options),
-      kind_(parts.kind),
-      program_(std::move(parts.program)),
-      ready_mode_(parts.ready_mode),
-      main_pid_(parts.main_pid),
-      relay_(parts.relay),
-      bridge_(std::move(parts.bridge)),
-      watchdog_(parts.watchdog),
-      forwarder_(opt_.signal_map, opt_.forward_to, parts.refused_signals),
-      stop_(opt_.grace, opt_.exit_grace),
-      readiness_(loop, std::move(parts.readiness),
+Supervisor::Supervisor(RunPlan plan)
+    : plan_(std::move(plan)),
+      forwarder_(plan_.signal_map, plan_.forward_to, plan_.refused_signals),
+      stop_(plan_.grace, plan_.exit_grace),
+      readiness_(loop_, plan_.readiness,
                  Readiness::Hooks{[this](const std::vector<std::string>& lines) { notify(lines); },
-                                  [this](const std::string& line) { on_not_ready(line); }, [this] { on_ready(); }}) {
+                                  [this](const std::string& line) { on_not_ready(line); }, [this] { on_ready(); }},
+                 make_probe(plan_.readiness.check, reaper_)),
+      watchdog_(loop_, WatchdogConfig{plan_.readiness.check, plan_.watchdog},
+                [this](const std::vector<std::string>& lines) { notify(lines); },
+                make_probe(plan_.readiness.check, reaper_)) {
     stop_deadline_ = loop_.add_deadline([this] {
         loop_.arm(stop_deadline_, stop_.deadline_expired(EventLoop::Clock::now()));
         if (stop_.gave_up()) finish();
@@ -56,20 +66,57 @@ Supervisor::Supervisor(EventLoop& loop, SignalChannel& signals, SupervisorParts 
     // Bridged connections still open when the server's processes are gone (data on its way to a
     // slow client) get until the end of --grace.
     drain_deadline_ = loop_.add_deadline([this] { finish_now(); });
-    // Before the loop runs: a failure here is "cannot start at all".
     if (auto watched = loop_.watch(signals_.fd(), [this] { on_signals(); }); !watched)
-        throw std::runtime_error("signalfd: " + watched.message());
+        throw StartFailure(Error{"signalfd: " + watched.message(), watched.error().code});
+    memory_reserve::take();  // given up when an allocation fails, so that the shim can still say so
+}
+
+int Supervisor::fail(const Error& error, int exit_code) const {
+    log::error("{}{}", error.message, fd_limit_hint(error.code, plan_.inherited_sockets));
+    return exit_code;
+}
+
+int Supervisor::start() {
+    for (const auto& line : plan_.debug) log::debug("{}", line);
+    for (const auto& line : plan_.warnings) log::warn("{}", line);
+    if (auto applied = apply_socket_flags(plan_.set_nonblocking); !applied) return fail(applied.error(), 1);
+    if (auto subreaper = become_subreaper_unless_pid1(); !subreaper) log::warn("{}", subreaper.message());
+
+    LaunchSpec server = plan_.server;
+    if (!plan_.notify_socket.empty()) {
+        auto opened = NotifyRelay::open(plan_.notify_socket);
+        if (!opened) return fail(opened.error(), is_shortage(opened.error().code) ? 1 : kExitUsage);
+        relay_ = std::move(*opened);
+        log::debug("notify relay: {} -> {}", relay_->inner_address(), relay_->outer_address());
+        server.env.push_back("NOTIFY_SOCKET=" + relay_->inner_address());
+    }
+    auto launched = launch(server);
+    close_own_copies(plan_.handed_over);
+    if (!launched) {  // out of processes is no exec error
+        const int err = launched.error().code;
+        return fail(launched.error(), is_shortage(err) ? 1 : exit_code_for_exec_error(err));
+    }
+    main_pid_ = *launched;
+    reaper_.expect(main_pid_, [this](int status) { on_main_exited(status); });
+    log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", server.argv[0], main_pid_,
+               server_name(plan_.kind), plan_.handed_over.size(), ready_mode_name(plan_.readiness.check.mode));
+    if (::chdir("/") != 0) log::debug("chdir /: {}", std::strerror(errno));
+
+    // Before the loop: a failure here is "cannot start at all".
     if (relay_)
-        if (auto attached = relay_->attach(loop_, sender_check(opt_.notify_access, main_pid_),
+        if (auto attached = relay_->attach(loop_, sender_check(plan_.notify_access, main_pid_),
                                            [this](pid_t pid, const NotifyMessage& msg) { on_server_message(pid, msg); });
             !attached)
-            throw std::runtime_error(attached.message());
+            throw StartFailure(attached.error());
+    if (plan_.bridge) bridge_ = make_bridge(loop_, *plan_.bridge);
+    return 0;
 }
 
 int Supervisor::run() {
+    if (const int failed = start(); failed != 0) return failed;
     // Behind a bridge with --ready=target, clients wait in the backlog until the server accepts:
     // accepted earlier, their connections would be refused by the target.
-    if (bridge_ && ready_mode_.kind != ReadyKind::target) bridge_->start();
+    if (bridge_ && plan_.readiness.check.mode.kind != ReadyKind::target) bridge_->start();
     readiness_.started(main_pid_);
     on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
     if (!finished_)
@@ -81,7 +128,7 @@ int Supervisor::run() {
     if (relay_) relay_->drain();
     if (failed_) return 1;
     // No status only if the main child outlived SIGKILL and the shim gave up waiting.
-    return exit_code_from_status(main_status_.value_or(SIGKILL), opt_.success_exit);
+    return exit_code_from_status(main_status_.value_or(SIGKILL), plan_.success_exit);
 }
 
 void Supervisor::notify(const std::vector<std::string>& lines) {
@@ -105,7 +152,7 @@ void Supervisor::on_signals() {
 }
 
 void Supervisor::forward(int sig, pid_t sender, const sigval* value) {
-    const bool reload = reload_signal(kind_) == opt_.signal_map.apply(sig);
+    const bool reload = plan_.reload_signal == plan_.signal_map.apply(sig);
     if (reload) readiness_.before_reload();
     auto d = forwarder_.forward(sig, sender, main_pid_, !main_status_, value);
     if (reload && d.action == ForwardDecision::Action::forward) readiness_.reload_signalled();
@@ -119,35 +166,31 @@ void Supervisor::begin_stop(int sig, pid_t sender) {
         if (bridge_) bridge_->stop_accepting();
         readiness_.stopping();
         watchdog_.stop();
-        notify({"STOPPING=1", fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", program_,
-                                          signal_name(d.signal), format_duration(opt_.grace))});
+        notify({"STOPPING=1", fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", plan_.program,
+                                          signal_name(d.signal), format_duration(plan_.grace))});
     }
     loop_.arm(stop_deadline_, stop_.stop_requested(EventLoop::Clock::now()));
 }
 
 void Supervisor::on_children() {
-    const pid_t readiness_probe = readiness_.probe_pid(), liveness_probe = watchdog_.probe_pid();
-    ReapResult r = reap_children(main_pid_, {readiness_probe, liveness_probe});
-    if (r.orphans_reaped > 0) log::debug("reaped {} orphaned process(es)", r.orphans_reaped);
-    for (auto [pid, status] : r.helpers) {
-        if (pid == readiness_probe)
-            readiness_.probe_exited(status);
-        else
-            watchdog_.probe_exited(status);
-    }
-    if (r.main_status) {
-        main_status_ = r.main_status;
-        watchdog_.stop();
-        log::info("{} (pid {}) {}", opt_.command[0], main_pid_, describe_status(*main_status_));
-        // What the server sent before it exited comes first, and may be its READY=1: read it
-        // before judging how it ended, so the last STATUS= is really the last.
-        if (relay_) relay_->drain();
-        const std::string why = readiness_.server_exited(*main_status_);
-        if (!failed_) notify({"STATUS=" + why.substr(0, 2000)});  // else the failure's own STATUS stays
-    }
+    main_exited_now_ = false;
+    const Reaper::Round round = reaper_.reap();  // the main child's exit and the probes' go to their callbacks
+    if (round.orphans > 0) log::debug("reaped {} orphaned process(es)", round.orphans);
     if (!main_status_) return;
-    if (r.no_children_left) return finish();
-    if (r.main_status) loop_.arm(stop_deadline_, stop_.main_exited_with_survivors(EventLoop::Clock::now()));
+    if (round.none_left) return finish();
+    if (main_exited_now_) loop_.arm(stop_deadline_, stop_.main_exited_with_survivors(EventLoop::Clock::now()));
+}
+
+void Supervisor::on_main_exited(int wait_status) {
+    main_status_ = wait_status;
+    main_exited_now_ = true;
+    watchdog_.stop();
+    log::info("{} (pid {}) {}", plan_.server.argv[0], main_pid_, describe_status(wait_status));
+    // What the server sent before it exited comes first, and may be its READY=1: read it before
+    // judging how it ended, so the last STATUS= is really the last.
+    if (relay_) relay_->drain();
+    const std::string why = readiness_.server_exited(wait_status);
+    if (!failed_) notify({"STATUS=" + why.substr(0, 2000)});  // else the failure's own STATUS stays
 }
 
 void Supervisor::on_server_message(pid_t sender, const NotifyMessage& msg) {
@@ -163,7 +206,7 @@ void Supervisor::on_not_ready(const std::string& line) {
 }
 
 void Supervisor::on_ready() {
-    if (bridge_ && ready_mode_.kind == ReadyKind::target) bridge_->start();
+    if (bridge_ && plan_.readiness.check.mode.kind == ReadyKind::target) bridge_->start();
     watchdog_.start(main_pid_);
 }
 
@@ -174,11 +217,11 @@ void Supervisor::finish_now() {
 
 void Supervisor::finish() {
     if (!bridge_ || bridge_->open_connections() == 0) return finish_now();
-    log::debug("waiting up to {} for {} bridged connection(s)", format_duration(opt_.grace),
+    log::debug("waiting up to {} for {} bridged connection(s)", format_duration(plan_.grace),
                bridge_->open_connections());
     bridge_->on_idle([this] { finish_now(); });
     bridge_->stop_accepting();
-    loop_.arm(drain_deadline_, EventLoop::Clock::now() + opt_.grace);
+    loop_.arm(drain_deadline_, EventLoop::Clock::now() + plan_.grace);
 }
 
 }  // namespace sdshim

@@ -1,15 +1,16 @@
-// The controller once the server runs: one method per event (signal, children, notify message,
-// readiness verdict, stop), over the state they share. main.cpp prepares the parts and hands them in.
+// The runtime of a plan: builds and owns every part (signals, loop, reaper, relay, readiness,
+// watchdog, bridge), starts the server, and handles each event (signal, child exit, notify
+// message, readiness verdict, stop) over the state they share. main.cpp only hands the plan in.
 #pragma once
 
-#include "adapters/adapters.hpp"
 #include "bridge/bridge.hpp"
-#include "config/cli.hpp"
 #include "core/event_loop.hpp"
 #include "core/forwarder.hpp"
+#include "core/reaper.hpp"
 #include "core/shutdown.hpp"
 #include "core/signal_channel.hpp"
 #include "notify/notify_relay.hpp"
+#include "plan/run_plan.hpp"
 #include "readiness/readiness.hpp"
 #include "readiness/watchdog.hpp"
 
@@ -22,32 +23,23 @@
 
 namespace sdshim {
 
-struct SupervisorParts {
-    const Options& options;
-    ServerKind kind;
-    std::string program;                 // what log and STATUS lines call the server
-    ReadyMode ready_mode;
-    pid_t main_pid;
-    std::map<int, std::string> refused_signals;
-    NotifyRelay* relay;                  // null without an outer NOTIFY_SOCKET
-    std::unique_ptr<Bridge> bridge;      // null unless --bridge
-    Watchdog& watchdog;
-    ReadinessConfig readiness;
-};
-
 class Supervisor {
 public:
-    Supervisor(EventLoop& loop, SignalChannel& signals, SupervisorParts parts);
+    // Blocks the signals and makes the loop and the parts; throws only if the kernel refuses one.
+    explicit Supervisor(RunPlan plan);
     Supervisor(const Supervisor&) = delete;
     Supervisor& operator=(const Supervisor&) = delete;
 
-    // Runs the loop until the server and everything it left are gone (or the stop gave up);
-    // returns the shim's exit code.
+    // Starts the server and runs the loop until it and everything it left are gone (or the stop
+    // gave up); returns the shim's exit code.
     int run();
 
 private:
+    int start();  // 0, or the exit code of a start that failed (already logged)
+    int fail(const Error& error, int exit_code) const;
     void on_signals();
     void on_children();
+    void on_main_exited(int wait_status);
     void on_server_message(pid_t sender, const NotifyMessage& msg);
     void on_not_ready(const std::string& line);
     void on_ready();
@@ -57,22 +49,21 @@ private:
     void finish_now();
     void notify(const std::vector<std::string>& lines);
 
-    EventLoop& loop_;
-    SignalChannel& signals_;
-    const Options& opt_;
-    const ServerKind kind_;
-    const std::string program_;
-    const ReadyMode ready_mode_;
-    const pid_t main_pid_;
-    NotifyRelay* relay_;
-    std::unique_ptr<Bridge> bridge_;
-    Watchdog& watchdog_;
+    const RunPlan plan_;
+    SignalChannel signals_;
+    EventLoop loop_;
+    Reaper reaper_;
+    std::unique_ptr<NotifyRelay> relay_;  // null without an outer NOTIFY_SOCKET
+    std::unique_ptr<Bridge> bridge_;      // null unless --bridge
     Forwarder forwarder_;
     StopSequence stop_;
     Readiness readiness_;
+    Watchdog watchdog_;
     EventLoop::DeadlineId stop_deadline_;
     EventLoop::DeadlineId drain_deadline_;
+    pid_t main_pid_ = 0;
     std::optional<int> main_status_;
+    bool main_exited_now_ = false;  // in this round of reaping
     bool finished_ = false;
     bool failed_ = false;  // the shim stopped the server: not ready in time, or a dropped socket
 };

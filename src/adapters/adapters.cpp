@@ -1,5 +1,8 @@
-// Server adapters (nginx, caddy, generic): the environment, socket flags and signal defaults each server needs.
+// Server adapters: one record per server kind (nginx, caddy, generic) with all the shim knows of it,
+// and the environment, socket flags and signal defaults made from it.
 #include "adapters/adapters.hpp"
+
+#include "adapters/server_messages.hpp"
 
 #include <fmt/format.h>
 
@@ -18,9 +21,39 @@ std::string basename_of(const std::string& path) {
 
 std::optional<ServerKind> kind_of(const std::string& program) {
     std::string base = basename_of(program);
-    if (base == "nginx" || base == "nginx-debug") return ServerKind::nginx;
-    if (base == "caddy") return ServerKind::caddy;
+    if (base == "nginx-debug") return ServerKind::nginx;
+    for (ServerKind kind : kServerKinds)
+        if (kind != ServerKind::generic && base == adapter_for(kind).name) return kind;
     return std::nullopt;
+}
+
+ServerAdapter make_nginx() {
+    ServerAdapter a;
+    a.kind = ServerKind::nginx;
+    a.name = "nginx";
+    a.sends_ready = false;  // nginx never sends READY=1: its workers are watched
+    a.default_pidfile = "/run/nginx.pid";
+    a.reload_signal = SIGHUP;
+    a.signal_defaults = {{SIGTERM, SIGQUIT}};  // QUIT is nginx's graceful stop
+    a.refused_signals[SIGWINCH] =
+        "with inherited sockets nginx counts as daemonized and WINCH would stop all its workers";
+    a.refused_signals[SIGUSR2] =
+        "nginx binary upgrade (USR2) is not supported under sdshim: the new master would outlive the old one "
+        "as an orphan; restart the container instead";
+    a.fd_variable = "NGINX";
+    a.stream_sockets_only = true;
+    a.accepts_on_every_socket = true;
+    a.config_for = nginx_listen_for;
+    return a;
+}
+
+ServerAdapter make_caddy() {
+    ServerAdapter a;
+    a.kind = ServerKind::caddy;
+    a.name = "caddy";
+    a.signal_defaults = {{SIGQUIT, SIGTERM}};  // QUIT makes caddy exit at once (exit code 2); TERM is graceful
+    a.accepts_on_every_socket = true;
+    return a;
 }
 
 bool is_wrapper(const std::string& program) {
@@ -59,19 +92,17 @@ ServerKind detect_server(const std::vector<std::string>& argv) {
     return ServerKind::generic;
 }
 
-std::optional<int> reload_signal(ServerKind kind) {
-    if (kind == ServerKind::nginx) return SIGHUP;
-    return std::nullopt;
-}
-
-std::string server_name(ServerKind kind) {
+const ServerAdapter& adapter_for(ServerKind kind) {
+    static const ServerAdapter generic, nginx = make_nginx(), caddy = make_caddy();
     switch (kind) {
-        case ServerKind::nginx: return "nginx";
-        case ServerKind::caddy: return "caddy";
+        case ServerKind::nginx: return nginx;
+        case ServerKind::caddy: return caddy;
         case ServerKind::generic: break;
     }
-    return "generic";
+    return generic;
 }
+
+std::string server_name(ServerKind kind) { return adapter_for(kind).name; }
 
 std::string nginx_value(const std::vector<SocketInfo>& sockets) {
     std::string value;
@@ -80,14 +111,8 @@ std::string nginx_value(const std::vector<SocketInfo>& sockets) {
     return value;
 }
 
-ServerKind choose_server(ServerChoice choice, const std::vector<std::string>& argv) {
-    switch (choice) {
-        case ServerChoice::nginx: return ServerKind::nginx;
-        case ServerChoice::caddy: return ServerKind::caddy;
-        case ServerChoice::generic: return ServerKind::generic;
-        case ServerChoice::automatic: break;
-    }
-    return detect_server(argv);
+ServerKind choose_server(std::optional<ServerKind> asked, const std::vector<std::string>& argv) {
+    return asked ? *asked : detect_server(argv);
 }
 
 std::string server_label(ServerKind kind, const std::vector<std::string>& argv) {
@@ -95,7 +120,20 @@ std::string server_label(ServerKind kind, const std::vector<std::string>& argv) 
     return basename_of(argv.front());
 }
 
-std::vector<std::string> fd_naming_variables() { return {"NGINX"}; }
+std::vector<std::string> fd_naming_variables() {
+    std::vector<std::string> names;
+    for (ServerKind kind : kServerKinds)
+        if (*adapter_for(kind).fd_variable) names.emplace_back(adapter_for(kind).fd_variable);
+    return names;
+}
+
+std::vector<SocketInfo> sockets_to_watch(ServerKind kind, const std::vector<SocketInfo>& sockets) {
+    if (!adapter_for(kind).stream_sockets_only) return sockets;
+    std::vector<SocketInfo> out;
+    for (const auto& s : sockets)
+        if (s.type == SOCK_STREAM) out.push_back(s);
+    return out;
+}
 
 std::string fd_variable_name(const std::string& fd_name) {
     std::string out = "LISTEN_FD_";
@@ -124,38 +162,26 @@ std::vector<std::pair<std::string, std::string>> fd_variables(const std::vector<
 }
 
 AdapterPlan plan_adapter(ServerKind kind, const std::vector<SocketInfo>& sockets) {
+    const ServerAdapter& a = adapter_for(kind);
     AdapterPlan plan;
     plan.env = fd_variables(sockets);
-    if (kind != ServerKind::generic) plan.refusal = refuse_unlistening(kind, sockets);  // inetd-style servers may
-    switch (kind) {
-        case ServerKind::nginx: {
-            for (const auto& s : sockets) {
-                if (s.type == SOCK_STREAM) {
-                    plan.set_nonblocking.push_back(s.fd);  // nginx never does it for inherited sockets
-                } else {
-                    plan.warnings.push_back(fmt::format(
-                        "fd {} ('{}', {} {}) is a {} socket: nginx can only take stream sockets through NGINX, so it "
-                        "is not passed in NGINX",
-                        s.fd, s.name, family_name(s.family), s.address, type_name(s.type)));
-                }
-            }
-            std::string value = nginx_value(sockets);
-            if (!value.empty()) plan.env.emplace_back("NGINX", value);
-            plan.signal_defaults.push_back({SIGTERM, SIGQUIT});  // QUIT is nginx's graceful stop
-            plan.refused_signals[SIGWINCH] =
-                "with inherited sockets nginx counts as daemonized and WINCH would stop all its workers";
-            plan.refused_signals[SIGUSR2] =
-                "nginx binary upgrade (USR2) is not supported under sdshim: the new master would outlive the old one "
-                "as an orphan; restart the container instead";
-            break;
+    if (a.accepts_on_every_socket) plan.refusal = refuse_unlistening(kind, sockets);  // inetd-style servers may
+    for (const auto& s : sockets) {
+        if (!a.stream_sockets_only) break;
+        if (s.type == SOCK_STREAM) {
+            plan.set_nonblocking.push_back(s.fd);  // nginx never does it for inherited sockets
+        } else {
+            plan.warnings.push_back(fmt::format(
+                "fd {} ('{}', {} {}) is a {} socket: {} can only take stream sockets through {}, so it is not "
+                "passed in {}",
+                s.fd, s.name, family_name(s.family), s.address, type_name(s.type), a.name, a.fd_variable,
+                a.fd_variable));
         }
-        case ServerKind::caddy:
-            // QUIT makes caddy exit at once (exit code 2); TERM is its graceful stop.
-            plan.signal_defaults.push_back({SIGQUIT, SIGTERM});
-            break;
-        case ServerKind::generic:
-            break;
     }
+    if (std::string value = nginx_value(sockets); *a.fd_variable && !value.empty())
+        plan.env.emplace_back(a.fd_variable, value);
+    plan.signal_defaults = a.signal_defaults;
+    plan.refused_signals = a.refused_signals;
     return plan;
 }
 

@@ -1,7 +1,9 @@
-// Server adapters (nginx, caddy, generic): the environment, socket flags and signal defaults each server needs.
+// Server adapters: one record per server kind (nginx, caddy, generic) with all the shim knows of it,
+// and the environment, socket flags and signal defaults made from it.
 #pragma once
 
 #include "activation/activation.hpp"
+#include "adapters/server_kind.hpp"
 #include "core/signal_map.hpp"
 #include "launch/child_env.hpp"
 
@@ -12,21 +14,35 @@
 
 namespace sdshim {
 
-enum class ServerKind { generic, nginx, caddy };
-// --server: a kind, or automatic (detect_server).
-enum class ServerChoice { automatic, nginx, caddy, generic };
+// Everything server-specific, in one place: nothing outside adapters/ tests a server's name.
+struct ServerAdapter {
+    ServerKind kind = ServerKind::generic;
+    const char* name = "generic";
+    bool sends_ready = true;          // speaks sd_notify: --ready=auto is notify, else listen
+    const char* default_pidfile = "";  // --ready=pidfile without a path
+    // After this signal the server replaces its workers, which readiness then watches (RELOADING=1,
+    // then READY=1 once the new ones serve).
+    std::optional<int> reload_signal;
+    std::vector<SignalRule> signal_defaults;     // its graceful stop; added unless the user mapped the signal
+    std::map<int, std::string> refused_signals;  // signal -> why it is not forwarded
+    const char* fd_variable = "";                // names its inherited stream sockets by number: "NGINX"
+    bool stream_sockets_only = false;            // takes (and so is watched on) stream sockets only
+    bool accepts_on_every_socket = false;        // a connected or non-listening stream socket breaks it
+    // Its configuration line that uses an inherited socket ("listen 0.0.0.0:8080;"), for the fix in
+    // messages; null when the server has none to name.
+    std::string (*config_for)(const SocketInfo&) = nullptr;
+};
+
+const ServerAdapter& adapter_for(ServerKind kind);
 
 // --server=auto: the program's basename, also through a wrapper such as
 // `/docker-entrypoint.sh nginx -g 'daemon off;'` or `env caddy run`.
 ServerKind detect_server(const std::vector<std::string>& argv);
 std::string server_name(ServerKind kind);
-// --server: the kind asked for, or detect_server's answer for automatic.
-ServerKind choose_server(ServerChoice choice, const std::vector<std::string>& argv);
+// --server: the kind asked for, or detect_server's answer for auto (nullopt).
+ServerKind choose_server(std::optional<ServerKind> asked, const std::vector<std::string>& argv);
 // What log and STATUS lines call the server: "nginx" for the adapters, else the program's base name.
 std::string server_label(ServerKind kind, const std::vector<std::string>& argv);
-// The signal after which the server replaces its workers, which the shim then watches (readiness:
-// RELOADING=1, then READY=1 once the new ones serve): SIGHUP for nginx; none for the others.
-std::optional<int> reload_signal(ServerKind kind);
 
 struct AdapterPlan {
     std::vector<std::pair<std::string, std::string>> env;  // variables the server gets
@@ -48,5 +64,8 @@ std::vector<std::string> fd_naming_variables();
 std::string fd_variable_name(const std::string& fd_name);
 // One variable per name; a name that several fds share gets _0, _1, ... and the bare name for the first.
 std::vector<std::pair<std::string, std::string>> fd_variables(const std::vector<SocketInfo>& sockets);
+
+// The inherited sockets the server takes, and so must keep polling: the stream ones for nginx.
+std::vector<SocketInfo> sockets_to_watch(ServerKind kind, const std::vector<SocketInfo>& sockets);
 
 }  // namespace sdshim

@@ -12,11 +12,10 @@
 namespace sdshim {
 
 Handoff plan_handoff(const ActivationPlan& plan, const std::vector<SocketInfo>& sockets, const AdapterPlan& adapter) {
+    // The inherited LISTEN_* never reach the server (build_child_env drops them): LISTEN_PIDFDID
+    // (systemd 259) names the shim, and LISTEN_PID is replaced by the child's own.
     Handoff h;
-    // LISTEN_PIDFDID (systemd 259) names the shim, and the old LISTEN_PID is replaced by the child's own.
-    h.env.remove = {"LISTEN_PID", "LISTEN_PIDFDID"};
     if (plan.ignored || sockets.empty()) {
-        if (plan.present) h.env.remove.insert(h.env.remove.end(), {"LISTEN_FDS", "LISTEN_FDNAMES"});
         // Behind a bridge the server gets none of the inherited sockets: a hand-written NGINX=3;
         // would name an fd it does not have.
         if (!plan.ignored && plan.count > 0 && sockets.empty())
@@ -32,8 +31,8 @@ Handoff plan_handoff(const ActivationPlan& plan, const std::vector<SocketInfo>& 
     return h;
 }
 
-Status apply_socket_flags(const AdapterPlan& adapter) {
-    for (int fd : adapter.set_nonblocking) {
+Status apply_socket_flags(const std::vector<int>& set_nonblocking) {
+    for (int fd : set_nonblocking) {
         int flags = ::fcntl(fd, F_GETFL);
         if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
             return Error{fmt::format("cannot make fd {} non-blocking: {}", fd, std::strerror(errno)), errno};

@@ -19,8 +19,8 @@ struct Handoff {
 };
 
 Handoff plan_handoff(const ActivationPlan& plan, const std::vector<SocketInfo>& sockets, const AdapterPlan& adapter);
-// O_NONBLOCK where the adapter asks for it.
-Status apply_socket_flags(const AdapterPlan& adapter);
+// O_NONBLOCK where the adapter asks for it (AdapterPlan::set_nonblocking).
+Status apply_socket_flags(const std::vector<int>& set_nonblocking);
 // After the launch: the server must be the only owner of the sockets.
 void close_own_copies(const std::vector<SocketInfo>& sockets);
 

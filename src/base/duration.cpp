@@ -6,9 +6,11 @@
 
 namespace sdshim {
 
-std::optional<Millis> parse_duration(std::string_view text) {
+Result<Millis> parse_duration(std::string_view text) {
+    const Error not_a_number{"it does not start with a number"};
+    const Error too_long{"it is longer than a year"};
     if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text.front())) || text.front() == '.'))
-        return std::nullopt;  // also rejects "-1" and " 1"
+        return not_a_number;  // also rejects "-1" and " 1"
     std::size_t unit_at = 0;
     bool seen_dot = false;
     while (unit_at < text.size() &&
@@ -17,13 +19,13 @@ std::optional<Millis> parse_duration(std::string_view text) {
         ++unit_at;
     }
     const std::string_view number = text.substr(0, unit_at);
-    if (number == ".") return std::nullopt;
+    if (number == ".") return not_a_number;
     std::string_view unit = text.substr(unit_at);
     std::uint64_t scale = 0;  // milliseconds per unit
     if (unit.empty() || unit == "s") scale = 1000;
     else if (unit == "ms") scale = 1;
     else if (unit == "m" || unit == "min") scale = 60'000;
-    else return std::nullopt;
+    else return Error{"'" + std::string(unit) + "' is not a unit: ms, s or m"};
     // Exact decimal arithmetic, rounded half up to a millisecond: "1.5s" is 1500 ms, "0.0005s" 1 ms.
     // Fraction digits past the 18th cannot change a millisecond and are ignored.
     constexpr std::uint64_t kMaxMs = 365ULL * 24 * 3600 * 1000;
@@ -34,7 +36,7 @@ std::optional<Millis> parse_duration(std::string_view text) {
     std::uint64_t units = 0;
     for (char c : whole) {
         units = units * 10 + static_cast<std::uint64_t>(c - '0');
-        if (units > kMaxMs) return std::nullopt;
+        if (units > kMaxMs) return too_long;
     }
     std::uint64_t digits = 0, denominator = 1;
     for (char c : fraction) {
@@ -45,7 +47,7 @@ std::optional<Millis> parse_duration(std::string_view text) {
     const unsigned __int128 part = static_cast<unsigned __int128>(digits) * scale;
     const std::uint64_t rounded = static_cast<std::uint64_t>((part + denominator / 2) / denominator);
     const std::uint64_t ms = units * scale + rounded;
-    if (ms > kMaxMs) return std::nullopt;
+    if (ms > kMaxMs) return too_long;
     return Millis(static_cast<long long>(ms));
 }
 

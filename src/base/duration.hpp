@@ -2,7 +2,8 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
+#include "base/result.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -10,7 +11,8 @@ namespace sdshim {
 
 using Millis = std::chrono::milliseconds;
 
-std::optional<Millis> parse_duration(std::string_view text);
+// The error says what is wrong with the text: a bad number, an unknown unit, more than a year.
+Result<Millis> parse_duration(std::string_view text);
 std::string format_duration(Millis d);
 
 }  // namespace sdshim

@@ -61,16 +61,20 @@ std::string format_address(const sockaddr_storage& ss, socklen_t len) {
     }
 }
 
-int start_connect(const SocketAddress& address, UniqueFd& fd) {
+Result<Connect> start_connect(const SocketAddress& address, UniqueFd& fd) {
     fd.reset(::socket(address.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) return errno;
-    return ::connect(fd.get(), address.get(), address.len) == 0 ? 0 : errno;
+    if (!fd) return Error{std::string("socket: ") + std::strerror(errno), errno};
+    if (::connect(fd.get(), address.get(), address.len) == 0) return Connect::done;
+    if (errno == EINPROGRESS) return Connect::in_progress;
+    return Error{std::string("connect: ") + std::strerror(errno), errno};
 }
 
-int connect_result(int fd) {
+Status connect_result(int fd) {
     int err = 0;
     socklen_t len = sizeof err;
-    return ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 ? err : errno;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err == 0) return {};
+    return Error{std::string("connect: ") + std::strerror(err), err};
 }
 
 }  // namespace sdshim

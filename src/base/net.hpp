@@ -31,10 +31,11 @@ Result<SocketAddress> unix_address(std::string_view path);
 // "0.0.0.0:8080", "[::1]:443", "/run/app.sock", "@abstract", "(unnamed)", "vsock:CID:PORT".
 std::string format_address(const sockaddr_storage& address, socklen_t len);
 
-// Starts a non-blocking stream connect in `fd`: 0 when it connected at once, EINPROGRESS while
-// the handshake runs, else the errno (of socket() when `fd` stays empty).
-int start_connect(const SocketAddress& address, UniqueFd& fd);
-// Once the socket is writable: 0 when the connect succeeded, else why it failed (SO_ERROR).
-int connect_result(int fd);
+enum class Connect { done, in_progress };
+// Starts a non-blocking stream connect in `fd`: done at once, or in progress while the handshake
+// runs; else an Error "socket: ..." (`fd` stays empty) or "connect: ...", with the errno as its code.
+Result<Connect> start_connect(const SocketAddress& address, UniqueFd& fd);
+// Once the socket is writable: whether the connect succeeded; else "connect: ..." with SO_ERROR's errno.
+Status connect_result(int fd);
 
 }  // namespace sdshim

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -35,6 +36,8 @@ public:
     const Error& error() const { return *std::get_if<1>(&v_); }
     const std::string& message() const { return error().message; }
 
+    friend bool operator==(const Result& r, const T& v) { return r.ok() && r.value() == v; }
+
 private:
     std::variant<T, Error> v_;
 };
@@ -55,5 +58,16 @@ private:
 };
 
 using Status = Result<void>;
+
+// The one exception of the project: a part of the runtime that could not be made before the loop
+// runs ("cannot start at all"), with its Error. Never thrown once the loop runs.
+class StartFailure : public std::runtime_error {
+public:
+    explicit StartFailure(Error error) : std::runtime_error(error.message), error_(std::move(error)) {}
+    const Error& error() const { return error_; }
+
+private:
+    Error error_;
+};
 
 }  // namespace sdshim

@@ -3,6 +3,8 @@
 
 #include "base/parse_number.hpp"
 
+#include <fmt/format.h>
+
 #include <csignal>
 
 #include <algorithm>
@@ -32,12 +34,13 @@ bool in_range(int sig) { return sig >= 1 && sig <= SIGRTMAX; }
 
 }  // namespace
 
-std::optional<int> parse_signal(std::string_view text) {
-    if (text.empty()) return std::nullopt;
+Result<int> parse_signal(std::string_view text) {
+    const Error unknown{"unknown signal '" + std::string(text) + "'"};
+    if (text.empty()) return unknown;
     if (std::isdigit(static_cast<unsigned char>(text.front()))) {
         auto n = parse_whole_number<int>(text);
-        if (n && in_range(*n)) return n;
-        return std::nullopt;
+        if (n && in_range(*n)) return *n;
+        return Error{fmt::format("unknown signal '{}' (numbers go from 1 to {})", text, SIGRTMAX)};
     }
     std::string upper(text);
     std::transform(upper.begin(), upper.end(), upper.begin(),
@@ -51,14 +54,15 @@ std::optional<int> parse_signal(std::string_view text) {
         std::string_view rest = name.substr(base.size());
         int origin = base == "RTMIN" ? SIGRTMIN : SIGRTMAX;
         if (rest.empty()) return origin;
-        if (rest.size() < 2 || (rest[0] != '+' && rest[0] != '-')) return std::nullopt;
+        if (rest.size() < 2 || (rest[0] != '+' && rest[0] != '-')) return unknown;
         auto offset = parse_whole_number<int>(rest.substr(1));
-        if (!offset) return std::nullopt;
-        int sig = rest[0] == '+' ? origin + *offset : origin - *offset;
-        if (sig < SIGRTMIN || sig > SIGRTMAX) return std::nullopt;
+        const int sig = !offset ? 0 : rest[0] == '+' ? origin + *offset : origin - *offset;
+        if (sig < SIGRTMIN || sig > SIGRTMAX)
+            return Error{fmt::format("unknown signal '{}' (real-time signals go from RTMIN to RTMAX, RTMIN+{})", text,
+                                     SIGRTMAX - SIGRTMIN)};
         return sig;
     }
-    return std::nullopt;
+    return unknown;
 }
 
 std::string signal_name(int sig) {

@@ -195,9 +195,9 @@ void Bridge::open_upstream(const BridgeListener& listener, UniqueFd client) {
 // One connect to the target (the first, or another after EAGAIN, when no upstream socket is left).
 void Bridge::connect_upstream(Connection& c) {
     const auto& t = c.listener->target;
-    const int started = start_connect(t, c.upstream.fd);
+    const auto started = start_connect(t, c.upstream.fd);
     const auto now = EventLoop::Clock::now();
-    if (started == EAGAIN && t.addr.ss_family == AF_UNIX) {
+    if (!started && started.error().code == EAGAIN && t.addr.ss_family == AF_UNIX) {
         c.upstream.fd.reset();
         c.retrying = true;  // on_timers() tries again, or gives up at connect_by
         set_timer(c, std::min(now + c.retry_delay, c.connect_by));
@@ -205,14 +205,14 @@ void Bridge::connect_upstream(Connection& c) {
         return update_interest(c);  // the client alone: its hang-up ends the wait
     }
     c.retrying = false;
-    if (started != 0 && started != EINPROGRESS) {
+    if (!started) {
         warn_within(c.upstream.fd ? connect_budget_ : error_budget_,
-                    "bridge {} -> {}: {}: {}; the client's connection is closed", c.listener->label, t.text,
-                    c.upstream.fd ? "connect" : "socket", std::strerror(started));
+                    "bridge {} -> {}: {}; the client's connection is closed", c.listener->label, t.text,
+                    started.message());
         return close(c, "connect failed");
     }
     no_delay(c.upstream.fd.get());
-    if (started == 0) {
+    if (*started == Connect::done) {
         set_timer(c, std::nullopt);
         return on_event(c, true, EPOLLOUT);
     }
@@ -245,15 +245,15 @@ void Bridge::on_timers() {
 }
 
 bool Bridge::finish_connect(Connection& c) {
-    const int err = connect_result(c.upstream.fd.get());
-    if (err == 0) {
+    const Status connected = connect_result(c.upstream.fd.get());
+    if (connected) {
         c.connecting = false;
         set_timer(c, std::nullopt);
         return true;
     }
     if (connect_budget_.allow(std::chrono::steady_clock::now()))
-        log::warn("bridge {} -> {}: connect: {}; the client's connection is closed", c.listener->label,
-                  c.listener->target.text, std::strerror(err));
+        log::warn("bridge {} -> {}: {}; the client's connection is closed", c.listener->label,
+                  c.listener->target.text, connected.message());
     return false;
 }
 

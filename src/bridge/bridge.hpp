@@ -20,9 +20,6 @@
 
 namespace sdshim {
 
-// --bridge-connect-timeout when not given.
-inline constexpr Millis kDefaultBridgeConnectTimeout{10000};
-
 struct BridgeConfig {
     std::vector<BridgeListener> listeners;
     std::size_t max_connections = 0;  // beyond it new connections wait in the kernel's backlog

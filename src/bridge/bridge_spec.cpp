@@ -79,13 +79,6 @@ Result<BridgeSpec> parse_bridge_spec(std::string_view text) {
     return BridgeSpec{std::string(text.substr(0, eq)), *target};
 }
 
-std::optional<ProxyProtocol> parse_proxy_protocol(std::string_view text) {
-    if (text == "none" || text == "off") return ProxyProtocol::none;
-    if (text == "v1" || text == "1") return ProxyProtocol::v1;
-    if (text == "v2" || text == "2") return ProxyProtocol::v2;
-    return std::nullopt;
-}
-
 Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& specs, const std::vector<SocketInfo>& sockets) {
     std::vector<BridgeListener> out;
     std::vector<bool> taken(sockets.size(), false);

@@ -1,6 +1,7 @@
 // --bridge SOCKET=TARGET and --bridge-proxy-protocol: parsed into an inherited socket's selector and an address to connect to.
 #pragma once
 
+#include "base/duration.hpp"
 #include "base/net.hpp"
 #include "base/result.hpp"
 
@@ -24,6 +25,9 @@ struct BridgeSpec {
 
 enum class ProxyProtocol { none, v1, v2 };
 
+// --bridge-connect-timeout when not given.
+inline constexpr Millis kDefaultBridgeConnectTimeout{10000};
+
 struct SocketInfo;
 
 struct BridgeListener {
@@ -37,7 +41,6 @@ struct BridgeListener {
 Result<BridgeTarget> parse_bridge_target(std::string_view text);
 // SOCKET=TARGET; the error says what was expected.
 Result<BridgeSpec> parse_bridge_spec(std::string_view text);
-std::optional<ProxyProtocol> parse_proxy_protocol(std::string_view text);
 // Which inherited socket each --bridge takes (a name takes every socket of that name). Every
 // socket must be bridged exactly once and be a listening stream socket; else one line with the fix.
 Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& specs, const std::vector<SocketInfo>& sockets);

@@ -1,8 +1,10 @@
 // Command line and SDSHIM_* environment: what the user asked the shim to do.
 #include "config/cli.hpp"
 
+#include "adapters/adapters.hpp"
 #include "base/build_info.hpp"
 #include "base/parse_number.hpp"
+#include "readiness/watchdog_bounds.hpp"
 
 #include <fmt/format.h>
 
@@ -13,231 +15,238 @@
 namespace sdshim {
 namespace {
 
-using Apply = Status (*)(Options&, std::string_view);
+// "a or b", "one of a, b or c".
+std::string alternatives(const std::vector<std::string>& words) {
+    std::string out = words.size() > 2 ? "one of " : "";
+    for (std::size_t i = 0; i < words.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i];
+    return out;
+}
 
-struct OptionSpec {
-    const char* name;      // long option, without "--"
-    const char* env;       // SDSHIM_* variable
-    const char* metavar;   // empty for a flag: no value on the command line, 1/0 in the variable
-    bool repeatable;       // the variable then holds a comma-separated list
-    const char* help;
-    Apply apply;           // the error says what was expected when the value is bad
+std::string with_default(std::string help, const std::string& value) {
+    return value.empty() ? help : help + " (default " + value + ")";
+}
+
+// One value out of a fixed list; `aliases` are accepted too, but not listed as their own choice.
+template <class T>
+Option choice(const char* name, const char* env, std::string help, T Options::*field,
+              std::vector<std::pair<std::string, T>> values, std::vector<std::pair<std::string, std::string>> aliases = {}) {
+    std::vector<std::string> words;
+    std::string def;
+    for (const auto& [word, value] : values) {
+        words.push_back(word);
+        if (value == Options{}.*field) def = word;
+    }
+    std::string metavar;
+    for (const auto& w : words) metavar += (metavar.empty() ? "" : "|") + w;
+    for (const auto& [alias, meaning] : aliases) help += fmt::format("; {} is {}", alias, meaning);
+    Option o{name, env, metavar, false, with_default(std::move(help), def), alternatives(words), nullptr};
+    o.apply = [field, values, aliases](Options& opt, std::string_view v) -> Status {
+        std::string_view word = v;
+        for (const auto& [alias, meaning] : aliases)
+            if (v == alias) word = meaning;
+        for (const auto& [w, value] : values)
+            if (word == w) {
+                opt.*field = value;
+                return {};
+            }
+        return Error{};
+    };
+    return o;
+}
+
+// A duration within [min, max]; 0 also where `zero` says what it means.
+struct DurationRange {
+    Millis min{0};
+    std::optional<Millis> max;
+    const char* zero = nullptr;  // "off": 0 is accepted below min
 };
 
-Status set_log_level(Options& o, std::string_view v) {
-    static constexpr std::array<std::string_view, 8> levels{"trace", "debug", "info", "warn",
-                                                            "warning", "error", "critical", "off"};
-    for (auto l : levels)
-        if (v == l) {
-            o.log_level = v == "warning" ? "warn" : std::string(v);
-            return {};
-        }
-    return Error{"one of trace, debug, info, warn, error, critical, off"};
+std::string expected_duration(const DurationRange& r, Millis example) {
+    std::string what = r.max ? fmt::format("a duration from {} to {}", format_duration(r.min), format_duration(*r.max))
+                       : r.min.count() > 0 ? "a positive duration"
+                                           : "a non-negative duration";
+    std::string out = fmt::format("{} such as {}, 500ms or 1m", what, format_duration(example));
+    if (r.max) out = fmt::format("{} such as {} or 1m", what, format_duration(example));
+    if (r.zero) out += fmt::format(", or 0 for {}", r.zero);
+    return out;
 }
 
-Status set_log_format(Options& o, std::string_view v) {
-    if (v == "text") o.log_format = LogFormat::text;
-    else if (v == "json") o.log_format = LogFormat::json;
-    else return Error{"text or json"};
+Status check_duration(const Result<Millis>& d, const DurationRange& r) {
+    if (!d) return d.error();
+    if (d->count() == 0 && r.zero) return {};
+    if (*d < r.min || (r.max && *d > *r.max)) return Error{};
     return {};
 }
 
-Status set_grace(Options& o, std::string_view v) {
-    auto d = parse_duration(v);
-    if (!d) return Error{"a non-negative duration such as 8s, 500ms or 1m"};
-    o.grace = *d;
-    return {};
+Option duration(const char* name, const char* env, std::string help, Millis Options::*field, DurationRange r = {}) {
+    const Millis def = Options{}.*field;
+    Option o{name, env, "DURATION", false, with_default(std::move(help), format_duration(def)),
+             expected_duration(r, def), nullptr};
+    o.apply = [field, r](Options& opt, std::string_view v) -> Status {
+        auto d = parse_duration(v);
+        if (auto ok = check_duration(d, r); !ok) return ok;
+        opt.*field = *d;
+        return {};
+    };
+    return o;
 }
 
-Status set_exit_grace(Options& o, std::string_view v) {
-    auto d = parse_duration(v);
-    if (!d) return Error{"a non-negative duration such as 2s or 500ms"};
-    o.exit_grace = *d;
-    return {};
+Option flag(const char* name, const char* env, std::string help, bool Options::*field) {
+    Option o{name, env, "", false, std::move(help), "1 or 0", nullptr};
+    o.apply = [field](Options& opt, std::string_view v) -> Status {
+        if (v == "1" || v == "true" || v == "yes" || v == "on") opt.*field = true;
+        else if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) opt.*field = false;
+        else return Error{};
+        return {};
+    };
+    return o;
 }
 
-Status add_map_signal(Options& o, std::string_view v) {
-    auto rule = parse_signal_rule(v);
-    if (!rule) return Error{"FROM:TO with signal names or numbers (" + rule.message() + ")"};
-    o.signal_map.add(*rule);
-    return {};
+// A value of its own syntax: its parser says what is wrong, after `expected`.
+Option custom(const char* name, const char* env, const char* metavar, bool repeatable, std::string help,
+              std::string expected, std::function<Status(Options&, std::string_view)> apply) {
+    return Option{name, env, metavar, repeatable, std::move(help), std::move(expected), std::move(apply)};
 }
 
-Status set_forward_to(Options& o, std::string_view v) {
-    if (v == "child") o.forward_to = ForwardTo::child;
-    else if (v == "group") o.forward_to = ForwardTo::group;
-    else return Error{"child or group"};
-    return {};
+std::vector<Option> make_table() {
+    std::vector<Option> t;
+    std::vector<std::pair<std::string, std::optional<ServerKind>>> servers{{"auto", std::nullopt}};
+    for (ServerKind kind : kServerKinds) servers.emplace_back(server_name(kind), kind);
+    t.push_back(choice("server", "SDSHIM_SERVER",
+                       "server adapter; auto looks at the program's name, also behind a wrapper script",
+                       &Options::server, servers));
+    t.push_back(flag("inspect", "SDSHIM_INSPECT",
+                     "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
+                     &Options::inspect));
+    t.push_back(flag("json", "SDSHIM_JSON", "with --inspect: print JSON", &Options::inspect_json));
+    t.push_back(choice("log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs", &Options::log_level,
+                       std::vector<std::pair<std::string, std::string>>{{"trace", "trace"},
+                                                                        {"debug", "debug"},
+                                                                        {"info", "info"},
+                                                                        {"warn", "warn"},
+                                                                        {"error", "error"},
+                                                                        {"critical", "critical"},
+                                                                        {"off", "off"}},
+                       {{"warning", "warn"}}));
+    t.push_back(choice("log-format", "SDSHIM_LOG_FORMAT", "text ([sdshim] level: message) or json (one object per line)",
+                       &Options::log_format,
+                       std::vector<std::pair<std::string, LogFormat>>{{"text", LogFormat::text}, {"json", LogFormat::json}}));
+    t.push_back(duration("grace", "SDSHIM_GRACE", "after a stop signal, time before everything left is SIGKILLed",
+                         &Options::grace));
+    t.push_back(duration("exit-grace", "SDSHIM_EXIT_GRACE",
+                         "after the main child exits, time between SIGTERM and SIGKILL of the rest", &Options::exit_grace));
+    t.push_back(custom("map-signal", "SDSHIM_MAP_SIGNAL", "FROM:TO", true,
+                       "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)",
+                       "FROM:TO with signal names or numbers", [](Options& o, std::string_view v) -> Status {
+                           auto rule = parse_signal_rule(v);
+                           if (!rule) return rule.error();
+                           o.signal_map.add(*rule);
+                           return {};
+                       }));
+    t.push_back(choice("forward-to", "SDSHIM_FORWARD_TO",
+                       "send forwarded signals to the main child or to its whole process group", &Options::forward_to,
+                       std::vector<std::pair<std::string, ForwardTo>>{{"child", ForwardTo::child}, {"group", ForwardTo::group}}));
+    t.push_back(custom("success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
+                       "report this exit code of the main child as 0 (repeatable)", "an exit code from 0 to 255",
+                       [](Options& o, std::string_view v) -> Status {
+                           auto code = parse_whole_number<int>(v);
+                           if (!code || *code < 0 || *code > 255) return Error{};
+                           o.success_exit.push_back(*code);
+                           return {};
+                       }));
+    t.push_back(custom("ready", "SDSHIM_READY", "MODE", false,
+                       "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the "
+                       "inherited sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND "
+                       "(/bin/sh -c COMMAND, run in / with the shim's environment in a process group of its own, exits "
+                       "0); auto is target with --bridge, else listen for a server that sends no READY=1 of its own "
+                       "(nginx) and notify otherwise (default auto)",
+                       "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH or cmd:COMMAND",
+                       [](Options& o, std::string_view v) -> Status {
+                           auto mode = parse_ready_mode(v);
+                           if (!mode) return mode.error();
+                           o.ready = *mode;
+                           return {};
+                       }));
+    t.push_back(duration("ready-timeout", "SDSHIM_READY_TIMEOUT", "fail and stop the server when it is not ready by then",
+                         &Options::ready_timeout, DurationRange{Millis(1), std::nullopt, nullptr}));
+    const DurationRange watchdog{kMinWatchdog, kMaxWatchdog, "off"};
+    t.push_back(custom("watchdog", "SDSHIM_WATCHDOG", "DURATION", false,
+                       fmt::format("the unit's WatchdogSec= ({} to {}, 0 for off): once ready, send WATCHDOG=1 every "
+                                   "DURATION/2 while the server passes the --ready mode's check, so systemd restarts a "
+                                   "server that stopped serving (notify: the server pings itself); default off, or "
+                                   "WATCHDOG_USEC (clamped to the same bounds) when it reaches the container",
+                                   format_duration(kMinWatchdog), format_duration(kMaxWatchdog)),
+                       "the unit's WatchdogSec= as " + expected_duration(watchdog, Millis(10000)),
+                       [watchdog](Options& o, std::string_view v) -> Status {
+                           auto d = parse_duration(v);
+                           if (auto ok = check_duration(d, watchdog); !ok) return ok;
+                           o.watchdog = *d;
+                           return {};
+                       }));
+    t.push_back(choice("notify-access", "SDSHIM_NOTIFY_ACCESS",
+                       "whose sd_notify messages are relayed: the main process or every process it started",
+                       &Options::notify_access,
+                       std::vector<std::pair<std::string, NotifyAccess>>{{"main", NotifyAccess::main}, {"all", NotifyAccess::all}}));
+    t.push_back(choice("on-dropped-socket", "SDSHIM_ON_DROPPED_SOCKET",
+                       "when the server closes an inherited socket (an nginx listen that matches no socket): stop with "
+                       "an error line naming the fix, or only warn",
+                       &Options::on_dropped_socket,
+                       std::vector<std::pair<std::string, DroppedSocketPolicy>>{{"fail", DroppedSocketPolicy::fail},
+                                                                                {"warn", DroppedSocketPolicy::warn}}));
+    t.push_back(custom("bridge", "SDSHIM_BRIDGE", "SOCKET=TARGET", true,
+                       "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's "
+                       "own TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket "
+                       "(repeatable)",
+                       "", [](Options& o, std::string_view v) -> Status {  // its error is the whole expectation
+                           auto spec = parse_bridge_spec(v);
+                           if (!spec) return spec.error();
+                           o.bridges.push_back(*spec);
+                           return {};
+                       }));
+    t.push_back(custom("bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
+                       "bridged connections open at once; more wait in the kernel's backlog (default: what "
+                       "RLIMIT_NOFILE allows)",
+                       "a number of connections from 1 to 1000000", [](Options& o, std::string_view v) -> Status {
+                           auto n = parse_whole_number<std::size_t>(v);
+                           if (!n || *n == 0 || *n > 1000000) return Error{};
+                           o.bridge_max_connections = *n;
+                           return {};
+                       }));
+    t.push_back(duration("bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT",
+                         "how long a bridged client waits for TARGET to answer its connect (a full backlog included) "
+                         "before its connection is closed",
+                         &Options::bridge_connect_timeout, DurationRange{Millis(1), std::nullopt, nullptr}));
+    t.push_back(choice("bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL",
+                       "send the client's address to TARGET in a PROXY protocol header first", &Options::bridge_proxy,
+                       std::vector<std::pair<std::string, ProxyProtocol>>{
+                           {"v1", ProxyProtocol::v1}, {"v2", ProxyProtocol::v2}, {"none", ProxyProtocol::none}},
+                       {{"1", "v1"}, {"2", "v2"}, {"off", "none"}}));
+    return t;
 }
 
-Status add_success_exit(Options& o, std::string_view v) {
-    auto code = parse_whole_number<int>(v);
-    if (!code || *code < 0 || *code > 255) return Error{"an exit code from 0 to 255"};
-    o.success_exit.push_back(*code);
-    return {};
+// "expected X", and the parser's own reason where it gave one.
+// `what`: "--grace '-1'" or "SDSHIM_GRACE='-1'".
+Error bad_value(const std::string& what, const Option& option, const Error& why) {
+    if (option.expected.empty()) return Error{fmt::format("{}: expected {}", what, why.message)};
+    std::string line = fmt::format("{}: expected {}", what, option.expected);
+    if (!why.message.empty()) line += " (" + why.message + ")";
+    return Error{line};
 }
 
-Status set_server(Options& o, std::string_view v) {
-    if (v == "auto") o.server = ServerChoice::automatic;
-    else if (v == "nginx") o.server = ServerChoice::nginx;
-    else if (v == "caddy") o.server = ServerChoice::caddy;
-    else if (v == "generic") o.server = ServerChoice::generic;
-    else return Error{"auto, nginx, caddy or generic"};
-    return {};
-}
-
-Status set_ready(Options& o, std::string_view v) {
-    auto mode = parse_ready_mode(v);
-    if (!mode) return Error{"auto, notify, listen, exec, pidfile, pidfile:/ABSOLUTE/PATH or cmd:COMMAND"};
-    o.ready = *mode;
-    return {};
-}
-
-Status set_ready_timeout(Options& o, std::string_view v) {
-    auto d = parse_duration(v);
-    if (!d || d->count() == 0) return Error{"a positive duration such as 60s, 90s or 2m"};
-    o.ready_timeout = *d;
-    return {};
-}
-
-Status set_watchdog(Options& o, std::string_view v) {
-    auto d = parse_duration(v);
-    if (!d || (d->count() != 0 && (*d < kMinWatchdog || *d > kMaxWatchdog)))
-        return Error{fmt::format("the unit's WatchdogSec= as a duration from {} to {} such as 10s or 1m, or 0 for off",
-                                 format_duration(kMinWatchdog), format_duration(kMaxWatchdog))};
-    o.watchdog = *d;
-    return {};
-}
-
-Status set_notify_access(Options& o, std::string_view v) {
-    if (v == "all") o.notify_access = NotifyAccess::all;
-    else if (v == "main") o.notify_access = NotifyAccess::main;
-    else return Error{"main or all"};
-    return {};
-}
-
-Status set_on_dropped(Options& o, std::string_view v) {
-    if (v == "fail") o.on_dropped_socket = DroppedSocketPolicy::fail;
-    else if (v == "warn") o.on_dropped_socket = DroppedSocketPolicy::warn;
-    else return Error{"fail or warn"};
-    return {};
-}
-
-Status add_bridge(Options& o, std::string_view v) {
-    auto spec = parse_bridge_spec(v);
-    if (!spec) return spec.error();
-    o.bridges.push_back(*spec);
-    return {};
-}
-
-Status set_bridge_max(Options& o, std::string_view v) {
-    auto n = parse_whole_number<std::size_t>(v);
-    if (!n || *n == 0 || *n > 1000000) return Error{"a number of connections from 1 to 1000000"};
-    o.bridge_max_connections = *n;
-    return {};
-}
-
-Status set_bridge_connect_timeout(Options& o, std::string_view v) {
-    auto d = parse_duration(v);
-    if (!d || d->count() == 0) return Error{"a positive duration such as 10s or 500ms"};
-    o.bridge_connect_timeout = *d;
-    return {};
-}
-
-Status set_bridge_proxy(Options& o, std::string_view v) {
-    auto p = parse_proxy_protocol(v);
-    if (!p) return Error{"v1, v2 or none"};
-    o.bridge_proxy = *p;
-    return {};
-}
-
-std::optional<bool> parse_bool(std::string_view v) {
-    if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
-    if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) return false;
-    return std::nullopt;
-}
-
-template <bool Options::*Flag>
-Status set_flag(Options& o, std::string_view v) {
-    auto b = parse_bool(v);
-    if (!b) return Error{"1 or 0"};
-    o.*Flag = *b;
-    return {};
-}
-
-constexpr std::array<OptionSpec, 19> kOptions{{
-    {"server", "SDSHIM_SERVER", "auto|nginx|caddy|generic", false,
-     "server adapter; auto looks at the program's name, also behind a wrapper script (default auto)", set_server},
-    {"inspect", "SDSHIM_INSPECT", "", false,
-     "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
-     set_flag<&Options::inspect>},
-    {"json", "SDSHIM_JSON", "", false, "with --inspect: print JSON", set_flag<&Options::inspect_json>},
-    {"log-level", "SDSHIM_LOG_LEVEL", "LEVEL", false,
-     "trace, debug, info, warn, error or off (default info)", set_log_level},
-    {"log-format", "SDSHIM_LOG_FORMAT", "FORMAT", false,
-     "text ([sdshim] level: message) or json (one object per line)", set_log_format},
-    {"grace", "SDSHIM_GRACE", "DURATION", false,
-     "after a stop signal, time before everything left is SIGKILLed (default 8s)", set_grace},
-    {"exit-grace", "SDSHIM_EXIT_GRACE", "DURATION", false,
-     "after the main child exits, time between SIGTERM and SIGKILL of the rest (default 2s)",
-     set_exit_grace},
-    {"map-signal", "SDSHIM_MAP_SIGNAL", "FROM:TO", true,
-     "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)", add_map_signal},
-    {"forward-to", "SDSHIM_FORWARD_TO", "child|group", false,
-     "send forwarded signals to the main child or to its whole process group (default child)",
-     set_forward_to},
-    {"success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
-     "report this exit code of the main child as 0 (repeatable)", add_success_exit},
-    {"ready", "SDSHIM_READY", "MODE", false,
-     "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the inherited "
-     "sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND (/bin/sh -c COMMAND, "
-     "run in / with the shim's environment in a process group of its own, exits 0); auto is target with "
-     "--bridge, else listen for nginx and notify otherwise",
-     set_ready},
-    {"ready-timeout", "SDSHIM_READY_TIMEOUT", "DURATION", false,
-     "fail and stop the server when it is not ready by then (default 60s)", set_ready_timeout},
-    {"watchdog", "SDSHIM_WATCHDOG", "DURATION", false,
-     "the unit's WatchdogSec= (1s to 24h, 0 for off): once ready, send WATCHDOG=1 every DURATION/2 while the "
-     "server passes the --ready mode's check, so systemd restarts a server that stopped serving (notify: the "
-     "server pings itself); default off, or WATCHDOG_USEC (clamped to the same bounds) when it reaches the "
-     "container",
-     set_watchdog},
-    {"notify-access", "SDSHIM_NOTIFY_ACCESS", "main|all", false,
-     "whose sd_notify messages are relayed: the main process or every process it started (default all)",
-     set_notify_access},
-    {"on-dropped-socket", "SDSHIM_ON_DROPPED_SOCKET", "fail|warn", false,
-     "when the server closes an inherited socket (an nginx listen that matches no socket): stop with an error "
-     "line naming the fix, or only warn (default fail)",
-     set_on_dropped},
-    {"bridge", "SDSHIM_BRIDGE", "SOCKET=TARGET", true,
-     "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's own "
-     "TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket (repeatable)",
-     add_bridge},
-    {"bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
-     "bridged connections open at once; more wait in the kernel's backlog (default: what RLIMIT_NOFILE allows)",
-     set_bridge_max},
-    {"bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT", "DURATION", false,
-     "how long a bridged client waits for TARGET to answer its connect (a full backlog included) before its "
-     "connection is closed (default 10s)",
-     set_bridge_connect_timeout},
-    {"bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL", "v1|v2|none", false,
-     "send the client's address to TARGET in a PROXY protocol header first (default none)", set_bridge_proxy},
-}};
-
-const OptionSpec* find_option(std::string_view name) {
-    for (const auto& spec : kOptions)
+const Option* find_option(std::string_view name) {
+    for (const auto& spec : option_table())
         if (name == spec.name) return &spec;
     return nullptr;
 }
 
 Status apply_env(Options& o, const EnvLookup& env) {
-    for (const auto& spec : kOptions) {
-        const char* raw = env(spec.env);
+    for (const auto& spec : option_table()) {
+        const char* raw = env(spec.env.c_str());
         if (!raw) continue;
         std::string_view value(raw);
         auto apply_one = [&](std::string_view item) -> Status {
-            if (auto applied = spec.apply(o, item); !applied)
-                return Error{fmt::format("{}='{}': expected {}", spec.env, value, applied.message())};
+            if (auto applied = spec.apply(o, item); !applied) return bad_value(fmt::format("{}='{}'", spec.env, value), spec, applied.error());
             return {};
         };
         if (!spec.repeatable) {
@@ -257,6 +266,11 @@ Status apply_env(Options& o, const EnvLookup& env) {
 }
 
 }  // namespace
+
+const std::vector<Option>& option_table() {
+    static const std::vector<Option> table = make_table();
+    return table;
+}
 
 Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLookup& env) {
     CliRequest req;
@@ -290,9 +304,9 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
             value = name.substr(eq + 1);
             name = name.substr(0, eq);
         }
-        const OptionSpec* spec = find_option(name);
+        const Option* spec = find_option(name);
         if (!spec) return Error{fmt::format("unknown option '--{}' (see sdshim --help)", name)};
-        if (!*spec->metavar) {
+        if (spec->metavar.empty()) {
             if (value) return Error{fmt::format("option '--{}' takes no value", name)};
             value = "1";
         }
@@ -302,18 +316,12 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
             value = args[++i];
         }
         if (auto applied = spec->apply(req.options, *value); !applied)
-            return Error{fmt::format("--{} '{}': expected {}", name, *value, applied.message())};
+            return bad_value(fmt::format("--{} '{}'", name, *value), *spec, applied.error());
     }
     for (; i < args.size(); ++i) req.options.command.push_back(args[i]);
     if (req.options.command.empty() && !req.options.inspect)
         return Error{"missing PROGRAM to run: usage: sdshim [OPTIONS] [--] PROGRAM [ARGS...]"};
     return req;
-}
-
-std::vector<OptionDoc> option_docs() {
-    std::vector<OptionDoc> docs;
-    for (const auto& spec : kOptions) docs.push_back({spec.name, spec.env, spec.metavar, spec.repeatable, spec.help});
-    return docs;
 }
 
 std::string wrap(std::string_view text, std::size_t width, std::string_view indent) {
@@ -340,11 +348,11 @@ std::string help_text() {
     for (const char* usage : kUsageLines) out.append(out.empty() ? "usage: " : "       ").append(usage).append("\n\n");
     out += wrap(kDescription, 96, "");
     out += "\noptions:\n";
-    for (const auto& spec : kOptions) {
-        out += fmt::format("  --{}{}{}\n", spec.name, *spec.metavar ? " " : "", spec.metavar);
+    for (const auto& spec : option_table()) {
+        out += fmt::format("  --{}{}{}\n", spec.name, spec.metavar.empty() ? "" : " ", spec.metavar);
         out += wrap(spec.help, 96, "      ");
         out += fmt::format("      env: {}{}\n", spec.env,
-                           spec.repeatable ? " (comma-separated list)" : (*spec.metavar ? "" : "=1"));
+                           spec.repeatable ? " (comma-separated list)" : (spec.metavar.empty() ? "=1" : ""));
     }
     out +=
         "  -h, --help      print this text\n"

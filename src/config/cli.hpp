@@ -1,18 +1,16 @@
 // Command line and SDSHIM_* environment: what the user asked the shim to do.
 #pragma once
 
-#include "adapters/adapters.hpp"
+#include "adapters/server_kind.hpp"
 #include "base/duration.hpp"
 #include "base/log.hpp"
 #include "base/result.hpp"
-#include "bridge/bridge.hpp"
 #include "bridge/bridge_spec.hpp"
-#include "core/forwarder.hpp"
+#include "core/forward_to.hpp"
 #include "core/signal_map.hpp"
-#include "notify/notify_relay.hpp"
-#include "readiness/readiness.hpp"
+#include "notify/notify_access.hpp"
+#include "readiness/dropped_socket_policy.hpp"
 #include "readiness/ready_mode.hpp"
-#include "readiness/watchdog.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -31,7 +29,7 @@ struct Options {
     SignalMap signal_map;
     ForwardTo forward_to = ForwardTo::child;
     std::vector<int> success_exit;
-    ServerChoice server = ServerChoice::automatic;
+    std::optional<ServerKind> server;  // --server; nullopt: auto
     ReadyMode ready;             // --ready
     Millis ready_timeout{60000};
     std::optional<Millis> watchdog;  // --watchdog: WatchdogSec; 0 turns it off; unset: WATCHDOG_USEC if it names the shim
@@ -61,15 +59,19 @@ using EnvLookup = std::function<const char*(const char*)>;
 // The error is one line naming the option or variable, the value and what was expected.
 Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLookup& env);
 
-// One entry of the option table, for the texts made from it: --help and the man page.
-struct OptionDoc {
-    const char* name;     // long option, without "--"
-    const char* env;      // SDSHIM_* variable
-    const char* metavar;  // empty for a flag
-    bool repeatable;      // the variable then holds a comma-separated list
-    const char* help;
+// One entry of the option table, which drives the parser, --help and the man page alike: the
+// accepted values, the expectation a bad value's error names, and the default all come from here.
+struct Option {
+    std::string name;       // long option, without "--"
+    std::string env;        // SDSHIM_* variable
+    std::string metavar;    // "DURATION", "child|group"; empty for a flag (1/0 in the variable)
+    bool repeatable = false;  // the variable then holds a comma-separated list
+    std::string help;       // what it does, ending with "(default ...)" where there is one
+    std::string expected;   // "child or group": what a bad value's error says was expected; empty: the
+                            // parser's error says it all
+    std::function<Status(Options&, std::string_view)> apply;  // false: `expected`, or a reason of its own
 };
-std::vector<OptionDoc> option_docs();
+const std::vector<Option>& option_table();
 
 // The prose that --help and the man page share, so that they cannot drift apart.
 inline constexpr const char* kUsageLines[] = {

@@ -37,12 +37,12 @@ std::string man_page(const std::string& version, const std::string& date) {
     for (const char* usage : kUsageLines) out += fmt::format(".B {}\n.br\n", roff(usage));
     out += ".SH DESCRIPTION\n" + roff(kDescription) + "\n";
     out += ".SH OPTIONS\n";
-    for (const auto& o : option_docs()) {
+    for (const auto& o : option_table()) {
         out += fmt::format(".TP\n.BR \\-\\-{}", roff(o.name));
-        if (*o.metavar) out += fmt::format(" \" \" \\fI{}\\fR", roff(o.metavar));
+        if (!o.metavar.empty()) out += fmt::format(" \" \" \\fI{}\\fR", roff(o.metavar));
         out += "\n" + roff(o.help) + "\n";
         out += fmt::format(".br\nEnvironment: \\fB{}\\fR{}\n", roff(o.env),
-                           o.repeatable ? " (a comma\\-separated list)" : (*o.metavar ? "" : "=1"));
+                           o.repeatable ? " (a comma\\-separated list)" : (o.metavar.empty() ? "=1" : ""));
     }
     out += ".TP\n.BR \\-h \", \" \\-\\-help\nPrint the usage and the options.\n";
     out += ".TP\n.BR \\-V \", \" \\-\\-version\nPrint the version, the commit, the architecture and the linkage.\n";

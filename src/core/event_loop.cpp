@@ -16,7 +16,7 @@
 namespace sdshim {
 
 EventLoop::EventLoop() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-    if (!epoll_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    if (!epoll_) throw StartFailure(Error{std::string("epoll_create1: ") + std::strerror(errno), errno});
 }
 
 Status EventLoop::watch(int fd, std::function<void()> on_readable) {

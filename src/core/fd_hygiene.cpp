@@ -32,8 +32,6 @@ void close_fds_from(int first) {
     for (int fd : open_fds) ::close(fd);
 }
 
-int errno_in(const std::string& what) { return what.find(std::strerror(EMFILE)) == std::string::npos ? 0 : EMFILE; }
-
 std::string fd_limit_hint(int err, int inherited_sockets) {
     if (err != EMFILE) return {};
     rlimit limit{};

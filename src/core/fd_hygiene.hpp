@@ -12,9 +12,6 @@ void close_fds_from(int first);
 // For EMFILE: the fd limit, what uses it and how to raise it, to append to the error line. Empty
 // for any other errno.
 std::string fd_limit_hint(int err, int inherited_sockets);
-// EMFILE when an exception's text says "Too many open files" (the system_error of a part made before
-// the loop), else 0.
-int errno_in(const std::string& what);
 
 // Raises the shim's own soft RLIMIT_NOFILE to the hard limit (the bridge holds two sockets per
 // connection); returns the soft limit in force afterwards.

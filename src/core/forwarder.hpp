@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/log.hpp"
+#include "core/forward_to.hpp"
 #include "core/signal_map.hpp"
 
 #include <signal.h>
@@ -12,9 +13,6 @@
 #include <string>
 
 namespace sdshim {
-
-// --forward-to: the main child only, or its whole process group.
-enum class ForwardTo { child, group };
 
 struct ForwardDecision {
     enum class Action { forward, drop } action = Action::drop;

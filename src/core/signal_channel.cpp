@@ -1,6 +1,8 @@
 // Signal intake: blocks every catchable signal and reads them from one signalfd.
 #include "core/signal_channel.hpp"
 
+#include "base/result.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -16,9 +18,9 @@ SignalChannel::SignalChannel() {
     sigfillset(&mask);
     for (int fault : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT}) sigdelset(&mask, fault);
     if (::sigprocmask(SIG_SETMASK, &mask, nullptr) != 0)
-        throw std::runtime_error(std::string("sigprocmask: ") + std::strerror(errno));
+        throw StartFailure(Error{std::string("sigprocmask: ") + std::strerror(errno), errno});
     fd_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (!fd_) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
+    if (!fd_) throw StartFailure(Error{std::string("signalfd: ") + std::strerror(errno), errno});
 }
 
 std::vector<signalfd_siginfo> SignalChannel::drain() {

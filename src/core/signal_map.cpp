@@ -14,13 +14,13 @@ Result<SignalRule> parse_signal_rule(std::string_view text) {
     std::string_view from_text = text.substr(0, colon);
     std::string_view to_text = text.substr(colon + 1);
     auto from = parse_signal(from_text);
-    if (!from) return Error{"unknown signal '" + std::string(from_text) + "'"};
+    if (!from) return from.error();
     if (*from == SIGKILL || *from == SIGSTOP)
         return Error{signal_name(*from) + " cannot be caught, so it cannot be mapped"};
     if (*from == SIGCHLD) return Error{"SIGCHLD is used by the shim itself and is never forwarded"};
     if (to_text == "0") return SignalRule{*from, 0};
     auto to = parse_signal(to_text);
-    if (!to) return Error{"unknown signal '" + std::string(to_text) + "' (use 0 to drop)"};
+    if (!to) return Error{to.message() + " (use 0 to drop)"};
     return SignalRule{*from, *to};
 }
 

@@ -80,39 +80,45 @@ Result<std::unique_ptr<NotifyRelay>> NotifyRelay::open(const std::string& outer)
         return Error{fmt::format("notify relay: SO_PASSCRED: {}", std::strerror(errno)), errno};
     if (::bind(relay->inner_.get(), inner.get(), inner.len) != 0)
         return Error{fmt::format("notify relay: bind {}: {}", relay->inner_name_, std::strerror(errno)), errno};
-    relay->connect_outer();
+    relay->reach_outer();
     return relay;
 }
 
-bool NotifyRelay::connect_outer() {
-    if (outer_fd_) return true;
+// Connected and watched, or why not (then the relay holds its queue and tries again later).
+Status NotifyRelay::connect_outer() {
+    if (outer_fd_) return {};
     UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    const char* step = !fd ? "socket" : ::connect(fd.get(), outer_.get(), outer_.len) != 0 ? "connect" : nullptr;
-    if (step) {
-        const int err = errno;
-        if (!unreachable_since_) {
-            unreachable_since_ = EventLoop::Clock::now();
-            log::warn("NOTIFY_SOCKET={}: {}: {}; notifications wait until it can be reached (at most {} of them, "
-                      "for {})",
-                      outer_.text, step, std::strerror(err), kQueueMax, format_duration(kHoldUnreachable));
-        }
-        return false;
-    }
-    if (unreachable_since_) log::info("NOTIFY_SOCKET={} can be reached again", outer_.text);
-    unreachable_since_.reset();
-    retry_delay_ = kFirstRetry;
+    if (!fd) return Error{fmt::format("socket: {}", std::strerror(errno)), errno};
+    if (::connect(fd.get(), outer_.get(), outer_.len) != 0)
+        return Error{fmt::format("connect: {}", std::strerror(errno)), errno};
     outer_fd_ = std::move(fd);
     return watch_outer();
 }
 
-bool NotifyRelay::watch_outer() {
+Status NotifyRelay::watch_outer() {
     writable_watch_ = false;
-    if (!loop_ || !outer_fd_) return true;
+    if (!loop_ || !outer_fd_) return {};
     auto watched = loop_->watch_events(outer_fd_.get(), 0, [this](std::uint32_t) { flush(); });
-    if (watched) return true;
-    log::warn("NOTIFY_SOCKET={}: {}; connecting again later", outer_.text, watched.message());
-    outer_fd_.reset();
-    return false;
+    if (!watched) outer_fd_.reset();
+    return watched;
+}
+
+bool NotifyRelay::reach_outer() {
+    const bool was_connected = static_cast<bool>(outer_fd_);
+    const Status reached = connect_outer();
+    if (!reached) {
+        if (!unreachable_since_) {
+            unreachable_since_ = EventLoop::Clock::now();
+            log::warn("NOTIFY_SOCKET={}: {}; notifications wait until it can be reached (at most {} of them, for {})",
+                      outer_.text, reached.message(), kQueueMax, format_duration(kHoldUnreachable));
+        }
+        return false;
+    }
+    if (was_connected) return true;
+    if (unreachable_since_) log::info("NOTIFY_SOCKET={} can be reached again", outer_.text);
+    unreachable_since_.reset();
+    retry_delay_ = kFirstRetry;
+    return true;
 }
 
 Status NotifyRelay::attach(EventLoop& loop, SenderCheck check, OnMessage on_message) {
@@ -122,7 +128,8 @@ Status NotifyRelay::attach(EventLoop& loop, SenderCheck check, OnMessage on_mess
     on_message_ = std::move(on_message);
     if (auto watched = loop.watch(inner_.get(), [this] { read_some(); }); !watched)
         return Error{"notify relay: " + watched.message(), watched.error().code};
-    watch_outer();  // connected in open(), before there was a loop
+    if (auto watched = watch_outer(); !watched)  // connected in open(), before there was a loop
+        log::warn("NOTIFY_SOCKET={}: {}; connecting again later", outer_.text, watched.message());
     flush();
     return {};
 }
@@ -214,7 +221,7 @@ void NotifyRelay::retry_later() {
 
 void NotifyRelay::flush() {
     while (!queue_.empty()) {
-        if (!connect_outer()) return retry_later();
+        if (!reach_outer()) return retry_later();
         const std::string& d = queue_.front();
         ssize_t n = ::send(outer_fd_.get(), d.data(), d.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n >= 0) {

@@ -6,6 +6,7 @@
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
 #include "core/event_loop.hpp"
+#include "notify/notify_access.hpp"
 #include "notify/notify_address.hpp"
 #include "notify/notify_message.hpp"
 
@@ -20,9 +21,6 @@
 #include <vector>
 
 namespace sdshim {
-
-// --notify-access: who in the container may speak for the service (systemd's NotifyAccess=).
-enum class NotifyAccess { main, all };
 
 class NotifyRelay {
 public:
@@ -54,8 +52,9 @@ private:
     bool read_some();  // true when a whole batch was read: more may wait
     void flush();
     void retry_later();
-    bool connect_outer();
-    bool watch_outer();
+    Status connect_outer();
+    Status watch_outer();
+    bool reach_outer();  // connects if need be; logs when the outer socket becomes unreachable or reachable
     void want_writable(bool on);
 
     UniqueFd inner_;

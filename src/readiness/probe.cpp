@@ -1,21 +1,21 @@
-// One probe per --ready mode behind one interface: "does the server serve?", asked by readiness until
-// it does and by the watchdog while it should.
+// One probe per polled --ready mode behind one narrow interface: "does the server serve?", asked by
+// readiness until it does and by the watchdog while it should.
 #include "readiness/probe.hpp"
 
 namespace sdshim {
 
-std::unique_ptr<Probe> make_probe(const ServingCheck& check) {
+std::unique_ptr<Probe> make_probe(const ServingCheck& check, Reaper& reaper) {
     switch (check.mode.kind) {
         case ReadyKind::listen: return make_listen_probe(check);
         case ReadyKind::target: return make_target_probe(check);
         case ReadyKind::pidfile: return make_pidfile_probe(check);
-        case ReadyKind::command: return make_command_probe(check);
-        case ReadyKind::exec: return make_exec_probe(check);
+        case ReadyKind::command: return make_command_probe(check, reaper);
+        case ReadyKind::exec: return make_running_probe(check);
         case ReadyKind::notify:
         case ReadyKind::automatic:  // resolved before: resolve_ready_mode
             break;
     }
-    return make_notify_probe(check);
+    return nullptr;
 }
 
 }  // namespace sdshim

@@ -1,7 +1,8 @@
 // --ready=cmd:COMMAND: the server serves while `/bin/sh -c COMMAND` exits 0. The only probe that is a
-// process: readiness and the watchdog start it and hear of its exit through the reaper.
+// process: its look starts it, and the reaper's callback for its pid gives the answer.
 #include "readiness/probe.hpp"
 
+#include "base/log.hpp"
 #include "core/exit_status.hpp"
 #include "launch/launch.hpp"
 
@@ -15,27 +16,25 @@ namespace {
 
 class CommandProbe final : public Probe {
 public:
-    explicit CommandProbe(ServingCheck check) : check_(std::move(check)), command_(check_.mode.argument) {}
+    // A probe is a fork and exec of /bin/sh: tried at once, then retried from 100 ms, not 1 ms.
+    CommandProbe(ServingCheck check, Reaper& reaper)
+        : Probe(PollSchedule{true, Millis(100), Millis(2000)}), check_(std::move(check)),
+          command_(check_.mode.argument), reaper_(reaper) {}
+    ~CommandProbe() override { cancel(); }
 
-    Look ready(pid_t, const std::set<pid_t>&) override {
+    Look look(const Question& q) override {
         Look look = start();
-        if (look.outcome == Look::Outcome::cannot_run) look.text = "--ready=cmd: " + look.text;
+        if (look.outcome == Look::Outcome::cannot_run && q.starting) look.text = "--ready=cmd: " + look.text;
         return look;
     }
-    Look alive(pid_t) override { return start(); }
-    // A probe is a fork and exec of /bin/sh: retried from 100 ms, not 1 ms.
-    std::optional<PollSchedule> schedule() const override { return PollSchedule{true, Millis(100), Millis(2000)}; }
-    std::string waiting_for() const override {
-        return fmt::format("'{}' to exit 0 ({} attempt(s))", command_, attempts_);
+    Description describe() const override {
+        std::string detail = fmt::format("'{}' to exit 0 ({} attempt(s))", command_, attempts_);
+        return {detail, "waiting for " + detail};
     }
-    pid_t process() const override { return pid_; }
-    Look process_exited(int wait_status) override {
-        end_group();  // what it left running in the background would outlive every round
-        if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
-            return Look::serving(fmt::format("'{}' exited 0 (attempt {})", command_, attempts_));
-        return Look::not_serving(fmt::format("'{}' {}", command_, describe_status(wait_status)));
+    void cancel() override {
+        if (pid_ > 0) reaper_.forget(pid_);  // the shell is reaped as an orphan from now on
+        end_group();
     }
-    void cancel() override { end_group(); }  // the shell is reaped as an orphan from now on
 
 private:
     // `/bin/sh -c COMMAND` in a process group of its own (not the terminal's foreground), run in /.
@@ -51,7 +50,16 @@ private:
         }
         pid_ = *launched;
         ++attempts_;
+        log::debug("probe '{}' is pid {}", command_, pid_);
+        reaper_.expect(pid_, [this](int status) { exited(status); });
         return Look::pending();
+    }
+
+    void exited(int wait_status) {
+        end_group();  // what it left running in the background would outlive every round
+        if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
+            return answer(Look::serving(fmt::format("'{}' exited 0 (attempt {})", command_, attempts_)));
+        answer(Look::not_serving(fmt::format("'{}' {}", command_, describe_status(wait_status))));
     }
 
     // SIGKILL to the probe's whole process group: the shell and whatever it started.
@@ -62,12 +70,15 @@ private:
 
     ServingCheck check_;
     std::string command_;
+    Reaper& reaper_;
     pid_t pid_ = 0;
     int attempts_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<Probe> make_command_probe(const ServingCheck& check) { return std::make_unique<CommandProbe>(check); }
+std::unique_ptr<Probe> make_command_probe(const ServingCheck& check, Reaper& reaper) {
+    return std::make_unique<CommandProbe>(check, reaper);
+}
 
 }  // namespace sdshim

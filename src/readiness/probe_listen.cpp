@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,15 +21,32 @@ constexpr int kOpaquePolls = 5;  // unreadable fd tables in a row before the fal
 
 class ListenProbe final : public Probe {
 public:
-    explicit ListenProbe(ServingCheck check) : check_(std::move(check)) {}
+    explicit ListenProbe(ServingCheck check) : Probe(PollSchedule{}, true), check_(std::move(check)) {}
 
-    Look ready(pid_t main_pid, const std::set<pid_t>& old) override {
+    Look look(const Question& q) override {
+        static const std::set<pid_t> none;
+        return q.starting ? starting(q.main_pid, q.old ? *q.old : none) : alive(q.main_pid);
+    }
+
+    Description describe() const override {
+        if (check_.watched.empty()) {
+            std::string detail = check_.program + " to poll a listening socket";
+            return {detail, "waiting for " + detail};
+        }
+        return {fmt::format("{}'s workers to poll {}", check_.program, describe_sockets(unpolled())),
+                fmt::format("waiting for {} to take {} inherited socket(s)", check_.program, check_.watched.size())};
+    }
+
+private:
+    Look starting(pid_t main_pid, const std::set<pid_t>& old) {
         const auto& watched = check_.watched;
         const auto listening = watched.empty() ? listening_sockets_here() : std::set<unsigned long>{};
         const SocketCheck c = check_sockets(watched, read_tree_sockets(::getpid()), main_pid, old, listening);
         not_polled_ = c.not_polled;
-        Look look;
+        Look look = Look::not_serving(c.not_polled.empty() ? check_.program + " polls no listening socket yet"
+                                                            : "no new worker polls " + describe_sockets(c.not_polled));
         look.dropped = c.dropped;
+        look.unpolled = c.not_polled;
         if (watched.empty() ? c.polls_some_listener : not_polled_.empty()) {
             look.outcome = Look::Outcome::serving;
             look.text = watched.empty() ? "a process polls a listening socket"
@@ -55,7 +71,7 @@ public:
     // Processes are read in pid order (nginx: the master, then its workers) until one set of running
     // processes polls every watched socket, usually at the first worker: a check costs two fd tables,
     // not one per worker. Only a failing check reads them all, to say what is wrong.
-    Look alive(pid_t main_pid) override {
+    Look alive(pid_t main_pid) {
         const auto& watched = check_.watched;
         std::vector<ProcessSockets> tree;
         std::set<unsigned long> polled;
@@ -95,29 +111,6 @@ public:
             fmt::format("no running process of {} polls {}", check_.program, describe_sockets(c.not_polled)));
     }
 
-    std::string waiting_for() const override {
-        if (check_.watched.empty()) return check_.program + " to poll a listening socket";
-        return fmt::format("{}'s workers to poll {}", check_.program, describe_sockets(unpolled()));
-    }
-    std::string waiting_status() const override {
-        if (check_.watched.empty()) return Probe::waiting_status();
-        return fmt::format("waiting for {} to take {} inherited socket(s)", check_.program, check_.watched.size());
-    }
-    bool look_at_sockets_when_ready() const override { return false; }
-    bool follows_reloads() const override { return true; }
-
-    // An nginx that failed before its workers polled the sockets: the likeliest cause is a listen
-    // that matches no inherited socket. Decided from the exit alone, not from a poll that may or
-    // may not have run before it.
-    std::vector<std::string> explain_early_exit(const std::string& how, int wait_status) const override {
-        const bool failed = !WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0;
-        if (!failed || check_.kind != ServerKind::nginx || check_.watched.empty()) return {};
-        std::vector<std::string> lines;
-        for (const auto& s : unpolled()) lines.push_back(exited_before_polling_message(s, how));
-        return lines;
-    }
-
-private:
     const std::vector<SocketInfo>& unpolled() const { return not_polled_.empty() ? check_.watched : not_polled_; }
 
     ServingCheck check_;

@@ -21,16 +21,15 @@ bool names_running_process(const std::string& path) {
 class PidfileProbe final : public Probe {
 public:
     explicit PidfileProbe(ServingCheck check) : check_(std::move(check)), path_(check_.mode.argument) {}
-    Look ready(pid_t, const std::set<pid_t>&) override {
-        if (names_running_process(path_)) return Look::serving("its pid file " + path_ + " names a running process");
-        return Look::pending();
-    }
-    Look alive(pid_t) override {
-        if (names_running_process(path_)) return Look::serving("its pid file names a running process");
+    Look look(const Question& q) override {
+        if (names_running_process(path_))
+            return Look::serving(q.starting ? "its pid file " + path_ + " names a running process"
+                                            : "its pid file names a running process");
         return Look::not_serving(fmt::format("its pid file {} names no running process", path_));
     }
-    std::string waiting_for() const override {
-        return fmt::format("{} to write a running pid into {}", check_.program, path_);
+    Description describe() const override {
+        std::string detail = fmt::format("{} to write a running pid into {}", check_.program, path_);
+        return {detail, "waiting for " + detail};
     }
 
 private:

@@ -16,34 +16,41 @@ namespace {
 // server answers within the call or a moment after it). The connection is closed at once.
 bool accepts(const BridgeTarget& target) {
     UniqueFd fd;
-    const int started = start_connect(target, fd);
-    if (started != EINPROGRESS) return started == 0;
+    const auto started = start_connect(target, fd);
+    if (!started || *started == Connect::done) return started.ok();
     pollfd p{fd.get(), POLLOUT, 0};
-    return ::poll(&p, 1, 0) == 1 && connect_result(fd.get()) == 0;
+    return ::poll(&p, 1, 0) == 1 && connect_result(fd.get()).ok();
 }
 
 class TargetProbe final : public Probe {
 public:
     explicit TargetProbe(ServingCheck check) : check_(std::move(check)) {}
+    Look look(const Question& q) override { return q.starting ? starting() : alive(); }
+    Description describe() const override {
+        std::string detail =
+            accepting_ >= check_.targets.size()
+                ? check_.program + " to accept on its bridge targets"
+                : fmt::format("{} to accept on {} (--bridge target)", check_.program, check_.targets[accepting_].text);
+        return {detail, "waiting for " + detail};
+    }
+
+private:
     // Targets that accepted once are not asked again while starting.
-    Look ready(pid_t, const std::set<pid_t>&) override {
+    Look starting() {
         const auto& targets = check_.targets;
         while (accepting_ < targets.size() && accepts(targets[accepting_])) ++accepting_;
-        if (accepting_ < targets.size()) return Look::pending();
+        if (accepting_ < targets.size())
+            return Look::not_serving(fmt::format("{} does not accept connections yet", targets[accepting_].text));
         return Look::serving(targets.size() == 1 ? targets[0].text + " accepts connections"
                                                  : fmt::format("its {} bridge targets accept connections", targets.size()));
     }
-    Look alive(pid_t) override {
+    Look alive() {
         for (const auto& t : check_.targets)
             if (!accepts(t)) return Look::not_serving(fmt::format("{} does not accept connections", t.text));
         return Look::serving("its bridge targets accept connections");
     }
-    std::string waiting_for() const override {
-        if (accepting_ >= check_.targets.size()) return check_.program + " to accept on its bridge targets";
-        return fmt::format("{} to accept on {} (--bridge target)", check_.program, check_.targets[accepting_].text);
-    }
 
-private:
+
     ServingCheck check_;
     std::size_t accepting_ = 0;  // targets[0..accepting_) accepted a connection
 };

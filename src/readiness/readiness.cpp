@@ -1,7 +1,10 @@
 // Readiness: the state machine from start to ready (and through reloads), the timeout, the polling
-// back-off, and the check that no inherited socket was dropped. What "ready" means is the probe's.
+// back-off, and the check that no inherited socket was dropped. Ready is the server's own READY=1
+// (notify), the exec (exec), or what the mode's probe sees.
 #include "readiness/readiness.hpp"
 
+#include "adapters/adapters.hpp"
+#include "adapters/server_messages.hpp"
 #include "base/log.hpp"
 #include "core/exit_status.hpp"
 #include "proc/proc_sockets.hpp"
@@ -13,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <ctime>
 
 namespace sdshim {
@@ -27,11 +31,11 @@ long long monotonic_usec() {
 }  // namespace
 
 ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind, bool bridged) {
+    const ServerAdapter& adapter = adapter_for(kind);
     ReadyMode mode = asked;
     if (mode.kind == ReadyKind::automatic)
-        mode.kind = bridged ? ReadyKind::target : kind == ServerKind::nginx ? ReadyKind::listen : ReadyKind::notify;
-    if (mode.kind == ReadyKind::pidfile && mode.argument.empty() && kind == ServerKind::nginx)
-        mode.argument = "/run/nginx.pid";
+        mode.kind = bridged ? ReadyKind::target : adapter.sends_ready ? ReadyKind::notify : ReadyKind::listen;
+    if (mode.kind == ReadyKind::pidfile && mode.argument.empty()) mode.argument = adapter.default_pidfile;
     return mode;
 }
 
@@ -39,9 +43,28 @@ Readiness::Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks, std::
     : loop_(loop),
       cfg_(std::move(config)),
       hooks_(std::move(hooks)),
-      probe_(probe ? std::move(probe) : make_probe(cfg_.check)),
+      decider_(cfg_.check.mode.kind == ReadyKind::notify ? Decider::server
+               : cfg_.check.mode.kind == ReadyKind::exec ? Decider::exec
+                                                         : Decider::probe),
+      probe_(decider_ == Decider::probe ? std::move(probe) : nullptr),
       next_look_(loop.add_deadline([this] { look(); })),
-      timeout_(loop.add_deadline([this] { timed_out(); })) {}
+      timeout_(loop.add_deadline([this] { timed_out(); })) {
+    if (decider_ == Decider::probe && !probe_)
+        throw StartFailure(Error{"readiness: --ready=" + ready_mode_name(cfg_.check.mode) + " has no probe"});
+    if (probe_)
+        probe_->answer_to([this](const Look& answer) {
+            if (looking()) take(answer);
+        });
+}
+
+std::string Readiness::waiting_for() const {
+    switch (decider_) {
+        case Decider::server: return cfg_.check.program + " to send READY=1";
+        case Decider::exec: return "the exec";
+        case Decider::probe: break;
+    }
+    return probe_->describe().detail;
+}
 
 void Readiness::disarm() {
     loop_.arm(next_look_, std::nullopt);
@@ -51,40 +74,37 @@ void Readiness::disarm() {
 void Readiness::started(pid_t main_pid) {
     main_pid_ = main_pid;
     since_ = EventLoop::Clock::now();
-    if (probe_->ready_when_started()) {
+    if (decider_ == Decider::exec) {
         state_ = State::waiting;
-        return take(probe_->ready(main_pid_, {}));
+        return become_ready("the program was executed");
     }
-    if (probe_->server_decides() && !cfg_.notify_outer) {
+    if (decider_ == Decider::server && !cfg_.notify_outer) {
         log::debug("readiness: no NOTIFY_SOCKET, nothing waits for READY=1");
         return;
     }
     state_ = State::waiting;
     log::debug("readiness ({}): waiting for {}", ready_mode_name(cfg_.check.mode), waiting_for());
-    hooks_.notify({"STATUS=" + probe_->waiting_status()});
+    hooks_.notify({"STATUS=" + (probe_ ? probe_->describe().status : "waiting for " + waiting_for())});
     loop_.arm(timeout_, since_ + cfg_.timeout);
-    const auto schedule = probe_->schedule();
-    if (!schedule) return;
-    delay_ = schedule->first;
-    if (schedule->at_start) return look();
+    if (!probe_) return;  // the server's READY=1 is the answer
+    delay_ = probe_->schedule().first;
+    if (probe_->schedule().at_start) return look();
     schedule_look();
 }
 
 void Readiness::schedule_look() {
-    const auto schedule = probe_->schedule();
-    if (!schedule) return;
     loop_.arm(next_look_, EventLoop::Clock::now() + delay_);
-    delay_ = std::min(delay_ * 2, schedule->max);
+    delay_ = std::min(delay_ * 2, probe_->schedule().max);
 }
 
 void Readiness::look() {
     if (!looking()) return;
-    take(probe_->ready(main_pid_, old_processes_));
-    if (probe_->process() > 0) log::debug("readiness: probe is pid {}", probe_->process());
+    take(probe_->look(Question{main_pid_, true, &old_processes_}));
 }
 
 void Readiness::take(const Look& look) {
     if (!look.dropped.empty() && fail_dropped(look.dropped)) return;
+    if (probe_->watches_workers()) unpolled_ = look.unpolled;
     switch (look.outcome) {
         case Look::Outcome::serving:
             return become_ready(look.text);
@@ -93,22 +113,17 @@ void Readiness::take(const Look& look) {
             disarm();
             return hooks_.fail(look.text);
         case Look::Outcome::not_serving:
-            log::debug("readiness: {}, looking again in {}", look.text, format_duration(delay_));
+            if (look.text != last_problem_)
+                log::debug("readiness: {}; looking again from {} on", look.text, format_duration(delay_));
+            last_problem_ = look.text;
             return schedule_look();
         case Look::Outcome::unknown:
             if (shortage_budget_.allow(EventLoop::Clock::now()))
                 log::warn("readiness: no look this time: {}; looking again in {}", look.text, format_duration(delay_));
             return schedule_look();
-        case Look::Outcome::pending:
-            if (probe_->process() == 0) schedule_look();  // else its exit is the next answer
+        case Look::Outcome::pending:  // the probe's process answers
             return;
     }
-}
-
-void Readiness::probe_exited(int wait_status) {
-    const Look look = probe_->process_exited(wait_status);
-    if (state_ != State::waiting) return;
-    take(look);
 }
 
 void Readiness::become_ready(const std::string& how) {
@@ -119,10 +134,12 @@ void Readiness::become_ready(const std::string& how) {
     auto took = std::chrono::duration_cast<Millis>(EventLoop::Clock::now() - since_);
     log::info("{} {}: {} ({} after {})", cfg_.check.program, reload ? "reloaded" : "is ready", how,
               format_duration(took), reload ? "SIGHUP" : "start");
-    if (!probe_->server_decides())
+    if (decider_ != Decider::server)
         hooks_.notify({fmt::format("STATUS={} {}", cfg_.check.program, reload ? "reloaded" : "is ready"), "READY=1"});
     if (!reload && hooks_.ready) hooks_.ready();
-    if (probe_->look_at_sockets_when_ready()) check_dropped_now();
+    // One look whether the server holds every inherited socket: not after the exec, which is too
+    // early, nor where the probe's looks have just seen them.
+    if (decider_ != Decider::exec && !follows_workers()) check_dropped_now();
 }
 
 bool Readiness::check_dropped_now() {
@@ -147,7 +164,7 @@ bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
 }
 
 std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage& msg) {
-    if (probe_->server_decides()) {
+    if (decider_ == Decider::server) {
         if (msg.ready && looking()) become_ready(fmt::format("pid {} sent READY=1", sender));
         return msg.relay;
     }
@@ -178,19 +195,19 @@ std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage&
 }
 
 void Readiness::before_reload() {
-    if (!probe_->follows_reloads() || state_ != State::ready) return;
+    if (!follows_workers() || state_ != State::ready) return;
     auto before = list_descendants(::getpid());
     old_processes_ = std::set<pid_t>(before.begin(), before.end());
 }
 
 void Readiness::reload_signalled() {
-    if (!probe_->follows_reloads() || state_ != State::ready) return;
+    if (!follows_workers() || state_ != State::ready) return;
     state_ = State::reloading;
     since_ = EventLoop::Clock::now();
     hooks_.notify({"RELOADING=1", fmt::format("MONOTONIC_USEC={}", monotonic_usec()),
                    fmt::format("STATUS=reloading {}", cfg_.check.program)});
     loop_.arm(timeout_, since_ + cfg_.timeout);
-    delay_ = probe_->schedule().value_or(PollSchedule{}).first;
+    delay_ = probe_->schedule().first;
     schedule_look();
 }
 
@@ -208,18 +225,20 @@ void Readiness::timed_out() {
     }
     if (state_ != State::waiting) return;
     // A server that closed an inherited socket never gets ready: said so rather than the timeout.
-    if (!probe_->look_at_sockets_when_ready() && check_dropped_now()) return;
+    if (follows_workers() && check_dropped_now()) return;
     state_ = State::done;
     loop_.arm(next_look_, std::nullopt);
-    probe_->cancel();
+    if (probe_) probe_->cancel();
+    const char* hint =
+        decider_ == Decider::server ? "; if it does not speak sd_notify, use --ready=listen, exec or cmd:COMMAND" : "";
     hooks_.fail(fmt::format("{} did not become ready within {} (--ready-timeout): waited for {}{}", cfg_.check.program,
-                            format_duration(cfg_.timeout), waiting_for(), probe_->timeout_hint()));
+                            format_duration(cfg_.timeout), waiting_for(), hint));
 }
 
 void Readiness::stopping() {
     state_ = State::done;
     disarm();
-    probe_->cancel();
+    if (probe_) probe_->cancel();
 }
 
 std::string Readiness::server_exited(int wait_status) {
@@ -227,7 +246,8 @@ std::string Readiness::server_exited(int wait_status) {
     stopping();
     const std::string how = describe_status(wait_status);
     if (!before_ready) return fmt::format("{} {}", cfg_.check.program, how);
-    const auto lines = probe_->explain_early_exit(how, wait_status);
+    const auto lines = follows_workers() ? explain_early_exit(cfg_.check.kind, unpolled_.empty() ? cfg_.check.watched : unpolled_, how, wait_status)
+                                         : std::vector<std::string>{};
     if (lines.empty()) return fmt::format("{} {} before it was ready", cfg_.check.program, how);
     for (const auto& line : lines) log::error("{}", line);
     return lines.front();

@@ -1,11 +1,13 @@
 // Readiness: the state machine from start to ready (and through reloads), the timeout, the polling
-// back-off, and the check that no inherited socket was dropped. What "ready" means is the probe's.
+// back-off, and the check that no inherited socket was dropped. Ready is the server's own READY=1
+// (notify), the exec (exec), or what the mode's probe sees.
 #pragma once
 
 #include "base/duration.hpp"
 #include "base/log.hpp"
 #include "core/event_loop.hpp"
 #include "notify/notify_message.hpp"
+#include "readiness/dropped_socket_policy.hpp"
 #include "readiness/probe.hpp"
 
 #include <functional>
@@ -16,11 +18,9 @@
 
 namespace sdshim {
 
-// --on-dropped-socket: a server that closed an inherited socket is stopped, or only warned about.
-enum class DroppedSocketPolicy { fail, warn };
-
-// --ready=auto: behind a bridge, the targets accepting; nginx never sends READY, so its workers are
-// watched; caddy and the rest send their own.
+// --ready=auto: behind a bridge, the targets accepting; a server that sends no READY=1 of its own (its
+// adapter says so: nginx) is watched on its workers; the rest send their own. A pidfile without a path
+// is the adapter's.
 ReadyMode resolve_ready_mode(const ReadyMode& asked, ServerKind kind, bool bridged);
 
 struct ReadinessConfig {
@@ -38,8 +38,8 @@ public:
         std::function<void()> ready = nullptr;                        // the first time it is ready
     };
 
-    // `probe`: null for the one of config.check.mode.
-    Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks, std::unique_ptr<Probe> probe = nullptr);
+    // `probe`: the mode's (make_probe); not used for notify and exec, which need none.
+    Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks, std::unique_ptr<Probe> probe);
 
     void started(pid_t main_pid);
     // What of a server's message to relay: its READY=1 only where the server decides readiness.
@@ -52,14 +52,14 @@ public:
     // The main process is gone: no more waiting. Returns the last STATUS= text, which says why; if
     // the probe can explain an exit before readiness (nginx: the `listen` fix), that is logged too.
     std::string server_exited(int wait_status);
-    pid_t probe_pid() const { return probe_->process(); }
-    void probe_exited(int wait_status);
-
     bool ready() const { return state_ == State::ready; }
-    std::string waiting_for() const { return probe_->waiting_for(); }
+    std::string waiting_for() const;
 
 private:
     enum class State { off, waiting, ready, reloading, done };
+    // Who says the server is ready: the server itself (notify), the exec, or the mode's probe.
+    enum class Decider { server, exec, probe };
+    bool follows_workers() const { return probe_ && probe_->watches_workers(); }
     bool looking() const { return state_ == State::waiting || state_ == State::reloading; }
     void look();
     void take(const Look& look);
@@ -73,7 +73,8 @@ private:
     EventLoop& loop_;
     ReadinessConfig cfg_;
     Hooks hooks_;
-    std::unique_ptr<Probe> probe_;
+    Decider decider_;
+    std::unique_ptr<Probe> probe_;  // null unless decider_ is probe
     EventLoop::DeadlineId next_look_;
     EventLoop::DeadlineId timeout_;
     State state_ = State::off;
@@ -81,6 +82,8 @@ private:
     EventLoop::Clock::time_point since_{};
     Millis delay_{1};
     std::set<pid_t> old_processes_;  // during a reload: workers of the previous configuration
+    std::vector<SocketInfo> unpolled_;  // after the last look of a worker-watching probe
+    std::string last_problem_;  // the last not_serving text, logged when it changes
     bool warned_dropped_ = false;
     bool server_reloading_ = false;  // the server's own RELOADING=1 was relayed: its READY=1 will be too
     LogBudget shortage_budget_;  // looks that could not be taken (out of fds, memory or processes)

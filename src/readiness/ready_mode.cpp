@@ -3,7 +3,7 @@
 
 namespace sdshim {
 
-std::optional<ReadyMode> parse_ready_mode(std::string_view text) {
+Result<ReadyMode> parse_ready_mode(std::string_view text) {
     if (text == "auto") return ReadyMode{ReadyKind::automatic, {}};
     if (text == "notify") return ReadyMode{ReadyKind::notify, {}};
     if (text == "listen") return ReadyMode{ReadyKind::listen, {}};
@@ -12,15 +12,15 @@ std::optional<ReadyMode> parse_ready_mode(std::string_view text) {
     if (text == "pidfile") return ReadyMode{ReadyKind::pidfile, {}};
     if (text.substr(0, 8) == "pidfile:") {
         std::string_view path = text.substr(8);
-        if (path.empty() || path[0] != '/') return std::nullopt;
+        if (path.empty() || path[0] != '/') return Error{"the pid file's path must be absolute"};
         return ReadyMode{ReadyKind::pidfile, std::string(path)};
     }
     if (text.substr(0, 4) == "cmd:") {
         std::string_view command = text.substr(4);
-        if (command.find_first_not_of(" \t") == std::string_view::npos) return std::nullopt;
+        if (command.find_first_not_of(" \t") == std::string_view::npos) return Error{"the command is empty"};
         return ReadyMode{ReadyKind::command, std::string(command)};
     }
-    return std::nullopt;
+    return Error{"unknown mode"};
 }
 
 std::string ready_mode_name(const ReadyMode& mode) {

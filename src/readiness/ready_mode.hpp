@@ -1,7 +1,8 @@
 // --ready: how the shim decides that the server serves, parsed from "auto", "listen", "cmd:COMMAND", ...
 #pragma once
 
-#include <optional>
+#include "base/result.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -14,7 +15,8 @@ struct ReadyMode {
     std::string argument;  // pidfile path (may be empty: the server's default) or the command
 };
 
-std::optional<ReadyMode> parse_ready_mode(std::string_view text);
+// The error says what is wrong with a pidfile: or cmd: value, or that the mode is unknown.
+Result<ReadyMode> parse_ready_mode(std::string_view text);
 std::string ready_mode_name(const ReadyMode& mode);  // "listen", "pidfile:/run/nginx.pid", ...
 
 }  // namespace sdshim

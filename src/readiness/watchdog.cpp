@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace sdshim {
 
@@ -33,11 +34,13 @@ Watchdog::Watchdog(EventLoop& loop, WatchdogConfig config, Notify notify, std::u
       cfg_(std::move(config)),
       notify_(std::move(notify)),
       next_(loop.add_deadline([this] { tick(); })),
-      probe_(probe ? std::move(probe) : make_probe(cfg_.check)) {}
-
-std::vector<std::pair<std::string, std::string>> Watchdog::server_env() const {
-    if (cfg_.interval.count() == 0 || !server_pings()) return {};
-    return {{"WATCHDOG_USEC", std::to_string(cfg_.interval.count() * 1000)}};
+      probe_(server_pings() ? nullptr : std::move(probe)) {
+    if (cfg_.interval.count() == 0 || server_pings()) return;
+    if (!probe_) throw StartFailure(Error{"watchdog: --ready=" + ready_mode_name(cfg_.check.mode) + " has no probe"});
+    probe_->answer_to([this](const Look& answer) {
+        in_flight_ = false;
+        if (running_) take(answer);
+    });
 }
 
 void Watchdog::start(pid_t main_pid) {
@@ -56,7 +59,8 @@ void Watchdog::start(pid_t main_pid) {
 void Watchdog::stop() {
     running_ = false;
     loop_.arm(next_, std::nullopt);
-    probe_->cancel();
+    if (probe_) probe_->cancel();
+    in_flight_ = false;
 }
 
 std::vector<std::string> Watchdog::relayable(std::vector<std::string> lines) const {
@@ -71,17 +75,15 @@ void Watchdog::tick() {
     if (!running_) return;
     const Millis period = cfg_.interval / 2;
     loop_.arm(next_, EventLoop::Clock::now() + std::max(period, Millis(1)));
-    if (probe_->process() > 0) {  // still running a whole period later: that is the answer
+    if (in_flight_) {  // still running a whole period later: that is the answer
         probe_->cancel();
+        in_flight_ = false;
         take(Look::not_serving(fmt::format("'{}' did not exit within {}", cfg_.check.mode.argument,
                                            format_duration(period))));
     }
-    take(probe_->alive(main_pid_));
-}
-
-void Watchdog::probe_exited(int wait_status) {
-    const Look look = probe_->process_exited(wait_status);
-    if (running_) take(look);
+    const Look look = probe_->look(Question{main_pid_, false, nullptr});
+    in_flight_ = look.outcome == Look::Outcome::pending;
+    take(look);
 }
 
 void Watchdog::take(const Look& look) {

@@ -5,6 +5,7 @@
 #include "base/log.hpp"
 #include "core/event_loop.hpp"
 #include "readiness/probe.hpp"
+#include "readiness/watchdog_bounds.hpp"
 
 #include <sys/types.h>
 
@@ -16,11 +17,6 @@
 #include <vector>
 
 namespace sdshim {
-
-// The WatchdogSec the shim accepts, from --watchdog or WATCHDOG_USEC (0 is off): a check and a
-// ping every half of it, not every millisecond, and a deadline the clock can hold.
-inline constexpr Millis kMinWatchdog{1000};
-inline constexpr Millis kMaxWatchdog{24LL * 3600 * 1000};
 
 struct EnvWatchdog {
     std::optional<Millis> interval;  // nullopt: absent, zero, not a number, or another process's
@@ -39,8 +35,8 @@ class Watchdog {
 public:
     using Notify = std::function<void(const std::vector<std::string>&)>;
 
-    // `probe`: null for the one of config.check.mode.
-    Watchdog(EventLoop& loop, WatchdogConfig config, Notify notify, std::unique_ptr<Probe> probe = nullptr);
+    // `probe`: the mode's (make_probe); null in notify mode, where the server pings by itself.
+    Watchdog(EventLoop& loop, WatchdogConfig config, Notify notify, std::unique_ptr<Probe> probe);
 
     // The server is ready: check now, then every interval/2. In notify mode nothing is synthesized:
     // the server pings itself (it gets WATCHDOG_USEC) and its WATCHDOG=1 is relayed.
@@ -52,14 +48,8 @@ public:
     // WATCHDOG=trigger still passes.
     std::vector<std::string> relayable(std::vector<std::string> lines) const;
 
-    pid_t probe_pid() const { return probe_->process(); }
-    void probe_exited(int wait_status);
-
-    // WATCHDOG_USEC for the server in notify mode, where it pings itself; nothing otherwise.
-    std::vector<std::pair<std::string, std::string>> server_env() const;
-
 private:
-    bool server_pings() const { return probe_->server_decides(); }
+    bool server_pings() const { return cfg_.check.mode.kind == ReadyKind::notify; }
     void tick();
     void take(const Look& look);
 
@@ -70,6 +60,7 @@ private:
     pid_t main_pid_ = 0;
     bool running_ = false;
     bool failing_ = false;
+    bool in_flight_ = false;  // a look's process has not answered yet
     std::unique_ptr<Probe> probe_;
     LogBudget shortage_budget_;  // rounds skipped for want of fds, memory or processes
 };

@@ -110,7 +110,7 @@ TEST_CASE("bridge options: SOCKET=TARGET, repeatable, with the limit and the PRO
     REQUIRE(!zero.ok());
     auto proxy = parse_cli({"sdshim", "--bridge-proxy-protocol=v3", "x"}, [](const char*) -> const char* { return nullptr; });
     REQUIRE(!proxy.ok());
-    CHECK(proxy.message() == "--bridge-proxy-protocol 'v3': expected v1, v2 or none");
+    CHECK(proxy.message() == "--bridge-proxy-protocol 'v3': expected one of v1, v2 or none");
 }
 
 TEST_CASE("plan_bridges: by number, by name (every socket of it), and the fix when one is left over") {

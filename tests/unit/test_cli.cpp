@@ -130,7 +130,7 @@ TEST_CASE("the help text and the man page are made from one option table") {
     const std::string help = help_text();
     const std::string man = man_page("9.8.7", "2026-11-30");
     CHECK(man.rfind(".TH SDSHIM 1 \"2026-11-30\" \"sdshim 9.8.7\"", 0) == 0);
-    const auto docs = option_docs();
+    const auto& docs = option_table();
     CHECK(docs.size() >= 18);
     auto roff_dashes = [](std::string s) {
         std::string out;
@@ -139,10 +139,33 @@ TEST_CASE("the help text and the man page are made from one option table") {
     };
     for (const auto& o : docs) {
         INFO(o.name);
-        CHECK(help.find(std::string("  --") + o.name) != std::string::npos);
+        CHECK(help.find("  --" + o.name) != std::string::npos);
         CHECK(help.find(o.env) != std::string::npos);
         CHECK(man.find(".BR \\-\\-" + roff_dashes(o.name)) != std::string::npos);
         CHECK(man.find(std::string("\\fB") + roff_dashes(o.env) + "\\fR") != std::string::npos);
+    }
+    // --help shows every value the parser takes, and the default each option has in Options{}.
+    for (const char* level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+        INFO(level);
+        CHECK(help.find(level) != std::string::npos);
+        CHECK(ok(parse({"--log-level", level, "x"})).log_level == level);
+    }
+    CHECK(help.find("--log-level trace|debug|info|warn|error|critical|off") != std::string::npos);
+    CHECK(help.find("warning is warn") != std::string::npos);
+    CHECK(ok(parse({"--log-level", "warning", "x"})).log_level == "warn");
+    CHECK(help.find("--bridge-proxy-protocol v1|v2|none") != std::string::npos);
+    CHECK(ok(parse({"--bridge-proxy-protocol", "2", "x"})).bridge_proxy == ProxyProtocol::v2);
+    CHECK(help.find("--server auto|nginx|caddy|generic") != std::string::npos);
+    for (const auto& o : docs) {
+        if (o.name == "grace") CHECK(o.help.find("(default 8s)") != std::string::npos);
+        if (o.name == "exit-grace") CHECK(o.help.find("(default 2s)") != std::string::npos);
+        if (o.name == "ready-timeout") CHECK(o.help.find("(default 60s)") != std::string::npos);
+        if (o.name == "bridge-connect-timeout") CHECK(o.help.find("(default 10s)") != std::string::npos);
+        if (o.name == "log-level") CHECK(o.help.find("(default info)") != std::string::npos);
+        if (o.name == "forward-to") CHECK(o.help.find("(default child)") != std::string::npos);
+        if (o.name == "notify-access") CHECK(o.help.find("(default all)") != std::string::npos);
+        if (o.name == "server") CHECK(o.help.find("(default auto)") != std::string::npos);
+        if (o.name == "bridge-proxy-protocol") CHECK(o.help.find("(default none)") != std::string::npos);
     }
     CHECK(man.find(".SH EXIT STATUS\nThe main child's exit code") != std::string::npos);
     // No line of the page starts with a character roff would take as a request by mistake.
@@ -164,7 +187,9 @@ TEST_CASE("bad input gets one line naming the option and the value and what was 
     CHECK(err(parse({"--grace=1s"})).find("missing PROGRAM") != std::string::npos);
     CHECK(err(parse({"--grace"})) == "option '--grace' needs a value: DURATION");
     CHECK(err(parse({"--grace", "-1", "x"})) ==
-          "--grace '-1': expected a non-negative duration such as 8s, 500ms or 1m");
+          "--grace '-1': expected a non-negative duration such as 8s, 500ms or 1m (it does not start with a number)");
+    CHECK(err(parse({"--grace", "5h", "x"})) ==
+          "--grace '5h': expected a non-negative duration such as 8s, 500ms or 1m ('h' is not a unit: ms, s or m)");
     CHECK(err(parse({"--grace", "5 s", "x"})).find("--grace '5 s'") == 0);
     CHECK(err(parse({"--map-signal", "TERM", "x"})).find("expected FROM:TO") != std::string::npos);
     CHECK(err(parse({"--map-signal", "TERM:BOGUS", "x"})).find("unknown signal 'BOGUS'") != std::string::npos);
@@ -176,13 +201,18 @@ TEST_CASE("bad input gets one line naming the option and the value and what was 
     CHECK(err(parse({"--forward-to", "all", "x"})).find("child or group") != std::string::npos);
     CHECK(err(parse({"--success-exit", "256", "x"})).find("0 to 255") != std::string::npos);
     CHECK(err(parse({"x"}, Env{{{"SDSHIM_GRACE", "soon"}}})) ==
-          "SDSHIM_GRACE='soon': expected a non-negative duration such as 8s, 500ms or 1m");
+          "SDSHIM_GRACE='soon': expected a non-negative duration such as 8s, 500ms or 1m (it does not start with a "
+          "number)");
+    CHECK(err(parse({"--ready", "pidfile:run/x.pid", "x"})) ==
+          "--ready 'pidfile:run/x.pid': expected auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH or "
+          "cmd:COMMAND (the pid file's path must be absolute)");
     CHECK(err(parse({"x"}, Env{{{"SDSHIM_MAP_SIGNAL", "TERM:QUIT,HUP"}}})).find("SDSHIM_MAP_SIGNAL='TERM:QUIT,HUP'") == 0);
 }
 
 TEST_CASE("server adapter choice and inspect") {
-    CHECK(ok(parse({"--server", "nginx", "x"})).server == ServerChoice::nginx);
-    CHECK(ok(parse({"x"}, Env{{{"SDSHIM_SERVER", "caddy"}}})).server == ServerChoice::caddy);
+    CHECK(ok(parse({"--server", "nginx", "x"})).server == ServerKind::nginx);
+    CHECK(ok(parse({"x"}, Env{{{"SDSHIM_SERVER", "caddy"}}})).server == ServerKind::caddy);
+    CHECK_FALSE(ok(parse({"--server", "auto", "x"})).server);
     CHECK(err(parse({"--server", "apache", "x"})).find("auto, nginx, caddy or generic") != std::string::npos);
     auto sub = ok(parse({"inspect", "--json"}));
     CHECK(sub.inspect);

@@ -82,6 +82,16 @@ TEST_CASE("child environment drops SDSHIM variables and applies edits") {
     CHECK(out == std::vector<std::string>{"PATH=/bin", "HOME=/root", "NGINX=3;4;"});
 }
 
+TEST_CASE("child environment: the shim's own variables reach a child only as the edit sets them") {
+    const char* env[] = {"LISTEN_PID=1",    "LISTEN_FDS=2",      "LISTEN_FDNAMES=a:b", "LISTEN_PIDFDID=7",
+                         "NOTIFY_SOCKET=/x", "WATCHDOG_USEC=10", "WATCHDOG_PID=1",     "LISTEN_FDSX=kept",
+                         nullptr};
+    CHECK(build_child_env(env, {}) == std::vector<std::string>{"LISTEN_FDSX=kept"});
+    EnvEdit edit;
+    edit.set = {{"LISTEN_FDS", "1"}, {"NOTIFY_SOCKET", "@inner"}};
+    CHECK(build_child_env(env, edit) == std::vector<std::string>{"LISTEN_FDSX=kept", "LISTEN_FDS=1", "NOTIFY_SOCKET=@inner"});
+}
+
 TEST_CASE("write_decimal is exact and bounded") {
     char buf[13];
     write_decimal(buf, sizeof buf, 1);

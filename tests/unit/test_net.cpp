@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 using namespace sdshim;
@@ -59,7 +60,10 @@ TEST_CASE("net: addresses print as log lines and nginx's listen want them") {
 TEST_CASE("net: a connect to an address nobody listens on fails with ECONNREFUSED") {
     auto address = unix_address("@sdshim-test/nobody-listens-here");
     UniqueFd fd;
-    CHECK(start_connect(*address, fd) == ECONNREFUSED);
+    const auto started = start_connect(*address, fd);
+    REQUIRE_FALSE(started);
+    CHECK(started.error().code == ECONNREFUSED);
+    CHECK(started.message() == std::string("connect: ") + std::strerror(ECONNREFUSED));
 }
 
 TEST_CASE("result: a value or one error line, and Status for no value") {

@@ -1,4 +1,6 @@
 // Unit tests: --ready modes, /proc parsing for the epoll check, the dropped-socket verdict and its fix line.
+#include "adapters/adapters.hpp"
+#include "adapters/server_messages.hpp"
 #include "base/proc_text.hpp"
 #include "config/cli.hpp"
 #include "proc/proc_sockets.hpp"
@@ -11,6 +13,8 @@
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
+
+#include <csignal>
 
 using namespace sdshim;
 
@@ -27,10 +31,10 @@ TEST_CASE("ready modes parse and print back") {
         REQUIRE(m);
         CHECK(ready_mode_name(*m) == text);
     }
-    CHECK_FALSE(parse_ready_mode("pidfile:relative.pid"));
-    CHECK_FALSE(parse_ready_mode("cmd:"));
-    CHECK_FALSE(parse_ready_mode("cmd:   "));
-    CHECK_FALSE(parse_ready_mode("tcp"));
+    CHECK(parse_ready_mode("pidfile:relative.pid").message() == "the pid file's path must be absolute");
+    CHECK(parse_ready_mode("cmd:").message() == "the command is empty");
+    CHECK(parse_ready_mode("cmd:   ").message() == "the command is empty");
+    CHECK(parse_ready_mode("tcp").message() == "unknown mode");
 }
 
 TEST_CASE("ready mode auto: nginx is watched, the others send their own READY") {
@@ -59,7 +63,7 @@ TEST_CASE("readiness options from the command line and SDSHIM_*") {
 
     auto bad = parse_cli({"sdshim", "--ready-timeout=0", "x"}, [](const char*) -> const char* { return nullptr; });
     REQUIRE(!bad.ok());
-    CHECK(bad.message() == "--ready-timeout '0': expected a positive duration such as 60s, 90s or 2m");
+    CHECK(bad.message() == "--ready-timeout '0': expected a positive duration such as 60s, 500ms or 1m");
     bad = parse_cli({"sdshim", "--notify-access=none", "x"}, [](const char*) -> const char* { return nullptr; });
     REQUIRE(!bad.ok());
     CHECK(bad.message() == "--notify-access 'none': expected main or all");
@@ -215,6 +219,29 @@ TEST_CASE("an nginx that exited before polling gets the listen fix, worded for a
     CHECK(line.find("fix: put 'listen 0.0.0.0:8081;' in the server block") != std::string::npos);
     CHECK(line.find("clients") == std::string::npos);  // nothing serves: nobody hangs on a socket of nginx's own
     CHECK(line.find('\n') == std::string::npos);
+}
+
+TEST_CASE("an early exit is explained by the adapter that knows the fix, and only after a failure") {
+    const std::vector<SocketInfo> unpolled{sock(3, "web", AF_INET, "0.0.0.0:8081", 1)};
+    const int exit1 = 1 << 8, exit0 = 0;
+    const auto lines = explain_early_exit(ServerKind::nginx, unpolled, "exited with code 1", exit1);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == exited_before_polling_message(unpolled[0], "exited with code 1"));
+    CHECK(explain_early_exit(ServerKind::nginx, unpolled, "exited with code 0", exit0).empty());
+    CHECK(explain_early_exit(ServerKind::caddy, unpolled, "exited with code 1", exit1).empty());
+    CHECK(explain_early_exit(ServerKind::generic, unpolled, "exited with code 1", exit1).empty());
+}
+
+TEST_CASE("one record per server: what the adapters know, asked by kind") {
+    CHECK_FALSE(adapter_for(ServerKind::nginx).sends_ready);
+    CHECK(adapter_for(ServerKind::caddy).sends_ready);
+    CHECK(adapter_for(ServerKind::nginx).reload_signal == SIGHUP);
+    CHECK_FALSE(adapter_for(ServerKind::caddy).reload_signal);
+    CHECK_FALSE(adapter_for(ServerKind::generic).reload_signal);
+    CHECK(std::string(adapter_for(ServerKind::nginx).default_pidfile) == "/run/nginx.pid");
+    CHECK(adapter_for(ServerKind::nginx).signal_defaults.front().from == SIGTERM);
+    CHECK(adapter_for(ServerKind::caddy).signal_defaults.front().to == SIGTERM);
+    CHECK(fd_naming_variables() == std::vector<std::string>{"NGINX"});
 }
 
 TEST_CASE("nginx watches its stream sockets only") {

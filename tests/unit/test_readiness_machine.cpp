@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <deque>
@@ -20,36 +21,28 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-// Answers from a script, one per look; once it runs out, the last answer again.
+// Answers from a script, one per look; once it runs out, the last answer again. A pending answer
+// is the probe's process at work: `answer_now` gives its result, as the reaper's callback would.
 struct ScriptedProbe : Probe {
+    explicit ScriptedProbe(PollSchedule poll = {}, bool workers = false) : Probe(poll, workers) {}
     std::deque<Look> script;
-    Look last = Look::pending();
+    Look last = Look::not_serving("not yet");
     int looks = 0;
-    bool decides = false;
-    bool reloads = false;
-    std::optional<PollSchedule> poll = PollSchedule{};
-    std::vector<std::string> early_exit;
+    std::vector<Question> asked;
+    int cancels = 0;
 
-    Look next() {
+    Look look(const Question& q) override {
         ++looks;
+        asked.push_back(q);
         if (!script.empty()) {
             last = script.front();
             script.pop_front();
         }
         return last;
     }
-    Look ready(pid_t, const std::set<pid_t>&) override { return next(); }
-    Look alive(pid_t) override { return next(); }
-    std::optional<PollSchedule> schedule() const override { return poll; }
-    std::string waiting_for() const override { return "the script"; }
-    bool server_decides() const override { return decides; }
-    bool follows_reloads() const override { return reloads; }
-    std::string timeout_hint() const override { return "; try another script"; }
-    std::vector<std::string> explain_early_exit(const std::string& how, int) const override {
-        std::vector<std::string> lines;
-        for (const auto& l : early_exit) lines.push_back(l + " (" + how + ")");
-        return lines;
-    }
+    Description describe() const override { return {"the script", "waiting for the script"}; }
+    void cancel() override { ++cancels; }
+    void answer_now(const Look& look) const { answer(look); }
 };
 
 struct Rig {
@@ -61,11 +54,13 @@ struct Rig {
     std::unique_ptr<Readiness> readiness;
     EventLoop::DeadlineId guard;
 
-    explicit Rig(std::unique_ptr<ScriptedProbe> p, Millis timeout = Millis(60000), bool outer = true) {
+    explicit Rig(std::unique_ptr<ScriptedProbe> p, Millis timeout = Millis(60000), bool outer = true,
+                 ReadyKind mode = ReadyKind::listen, ServerKind kind = ServerKind::generic) {
         probe = p.get();
         ReadinessConfig cfg;
+        cfg.check.kind = kind;
         cfg.check.program = "server";
-        cfg.check.mode = ReadyMode{ReadyKind::listen, {}};
+        cfg.check.mode = ReadyMode{mode, {}};
         cfg.timeout = timeout;
         cfg.notify_outer = outer;
         readiness = std::make_unique<Readiness>(
@@ -90,6 +85,11 @@ struct Rig {
         loop.arm(guard, EventLoop::Clock::now() + 60s);
         REQUIRE(loop.run());
     }
+    void run_for(Millis d) {
+        auto stop = loop.add_deadline([this] { loop.stop(); });
+        loop.arm(stop, EventLoop::Clock::now() + d);
+        REQUIRE(loop.run());
+    }
     bool said(const std::string& line) const {
         for (const auto& n : notified)
             for (const auto& l : n)
@@ -98,8 +98,9 @@ struct Rig {
     }
 };
 
-std::unique_ptr<ScriptedProbe> scripted(std::initializer_list<Look> looks) {
-    auto p = std::make_unique<ScriptedProbe>();
+std::unique_ptr<ScriptedProbe> scripted(std::initializer_list<Look> looks, PollSchedule poll = {},
+                                        bool workers = false) {
+    auto p = std::make_unique<ScriptedProbe>(poll, workers);
     p->script.assign(looks.begin(), looks.end());
     return p;
 }
@@ -107,7 +108,8 @@ std::unique_ptr<ScriptedProbe> scripted(std::initializer_list<Look> looks) {
 }  // namespace
 
 TEST_CASE("readiness: waits, polls until the probe sees the server serve, then READY=1 once") {
-    Rig rig(scripted({Look::pending(), Look::not_serving("not yet"), Look::pending(), Look::serving("seen")}));
+    Rig rig(scripted({Look::not_serving("not yet"), Look::not_serving("not yet"), Look::not_serving("still not"),
+                      Look::serving("seen")}));
     rig.readiness->started(42);
     REQUIRE(rig.notified.size() == 1);
     CHECK(rig.notified[0] == Lines{"STATUS=waiting for the script"});
@@ -120,23 +122,23 @@ TEST_CASE("readiness: waits, polls until the probe sees the server serve, then R
     CHECK(rig.failures.empty());
 }
 
-TEST_CASE("readiness: a probe that never says yes ends in the timeout line, with the probe's hint") {
-    Rig rig(scripted({Look::pending()}), Millis(30));
+TEST_CASE("readiness: a probe that never says yes ends in the timeout line, and the look under way is cancelled") {
+    Rig rig(scripted({Look::not_serving("no")}), Millis(30));
     rig.readiness->started(42);
     rig.run();
     REQUIRE(rig.failures.size() == 1);
-    CHECK(rig.failures[0] ==
-          "server did not become ready within 30ms (--ready-timeout): waited for the script; try another script");
+    CHECK(rig.failures[0] == "server did not become ready within 30ms (--ready-timeout): waited for the script");
     CHECK(rig.probe->looks >= 1);
+    CHECK(rig.probe->cancels == 1);
+    CHECK(rig.probe->asked.front().starting);
+    CHECK(rig.probe->asked.front().main_pid == 42);
     CHECK_FALSE(rig.readiness->ready());
     CHECK_FALSE(rig.said("READY=1"));
 }
 
 TEST_CASE("readiness: polling backs off from the schedule's first delay, doubling up to its maximum") {
-    auto p = scripted({Look::pending(), Look::pending(), Look::pending(), Look::pending(), Look::pending(),
-                       Look::serving("seen")});
-    p->poll = PollSchedule{false, Millis(8), Millis(20)};
-    Rig rig(std::move(p));
+    const Look no = Look::not_serving("no");
+    Rig rig(scripted({no, no, no, no, no, Look::serving("seen")}, PollSchedule{false, Millis(8), Millis(20)}));
     const auto t0 = EventLoop::Clock::now();
     rig.readiness->started(42);
     rig.run();
@@ -146,9 +148,8 @@ TEST_CASE("readiness: polling backs off from the schedule's first delay, doublin
 }
 
 TEST_CASE("readiness: a probe that cannot run stops the wait with its own line") {
-    Rig rig(scripted({Look::cannot_run("--ready=cmd: cannot execute '/bin/sh': No such file or directory")}));
-    auto& probe = *rig.probe;
-    probe.poll = PollSchedule{true, Millis(100), Millis(2000)};
+    Rig rig(scripted({Look::cannot_run("--ready=cmd: cannot execute '/bin/sh': No such file or directory")},
+                     PollSchedule{true, Millis(100), Millis(2000)}));
     rig.readiness->started(42);
     REQUIRE(rig.failures.size() == 1);
     CHECK(rig.failures[0] == "--ready=cmd: cannot execute '/bin/sh': No such file or directory");
@@ -160,18 +161,15 @@ TEST_CASE("readiness: where the server decides, its READY=1 is relayed and ends 
     ready_msg.relay = {"STATUS=up", "READY=1"};
     ready_msg.ready = true;
 
-    auto deciding = scripted({});
-    deciding->decides = true;
-    deciding->poll = std::nullopt;
-    Rig rig(std::move(deciding));
+    Rig rig(nullptr, Millis(60000), true, ReadyKind::notify);
     rig.readiness->started(42);
-    CHECK(rig.probe->looks == 0);  // nothing to poll: the message is the answer
+    CHECK(rig.notified.front() == Lines{"STATUS=waiting for server to send READY=1"});
     CHECK(rig.readiness->relayable(42, ready_msg) == Lines{"STATUS=up", "READY=1"});
     CHECK(rig.readiness->ready());
     CHECK(rig.ready_calls == 1);
     CHECK_FALSE(rig.said("READY=1"));  // the server's own, relayed by the caller: none synthesized
 
-    Rig shim_decides(scripted({Look::pending()}));
+    Rig shim_decides(scripted({Look::not_serving("no")}));
     shim_decides.readiness->started(42);
     CHECK(shim_decides.readiness->relayable(42, ready_msg) == Lines{"STATUS=up"});
     CHECK_FALSE(shim_decides.readiness->ready());
@@ -181,19 +179,46 @@ TEST_CASE("readiness: where the server decides, its READY=1 is relayed and ends 
 }
 
 TEST_CASE("readiness: without an outer NOTIFY_SOCKET nothing waits for a server's READY=1") {
-    auto deciding = scripted({});
-    deciding->decides = true;
-    deciding->poll = std::nullopt;
-    Rig rig(std::move(deciding), Millis(10), false);
+    Rig rig(nullptr, Millis(10), false, ReadyKind::notify);
     rig.readiness->started(42);
     CHECK(rig.notified.empty());
     CHECK_FALSE(rig.readiness->ready());
 }
 
+TEST_CASE("readiness: notify's timeout names what else to try") {
+    Rig rig(nullptr, Millis(20), true, ReadyKind::notify);
+    rig.readiness->started(42);
+    rig.run();
+    REQUIRE(rig.failures.size() == 1);
+    CHECK(rig.failures[0] == "server did not become ready within 20ms (--ready-timeout): waited for server to send "
+                             "READY=1; if it does not speak sd_notify, use --ready=listen, exec or cmd:COMMAND");
+}
+
+TEST_CASE("readiness: exec is ready at the start, with READY=1 and no look") {
+    Rig rig(nullptr, Millis(60000), true, ReadyKind::exec);
+    rig.readiness->started(42);
+    CHECK(rig.readiness->ready());
+    CHECK(rig.ready_calls == 1);
+    CHECK(rig.notified.back() == Lines{"STATUS=server is ready", "READY=1"});
+}
+
+TEST_CASE("readiness: a pending look waits for its process's answer, which ends the wait") {
+    Rig rig(scripted({Look::pending()}, PollSchedule{true, Millis(100), Millis(2000)}));
+    rig.readiness->started(42);
+    CHECK(rig.probe->looks == 1);  // at once, then nothing until the answer
+    rig.probe->answer_now(Look::not_serving("'check' exited with code 1"));
+    rig.probe->script.assign({Look::pending()});
+    rig.run_for(150ms);
+    CHECK(rig.probe->looks == 2);  // the next look, after the schedule's first delay
+    rig.probe->answer_now(Look::serving("'check' exited 0"));
+    CHECK(rig.readiness->ready());
+    rig.probe->answer_now(Look::not_serving("late"));  // an answer after the verdict changes nothing
+    CHECK(rig.readiness->ready());
+    CHECK(rig.failures.empty());
+}
+
 TEST_CASE("readiness: a reload says RELOADING=1, then READY=1 once the probe sees the new workers") {
-    auto p = scripted({Look::serving("first"), Look::pending(), Look::serving("new workers")});
-    p->reloads = true;
-    Rig rig(std::move(p));
+    Rig rig(scripted({Look::serving("first"), Look::not_serving("old workers"), Look::serving("new workers")}, {}, true));
     rig.readiness->started(42);
     rig.run();
     REQUIRE(rig.readiness->ready());
@@ -216,9 +241,7 @@ TEST_CASE("readiness: a reload says RELOADING=1, then READY=1 once the probe see
 }
 
 TEST_CASE("readiness: a reload whose new workers never come keeps the old configuration, and says so") {
-    auto p = scripted({Look::serving("first"), Look::pending()});
-    p->reloads = true;
-    Rig rig(std::move(p), Millis(30));
+    Rig rig(scripted({Look::serving("first"), Look::not_serving("old workers")}, {}, true), Millis(30));
     rig.readiness->started(42);
     rig.run();
     rig.readiness->before_reload();
@@ -233,7 +256,7 @@ TEST_CASE("readiness: a reload whose new workers never come keeps the old config
     CHECK(rig.failures.empty());
 }
 
-TEST_CASE("readiness: a probe that does not follow reloads ignores them") {
+TEST_CASE("readiness: a probe that does not watch workers ignores reloads") {
     Rig rig(scripted({Look::serving("first")}));
     rig.readiness->started(42);
     rig.run();
@@ -244,16 +267,21 @@ TEST_CASE("readiness: a probe that does not follow reloads ignores them") {
     CHECK(rig.notified.empty());
 }
 
-TEST_CASE("readiness: an exit before ready is explained by the probe, else by how it ended") {
+TEST_CASE("readiness: an exit before ready is explained by the adapter, else by how it ended") {
     const int exit1 = 1 << 8;  // a wait status: exited with code 1
     REQUIRE(WIFEXITED(exit1));
-    auto p = scripted({Look::pending()});
-    p->early_exit = {"fix the listen", "and the other one"};
-    Rig rig(std::move(p));
+    Look unpolled = Look::not_serving("no new worker polls fd 3");
+    unpolled.unpolled = {SocketInfo{3, "web", AF_INET, SOCK_STREAM, 0, true, false, "0.0.0.0:8081", 7}};
+    Rig rig(scripted({unpolled}, PollSchedule{true}, true));
     rig.readiness->started(42);
-    CHECK(rig.readiness->server_exited(exit1) == "fix the listen (exited with code 1)");
+    CHECK(rig.readiness->server_exited(exit1) == "server exited with code 1 before it was ready");  // generic
 
-    Rig plain(scripted({Look::pending()}));
+    Rig nginx(scripted({unpolled}, PollSchedule{true}, true), Millis(60000), true, ReadyKind::listen, ServerKind::nginx);
+    nginx.readiness->started(42);
+    CHECK(nginx.readiness->server_exited(exit1).find(
+              "nginx exited with code 1 before its workers polled inherited fd 3 'web' (0.0.0.0:8081)") == 0);
+
+    Rig plain(scripted({Look::not_serving("no")}));
     plain.readiness->started(42);
     CHECK(plain.readiness->server_exited(exit1) == "server exited with code 1 before it was ready");
 
@@ -289,17 +317,14 @@ TEST_CASE("watchdog: WATCHDOG=1 while the probe passes; withheld once, with the 
     CHECK(dog.relayable({"WATCHDOG=1", "STATUS=x", "WATCHDOG=trigger"}) == Lines{"STATUS=x", "WATCHDOG=trigger"});
 }
 
-TEST_CASE("watchdog: a server that pings by itself gets WATCHDOG_USEC and its WATCHDOG=1 passes") {
+TEST_CASE("watchdog: a server that pings by itself: nothing synthesized, and its WATCHDOG=1 passes") {
     EventLoop loop;
     std::vector<Lines> sent;
-    auto p = scripted({});
-    p->decides = true;
     WatchdogConfig cfg;
     cfg.check.program = "server";
     cfg.check.mode = ReadyMode{ReadyKind::notify, {}};
     cfg.interval = Millis(20000);
-    Watchdog dog(loop, cfg, [&](const Lines& l) { sent.push_back(l); }, std::move(p));
-    CHECK(dog.server_env() == std::vector<std::pair<std::string, std::string>>{{"WATCHDOG_USEC", "20000000"}});
+    Watchdog dog(loop, cfg, [&](const Lines& l) { sent.push_back(l); }, nullptr);
     dog.start(42);
     CHECK(sent.empty());
     CHECK(dog.relayable({"WATCHDOG=1"}) == Lines{"WATCHDOG=1"});
@@ -344,6 +369,30 @@ TEST_CASE("readiness: a look that could not be taken (out of fds or processes) i
     CHECK(rig.failures.empty());
     CHECK(rig.readiness->ready());
     CHECK(rig.probe->looks == 3);
+}
+
+TEST_CASE("watchdog: a look whose process has not answered a whole period later is a failure") {
+    EventLoop loop;
+    std::vector<Lines> sent;
+    auto p = scripted({Look::pending(), Look::pending()});
+    ScriptedProbe& probe = *p;
+    WatchdogConfig cfg;
+    cfg.check.program = "server";
+    cfg.check.mode = ReadyMode{ReadyKind::command, "check"};
+    cfg.interval = Millis(1000);
+    Watchdog dog(loop, cfg, [&](const Lines& l) { sent.push_back(l); }, std::move(p));
+    dog.start(42);
+    CHECK(probe.looks == 1);
+    CHECK_FALSE(probe.asked.front().starting);
+    auto stop = loop.add_deadline([&] { loop.stop(); });
+    loop.arm(stop, EventLoop::Clock::now() + 700ms);  // the second round: the first look is still pending
+    REQUIRE(loop.run());
+    CHECK(probe.cancels == 1);
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0] == Lines{"STATUS=not serving: 'check' did not exit within 500ms"});
+    probe.answer_now(Look::serving("'check' exited 0"));  // the second look's answer: a ping again
+    CHECK(sent.back() == Lines{"WATCHDOG=1"});
+    dog.stop();
 }
 
 TEST_CASE("watchdog: a round that could not look sends neither a ping nor a verdict") {
