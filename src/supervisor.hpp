@@ -38,6 +38,7 @@ private:
     int start();  // 0, or the exit code of a start that failed (already logged)
     int fail(const Error& error, int exit_code) const;
     void on_signals();
+    void read_signals();
     void on_children();
     void on_main_exited(int wait_status);
     void on_server_message(pid_t sender, const NotifyMessage& msg);
@@ -61,6 +62,7 @@ private:
     Watchdog watchdog_;
     EventLoop::DeadlineId stop_deadline_;
     EventLoop::DeadlineId drain_deadline_;
+    EventLoop::DeadlineId signals_again_;
     pid_t main_pid_ = 0;
     std::optional<int> main_status_;
     bool main_exited_now_ = false;  // in this round of reaping

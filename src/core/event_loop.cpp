@@ -73,7 +73,10 @@ EventLoop::DeadlineId EventLoop::add_deadline(std::function<void()> on_expired) 
     return deadlines_.size() - 1;
 }
 
-void EventLoop::arm(DeadlineId id, std::optional<Clock::time_point> when) { deadlines_.at(id).when = when; }
+void EventLoop::arm(DeadlineId id, std::optional<Clock::time_point> when) {
+    deadlines_.at(id).when = when;
+    if (when) maybe_armed_ = true;
+}
 
 template <typename Fn>
 void EventLoop::shielded(const char* what, Fn&& fn) {
@@ -103,6 +106,7 @@ Status EventLoop::run() {
         std::optional<Clock::time_point> next;
         for (const auto& d : deadlines_)
             if (d.when && (!next || *d.when < *next)) next = d.when;
+        maybe_armed_ = next.has_value();
         int timeout_ms = -1;
         if (next) {
             auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
@@ -124,6 +128,7 @@ Status EventLoop::run() {
             deferred_.clear();
             for (auto& fn : fns) shielded("a deferred task", fn);
         }
+        if (!maybe_armed_) continue;  // no clock read on a wake-up that has no deadline to check
         const auto now = Clock::now();
         for (std::size_t id = 0; id < deadlines_.size() && running_; ++id) {
             if (!deadlines_[id].when || now < *deadlines_[id].when) continue;

@@ -61,6 +61,7 @@ private:
     };
     std::vector<Deadline> deadlines_;
     bool running_ = false;
+    bool maybe_armed_ = false;  // some deadline may be armed: set by arm(), recomputed before each wait
     LogBudget failure_budget_;
 };
 

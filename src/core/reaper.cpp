@@ -39,6 +39,7 @@ Reaper::Round Reaper::reap() {
         if (pid < 0 && errno == ECHILD) round.none_left = true;
         break;
     }
+    if (exited_.empty()) return round;  // orphans only: the common case, with nothing to allocate or call
     // After the loop: a callback may start a process (the next probe) and expect it.
     auto exited = std::move(exited_);
     exited_.clear();

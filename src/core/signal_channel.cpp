@@ -23,20 +23,12 @@ SignalChannel::SignalChannel() {
     if (!fd_) throw StartFailure(Error{std::string("signalfd: ") + std::strerror(errno), errno});
 }
 
-std::vector<signalfd_siginfo> SignalChannel::drain() {
-    std::vector<signalfd_siginfo> out;
-    signalfd_siginfo buf[16];
-    for (;;) {
-        ssize_t n = ::read(fd_.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;  // EAGAIN: drained
-        }
-        std::size_t count = static_cast<std::size_t>(n) / sizeof(signalfd_siginfo);
-        out.insert(out.end(), buf, buf + count);
-        if (count < std::size(buf)) break;
-    }
-    return out;
+void SignalChannel::read(Batch& batch) {
+    batch.count = 0;
+    ssize_t n;
+    do n = ::read(fd_.get(), batch.info, sizeof batch.info);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) batch.count = static_cast<std::size_t>(n) / sizeof(signalfd_siginfo);  // else EAGAIN: none
 }
 
 }  // namespace sdshim

@@ -5,7 +5,8 @@
 
 #include <sys/signalfd.h>
 
-#include <vector>
+#include <cstddef>
+#include <iterator>
 
 namespace sdshim {
 
@@ -15,8 +16,14 @@ public:
     // which must keep killing the shim if it ever has a bug, and opens a non-blocking signalfd.
     SignalChannel();
     int fd() const { return fd_.get(); }
-    // Everything pending, in arrival order per signal; empty when nothing is pending.
-    std::vector<signalfd_siginfo> drain();
+
+    // One read: up to a batch of what is pending, in arrival order per signal; none when nothing is.
+    struct Batch {
+        signalfd_siginfo info[16];
+        std::size_t count = 0;
+        bool full() const { return count == std::size(info); }  // more may be pending
+    };
+    void read(Batch& batch);
 
 private:
     UniqueFd fd_;
