@@ -50,7 +50,7 @@ public:
     void reload_signalled();  // the reload signal went to the server
     void stopping();          // stop sequence: no more waiting, no deadline left armed
     // The main process is gone: no more waiting. Returns the last STATUS= text, which says why; if
-    // the probe can explain an exit before readiness (nginx: the `listen` fix), that is logged too.
+    // the adapter can explain an exit before readiness (nginx: the `listen` fix), that is logged too.
     std::string server_exited(int wait_status);
     bool ready() const { return state_ == State::ready; }
     std::string waiting_for() const;

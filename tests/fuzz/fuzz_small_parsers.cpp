@@ -1,7 +1,9 @@
-// Fuzz target: --map-signal rules, durations and NOTIFY_SOCKET addresses.
+// Fuzz target: --map-signal rules, durations, signal names, --ready modes and NOTIFY_SOCKET addresses.
 #include "base/duration.hpp"
+#include "base/signal_names.hpp"
 #include "core/signal_map.hpp"
 #include "notify/notify_address.hpp"
+#include "readiness/ready_mode.hpp"
 
 #include <sys/un.h>
 
@@ -27,6 +29,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (d->count() < 0) std::abort();
         auto again = sdshim::parse_duration(sdshim::format_duration(*d));  // formatting round-trips
         if (!again || *again != *d) std::abort();
+    } else if (d.message().empty()) {  // every refusal says why
+        std::abort();
+    }
+
+    if (auto sig = sdshim::parse_signal(text)) {
+        if (*sig < 1 || *sig > SIGRTMAX) std::abort();
+    } else if (sig.message().empty()) {
+        std::abort();
+    }
+
+    if (auto mode = sdshim::parse_ready_mode(text)) {
+        auto again = sdshim::parse_ready_mode(sdshim::ready_mode_name(*mode));  // the name parses back
+        if (!again || again->kind != mode->kind || again->argument != mode->argument) std::abort();
+    } else if (mode.message().empty()) {
+        std::abort();
     }
 
     auto address = sdshim::parse_notify_address(text);

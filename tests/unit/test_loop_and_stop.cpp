@@ -1,9 +1,12 @@
-// Unit tests: the event loop (fds, deadlines, defer, unwatch) and the stop sequence's deadlines.
+// Unit tests: the event loop (fds, deadlines, defer, unwatch), the reaper's callbacks and the stop
+// sequence's deadlines.
 #include "core/event_loop.hpp"
+#include "core/reaper.hpp"
 #include "core/shutdown.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -170,4 +173,53 @@ TEST_CASE("event loop: deadlines fire once, in order, not before their time, and
     loop.arm(second, start + 200ms);
     REQUIRE(loop.run());
     CHECK(order == std::vector<int>{1, 1, 1, 2});
+}
+
+namespace {
+pid_t child_exiting_with(int code) {
+    const pid_t pid = ::fork();
+    if (pid == 0) ::_exit(code);
+    return pid;
+}
+}  // namespace
+
+TEST_CASE("reaper: an awaited pid's exit goes to its callback once; every other child is an orphan") {
+    Reaper reaper;
+    const pid_t awaited = child_exiting_with(7), forgotten = child_exiting_with(8), other = child_exiting_with(9);
+    REQUIRE(awaited > 0);
+    REQUIRE(forgotten > 0);
+    REQUIRE(other > 0);
+    std::vector<int> statuses;
+    reaper.expect(awaited, [&](int status) { statuses.push_back(status); });
+    reaper.expect(forgotten, [&](int) { FAIL("a forgotten pid's callback ran"); });
+    reaper.forget(forgotten);
+    // A callback may expect a pid of its own (the next probe): it is heard of in a later round.
+    int orphans = 0;
+    bool none_left = false;
+    for (int round = 0; round < 500 && !none_left; ++round) {
+        const Reaper::Round r = reaper.reap();
+        orphans += r.orphans;
+        none_left = r.none_left;
+        if (!none_left) ::usleep(2000);
+    }
+    CHECK(none_left);
+    REQUIRE(statuses.size() == 1);
+    CHECK(WIFEXITED(statuses[0]));
+    CHECK(WEXITSTATUS(statuses[0]) == 7);
+    CHECK(orphans == 2);  // the forgotten one and the other
+}
+
+TEST_CASE("reaper: a callback that expects a new pid hears of its exit in a later round") {
+    Reaper reaper;
+    int first = -1, second = -1;
+    reaper.expect(child_exiting_with(1), [&](int status) {
+        first = WEXITSTATUS(status);
+        reaper.expect(child_exiting_with(2), [&](int s) { second = WEXITSTATUS(s); });
+    });
+    for (int round = 0; round < 500 && second < 0; ++round) {
+        reaper.reap();
+        if (second < 0) ::usleep(2000);
+    }
+    CHECK(first == 1);
+    CHECK(second == 2);
 }
