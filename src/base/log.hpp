@@ -4,6 +4,8 @@
 // The logger is used directly, never through spdlog's registry: the registry (spdlog::info(),
 // set_default_logger) and its default sinks always build spdlog's pattern formatter, which with
 // its localtime/strftime machinery is more than the rest of the logging together.
+#include "base/log_format.hpp"
+
 #include <spdlog/logger.h>
 
 #include <chrono>
@@ -12,8 +14,6 @@
 #include <utility>
 
 namespace sdshim {
-
-enum class LogFormat { text, json };
 
 namespace log {
 

@@ -3,7 +3,7 @@
 
 #include "adapters/server_kind.hpp"
 #include "base/duration.hpp"
-#include "base/log.hpp"
+#include "base/log_format.hpp"
 #include "base/result.hpp"
 #include "bridge/bridge_spec.hpp"
 #include "core/forward_to.hpp"
