@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <stdexcept>
 #include <ctime>
 
 namespace sdshim {
