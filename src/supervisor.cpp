@@ -67,12 +67,16 @@ Supervisor::Supervisor(RunPlan plan)
     // Bridged connections still open when the server's processes are gone (data on its way to a
     // slow client) get until the end of --grace.
     drain_deadline_ = loop_.add_deadline([this] { finish_now(); });
-    signals_again_ = loop_.add_deadline([this] { on_signals(); });
+    signals_again_ = loop_.add_deadline([this] { on_signals(false); });
     // Edge-triggered: a signal that is queued wakes the loop once, and on_signals() reads all; no
     // second look at a signalfd that was just emptied.
-    if (auto watched = loop_.watch_events(signals_.fd(), EPOLLIN | EPOLLET, [this](std::uint32_t) { on_signals(); });
+    if (auto watched =
+            loop_.watch_events(signals_.fd(), EPOLLIN | EPOLLET, [this](std::uint32_t) { on_signals(false); });
         !watched)
         throw StartFailure(Error{"signalfd: " + watched.message(), watched.error().code});
+    // No relay, no bridge, no deadline (podman --init without --sdnotify, once ready): one system
+    // call per signal, as tini's sigtimedwait, instead of epoll_wait and a read.
+    loop_.wait_alone_in(signals_.fd(), [this] { on_signals(true); });
     memory_reserve::take();  // given up when an allocation fails, so that the shim can still say so
 }
 
@@ -143,34 +147,39 @@ void Supervisor::notify(const std::vector<std::string>& lines) {
 // The signalfd is edge-triggered: everything pending is read before the next wait (a batch short of
 // full is all). A handler that throws (memory is short) leaves signals unread, which no new edge
 // may ever announce: they are read again at once, from a deadline.
-void Supervisor::on_signals() {
+void Supervisor::on_signals(bool wait) {
     try {
-        read_signals();
+        SignalChannel::Batch batch;
+        if (wait) {  // the loop has nothing else to wait for: sigwaitinfo takes one, the next wait the rest
+            signals_.wait(batch);
+            handle(batch);
+            return;
+        }
+        do {
+            signals_.read(batch);
+            handle(batch);
+        } while (batch.full());
     } catch (...) {
         loop_.arm(signals_again_, EventLoop::Clock::now());
         throw;  // for the loop's log line
     }
 }
 
-void Supervisor::read_signals() {
-    SignalChannel::Batch batch;
-    do {
-        signals_.read(batch);
-        for (std::size_t i = 0; i < batch.count; ++i) {
-            const signalfd_siginfo& si = batch.info[i];
-            const int sig = static_cast<int>(si.ssi_signo);
-            const auto sender = static_cast<pid_t>(si.ssi_pid);
-            if (sig == SIGCHLD) {
-                on_children();
-            } else if (is_stop_signal(sig)) {
-                begin_stop(sig, sender);
-            } else {
-                sigval value{};
-                value.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(si.ssi_ptr));
-                forward(sig, sender, si.ssi_code == SI_QUEUE ? &value : nullptr);
-            }
+void Supervisor::handle(const SignalChannel::Batch& batch) {
+    for (std::size_t i = 0; i < batch.count; ++i) {
+        const signalfd_siginfo& si = batch.info[i];
+        const int sig = static_cast<int>(si.ssi_signo);
+        const auto sender = static_cast<pid_t>(si.ssi_pid);
+        if (sig == SIGCHLD) {
+            on_children();
+        } else if (is_stop_signal(sig)) {
+            begin_stop(sig, sender);
+        } else {
+            sigval value{};
+            value.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(si.ssi_ptr));
+            forward(sig, sender, si.ssi_code == SI_QUEUE ? &value : nullptr);
         }
-    } while (batch.full());
+    }
 }
 
 void Supervisor::forward(int sig, pid_t sender, const sigval* value) {

@@ -37,8 +37,8 @@ public:
 private:
     int start();  // 0, or the exit code of a start that failed (already logged)
     int fail(const Error& error, int exit_code) const;
-    void on_signals();
-    void read_signals();
+    void on_signals(bool wait);  // wait: block for one (the loop has no other source), else read all
+    void handle(const SignalChannel::Batch& batch);
     void on_children();
     void on_main_exited(int wait_status);
     void on_server_message(pid_t sender, const NotifyMessage& msg);

@@ -78,6 +78,11 @@ void EventLoop::arm(DeadlineId id, std::optional<Clock::time_point> when) {
     if (when) maybe_armed_ = true;
 }
 
+void EventLoop::wait_alone_in(int fd, std::function<void()> wait_alone) {
+    alone_fd_ = fd;
+    wait_alone_ = std::move(wait_alone);
+}
+
 template <typename Fn>
 void EventLoop::shielded(const char* what, Fn&& fn) {
     try {
@@ -112,15 +117,19 @@ Status EventLoop::run() {
             auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
             timeout_ms = left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 24LL * 3600 * 1000));
         }
-        int n = ::epoll_wait(epoll_.get(), events, static_cast<int>(std::size(events)), timeout_ms);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            running_ = false;
-            return Error{fmt::format("epoll_wait: {}", std::strerror(errno)), errno};
-        }
-        for (int i = 0; i < n && running_; ++i) {
-            auto* watch = static_cast<Watch*>(events[i].data.ptr);
-            if (watch->live) shielded("an event handler", [&] { watch->handler(events[i].events); });
+        if (!next && wait_alone_ && watches_.size() == 1 && watches_.begin()->first == alone_fd_) {
+            shielded("an event handler", wait_alone_);
+        } else {
+            int n = ::epoll_wait(epoll_.get(), events, static_cast<int>(std::size(events)), timeout_ms);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                running_ = false;
+                return Error{fmt::format("epoll_wait: {}", std::strerror(errno)), errno};
+            }
+            for (int i = 0; i < n && running_; ++i) {
+                auto* watch = static_cast<Watch*>(events[i].data.ptr);
+                if (watch->live) shielded("an event handler", [&] { watch->handler(events[i].events); });
+            }
         }
         retired_.clear();  // retired ones lived until here
         while (!deferred_.empty()) {

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -13,12 +14,11 @@
 namespace sdshim {
 
 SignalChannel::SignalChannel() {
-    sigset_t mask;
-    sigfillset(&mask);
-    for (int fault : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT}) sigdelset(&mask, fault);
-    if (::sigprocmask(SIG_SETMASK, &mask, nullptr) != 0)
+    sigfillset(&mask_);
+    for (int fault : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT}) sigdelset(&mask_, fault);
+    if (::sigprocmask(SIG_SETMASK, &mask_, nullptr) != 0)
         throw StartFailure(Error{std::string("sigprocmask: ") + std::strerror(errno), errno});
-    fd_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    fd_.reset(::signalfd(-1, &mask_, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!fd_) throw StartFailure(Error{std::string("signalfd: ") + std::strerror(errno), errno});
 }
 
@@ -28,6 +28,21 @@ void SignalChannel::read(Batch& batch) {
     do n = ::read(fd_.get(), batch.info, sizeof batch.info);
     while (n < 0 && errno == EINTR);
     if (n > 0) batch.count = static_cast<std::size_t>(n) / sizeof(signalfd_siginfo);  // else EAGAIN: none
+}
+
+void SignalChannel::wait(Batch& batch) {
+    batch.count = 0;
+    siginfo_t si;
+    if (::sigwaitinfo(&mask_, &si) < 0) return;  // EINTR
+    // The fields the shim reads, as the signalfd would have given them.
+    signalfd_siginfo& out = batch.info[0];
+    out = signalfd_siginfo{};
+    out.ssi_signo = static_cast<std::uint32_t>(si.si_signo);
+    out.ssi_code = si.si_code;
+    out.ssi_pid = static_cast<std::uint32_t>(si.si_pid);
+    out.ssi_uid = si.si_uid;
+    out.ssi_ptr = reinterpret_cast<std::uintptr_t>(si.si_value.sival_ptr);
+    batch.count = 1;
 }
 
 }  // namespace sdshim

@@ -5,6 +5,7 @@
 
 #include <sys/signalfd.h>
 
+#include <csignal>
 #include <cstddef>
 #include <iterator>
 
@@ -24,8 +25,12 @@ public:
         bool full() const { return count == std::size(info); }  // more may be pending
     };
     void read(Batch& batch);
+    // Blocks until a signal is pending and takes that one (sigwaitinfo): for a loop that has
+    // nothing else to wait for. None after an interruption (the shim was stopped and continued).
+    void wait(Batch& batch);
 
 private:
+    sigset_t mask_;
     UniqueFd fd_;
 };
 

@@ -111,10 +111,11 @@ def wait_for(predicate, timeout=10, what="condition"):
 
 
 def wait_idle(pid, timeout=10):
-    """Waits until the process sleeps in epoll_wait: the shim is in its event loop, done with setup."""
+    """Waits until the process sleeps in its event loop, done with setup: in epoll_wait, or in
+    sigtimedwait when the signalfd is all the loop watches and no deadline is armed."""
     def idle():
         with open(f"/proc/{pid}/wchan") as f:
-            return f.read() == "do_epoll_wait"
+            return f.read().split(".")[0] in ("do_epoll_wait", "do_sigtimedwait")  # .isra.0 and such: compiler clones
     wait_for(idle, timeout, "the shim to enter its event loop")
 
 

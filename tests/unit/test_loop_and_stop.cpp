@@ -151,6 +151,45 @@ TEST_CASE("event loop: a watch the kernel refuses is an Error, and leaves nothin
     CHECK(loop.watch(9999, [] {}).error().code == EBADF);  // not EEXIST: the failed watch was not kept
 }
 
+TEST_CASE("event loop: its sole fd with no deadline armed is waited for in wait_alone; another fd or a deadline "
+          "brings epoll back") {
+    EventLoop loop;
+    Pipe p, q;
+    std::vector<std::string> seen;
+    auto far = loop.add_deadline([&] { seen.push_back("deadline"); });
+    auto take = [](int fd) {
+        char c = 0;
+        REQUIRE(::read(fd, &c, 1) == 1);  // blocking: a wait that returned early would hang here or fail
+        return std::string(1, c);
+    };
+    REQUIRE(loop.watch(p.r, [&] {
+        const auto c = take(p.r);
+        seen.push_back("epoll " + c);
+        if (c == "b") {
+            loop.arm(far, std::nullopt);
+            REQUIRE(loop.watch(q.r, [&] {
+                seen.push_back("epoll q " + take(q.r));
+                loop.unwatch(q.r);
+                p.put("d");
+            }));
+            q.put("c");
+        }
+    }));
+    loop.wait_alone_in(p.r, [&] {
+        const auto c = take(p.r);
+        seen.push_back("alone " + c);
+        if (c == "a") {
+            loop.arm(far, EventLoop::Clock::now() + 1h);
+            p.put("b");
+        } else {
+            loop.stop();
+        }
+    });
+    p.put("a");
+    REQUIRE(loop.run());
+    CHECK(seen == std::vector<std::string>{"alone a", "epoll b", "epoll q c", "alone d"});
+}
+
 TEST_CASE("event loop: deadlines fire once, in order, not before their time, and may re-arm themselves") {
     EventLoop loop;
     std::vector<int> order;
