@@ -17,6 +17,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -197,8 +198,11 @@ void Supervisor::begin_stop(int sig, pid_t sender) {
         if (bridge_) bridge_->stop_accepting();
         readiness_.stopping();
         watchdog_.stop();
-        notify({"STOPPING=1", fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", plan_.program,
-                                          signal_name(d.signal), format_duration(plan_.grace))});
+        std::vector<std::string> lines{fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", plan_.program,
+                                                   signal_name(d.signal), format_duration(plan_.grace))};
+        if (!stopping_announced_) lines.insert(lines.begin(), "STOPPING=1");
+        stopping_announced_ = true;
+        notify(lines);
     }
     loop_.arm(stop_deadline_, stop_.stop_requested(EventLoop::Clock::now()));
 }
@@ -225,7 +229,9 @@ void Supervisor::on_main_exited(int wait_status) {
 }
 
 void Supervisor::on_server_message(pid_t sender, const NotifyMessage& msg) {
-    const auto lines = watchdog_.relayable(readiness_.relayable(sender, msg));
+    auto lines = watchdog_.relayable(readiness_.relayable(sender, msg));
+    // The manager hears STOPPING=1 once: sdshim's when it stops the server, else the server's own.
+    if (msg.stopping && std::exchange(stopping_announced_, true)) std::erase(lines, std::string("STOPPING=1"));
     if (!lines.empty()) relay_->send(lines);
 }
 

@@ -67,6 +67,7 @@ private:
     std::optional<int> main_status_;
     bool main_exited_now_ = false;  // in this round of reaping
     bool finished_ = false;
+    bool stopping_announced_ = false;  // STOPPING=1 went out, from sdshim or relayed from the server
     bool failed_ = false;  // the shim stopped the server: not ready in time, or a dropped socket
 };
 

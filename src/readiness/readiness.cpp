@@ -162,32 +162,43 @@ bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
     return true;
 }
 
+// What a server's message may tell systemd. Its RELOADING=1 passes only once the service is ready
+// (its own READY=1 or sdshim's), paired with the READY=1 that ends it; before that, or during a
+// reload already under way, it is dropped. Where sdshim decides readiness, a READY=1 that ends no
+// reload of the server's is dropped too. A server that never sets STATUS= of its own gets one with
+// each state change, so that StatusText does not stay "waiting for ..." while the unit is active.
 std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage& msg) {
-    if (decider_ == Decider::server) {
-        if (msg.ready && looking()) become_ready(fmt::format("pid {} sent READY=1", sender));
-        return msg.relay;
-    }
-    // The shim decides readiness, but a server may still announce a reload of its own (caddy's
-    // admin API): its RELOADING=1 and the READY=1 that ends it are relayed as a pair, or neither.
     std::vector<std::string> lines = msg.relay;
+    server_sets_status_ |= std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("STATUS="); });
+    const auto status = [&](const std::string& text) {
+        if (!server_sets_status_) lines.push_back("STATUS=" + text);
+    };
     if (msg.reloading) {
         if (state_ == State::ready && !server_reloading_) {
             server_reloading_ = true;
             log::debug("pid {} reloads: its RELOADING=1 is relayed, and its next READY=1 with it", sender);
+            if (!msg.ready) status("reloading " + cfg_.check.program);
         } else {
             std::erase_if(lines, [](const std::string& l) {
-                return l == "RELOADING=1" || l.rfind("MONOTONIC_USEC=", 0) == 0;
+                return l == "RELOADING=1" || l.starts_with("MONOTONIC_USEC=");
             });
             log::debug("RELOADING=1 from pid {} not relayed: {}", sender,
-                       state_ == State::ready ? "a reload is already under way" : "sdshim has not sent READY=1 yet");
+                       state_ == State::ready ? "a reload is already under way" : "the service is not ready yet");
         }
     }
     if (!msg.ready) return lines;
+    if (decider_ == Decider::server && looking()) {
+        become_ready(fmt::format("pid {} sent READY=1", sender));
+        status(cfg_.check.program + " is ready");
+        return lines;
+    }
     if (server_reloading_) {
         server_reloading_ = false;
         log::info("{} reloaded: pid {} sent READY=1", cfg_.check.program, sender);
+        status(cfg_.check.program + " reloaded");
         return lines;
     }
+    if (decider_ == Decider::server) return lines;
     std::erase(lines, std::string("READY=1"));
     log::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.check.mode));
     return lines;

@@ -42,7 +42,9 @@ public:
     Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks, std::unique_ptr<Probe> probe);
 
     void started(pid_t main_pid);
-    // What of a server's message to relay: its READY=1 only where the server decides readiness.
+    // What of a server's message to relay: its READY=1 where the server decides readiness or it ends
+    // the server's own reload, its RELOADING=1 only once ready, and a STATUS= of sdshim's with each
+    // of these unless the server sets its own.
     std::vector<std::string> relayable(pid_t sender, const NotifyMessage& msg);
     // Before the reload signal goes to the server: the processes that exist now. Taken after it, a
     // fast reload's new workers would already be among them and never be seen as new.
@@ -86,6 +88,7 @@ private:
     std::string last_problem_;  // the last not_serving text, logged when it changes
     bool warned_dropped_ = false;
     bool server_reloading_ = false;  // the server's own RELOADING=1 was relayed: its READY=1 will be too
+    bool server_sets_status_ = false;  // it sent a STATUS= of its own: sdshim adds none to its messages
     LogBudget shortage_budget_;  // looks that could not be taken (out of fds, memory or processes)
 };
 

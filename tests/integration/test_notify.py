@@ -99,7 +99,7 @@ for d in [b'STATUS=' + b'x' * 5000, b'STATUS=\xff\xfe', b'READY=1\ngarbage', b'R
             err = s.stderr()
         self.rx.wait_for("STATUS=python3 exited with code 0")
         self.assertEqual([m for m in self.rx.messages() if not waiting_status(m)],
-                         ["READY=1", "STATUS=python3 exited with code 0"])
+                         ["STATUS=python3 is ready", "READY=1", "STATUS=python3 exited with code 0"])
         for reason in ["longer than systemd's limit of 4096 bytes", "not valid UTF-8",
                        "line 'garbage' is not KEY=VALUE", "contains a NUL byte"]:
             self.assertIn(reason, err)

@@ -244,6 +244,8 @@ TimeoutStartSec=120
         self.assertIn("location: https://127.0.0.1/", body.lower())
         s = rig.wait_state("caddy.service", ["active", "failed"])
         self.assertEqual((s["ActiveState"], s["SubState"]), ("active", "running"), s)
+        if self.conmon_passes_status:  # caddy sets no STATUS= itself: not "waiting for caddy ..." while active
+            self.assertEqual(s["StatusText"], "caddy is ready")
         https = "-k --resolve localhost:443:127.0.0.1 https://localhost/"
         # READY=1 comes once caddy listens; `tls internal` makes the certificate in the background, so
         # the first handshakes may find none yet: wait (a bound on a hang) for one answer.
@@ -261,7 +263,10 @@ TimeoutStartSec=120
         entries = rig.journal_until(cursor, lambda e: any('"msg":"load complete"' in m for _, _, m in e),
                                     unit="caddy.service")
         self.assertTrue(any('"msg":"load complete"' in m for _, _, m in entries), entries)
-        self.assertEqual(rig.wait_state("caddy.service", ["active", "failed"])["ActiveState"], "active")
+        s = rig.wait_state("caddy.service", ["active", "failed"])
+        self.assertEqual(s["ActiveState"], "active", s)
+        if self.conmon_passes_status:
+            self.assertEqual(s["StatusText"], "caddy reloaded")
         r = rig.sh(f"curl -sS -m 20 -o /dev/null -w '%{{http_code}}' --http2 {https}", check=False)
         self.assertEqual(r.stdout, "200", r.stderr)
 

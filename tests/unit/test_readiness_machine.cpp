@@ -361,6 +361,25 @@ TEST_CASE("readiness: a server's own reload is relayed with the READY=1 that end
     CHECK(rig.readiness->relayable(42, message({"READY=1"})).empty());
 }
 
+TEST_CASE("readiness: a server that sends READY=1 but no STATUS= gets sdshim's with each state change, and no "
+          "RELOADING=1 before it is ready") {
+    Rig rig(nullptr, Millis(60000), true, ReadyKind::notify);
+    rig.readiness->started(42);
+    CHECK(rig.notified.back() == Lines{"STATUS=waiting for server to send READY=1"});
+    // caddy loads its configuration with RELOADING=1 before its first READY=1: not relayed.
+    CHECK(rig.readiness->relayable(42, message({"RELOADING=1", "MONOTONIC_USEC=3"})).empty());
+    CHECK(rig.readiness->relayable(42, message({"READY=1"})) == Lines{"READY=1", "STATUS=server is ready"});
+    REQUIRE(rig.readiness->ready());
+    CHECK(rig.readiness->relayable(42, message({"RELOADING=1", "MONOTONIC_USEC=9"})) ==
+          Lines{"RELOADING=1", "MONOTONIC_USEC=9", "STATUS=reloading server"});
+    CHECK(rig.readiness->relayable(42, message({"READY=1"})) == Lines{"READY=1", "STATUS=server reloaded"});
+    CHECK(rig.readiness->relayable(42, message({"READY=1"})) == Lines{"READY=1"});  // nothing changed
+    // Once the server sets STATUS= itself, its text stands.
+    CHECK(rig.readiness->relayable(42, message({"STATUS=serving 3 sites"})) == Lines{"STATUS=serving 3 sites"});
+    CHECK(rig.readiness->relayable(42, message({"RELOADING=1"})) == Lines{"RELOADING=1"});
+    CHECK(rig.readiness->relayable(42, message({"READY=1"})) == Lines{"READY=1"});
+}
+
 TEST_CASE("readiness: a look that could not be taken (out of fds or processes) is tried again, not a failure") {
     Rig rig(scripted({Look::unknown("cannot start '/bin/sh': Resource temporarily unavailable"),
                       Look::unknown("again"), Look::serving("seen")}));
