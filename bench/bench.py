@@ -60,14 +60,19 @@ def unshared(init, *argv, **kw):
     return subprocess.Popen(cmd, **kw)
 
 
-def bench_reaping(n=10000, reps=5):
+def bench_reaping(n=10000, reps=11):
+    # A run's PID 1 CPU time moves by +-20 % from run to run on a 2-core VM, as much for tini as for
+    # the others: 11 runs per init, so that the median says more than its neighbours' noise.
     log(f"reaping {n} orphans, {reps} runs per init")
     figures = {"reaped_ms": f"{n:,} orphans: first fork to no zombie left",
                "drain_ms": "  of which after the last fork",
                "pid1_cpu_ms": "  PID 1 CPU time (schedstat)"}
     samples = {(name, key): [] for name in INITS for key in figures}
-    for _ in range(reps):
-        for name in INITS:  # interleaved, so drift hits every init alike
+    names = list(INITS)
+    for rep in range(reps):
+        # Interleaved, so that drift hits every init alike, and each round starts with the next init,
+        # so that none always runs first (after the previous namespace's teardown).
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
             out = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", *INITS[name],
                                   os.path.join(HELPERS, "orphans"), str(n)],
                                  capture_output=True, text=True, timeout=120).stdout
