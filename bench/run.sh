@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures sdshim against tini, catatonit, dumb-init and no init in one run, and writes
 # bench/results.md (medians, spreads, ratios to each row's baseline, the machine). Run as root:
-#   sudo bench/run.sh            (about 11 minutes; load stays on loopback)
+#   sudo bench/run.sh            (about 16 minutes on 2 cores; load stays on loopback)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $(id -u) -eq 0 ]] || { echo "bench: needs root (unshare --pid, rootful podman) (sudo $0)" >&2; exit 1; }
