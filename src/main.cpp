@@ -1,5 +1,5 @@
 // The entry point: parses the command line, takes in what was inherited, plans the run and hands
-// the plan to the Supervisor (or prints it, for inspect).
+// the plan to the Supervisor (or prints it, for inspect; or looks once at a target, for check).
 #include "adapters/adapters.hpp"
 #include "adapters/inspect_report.hpp"
 #include "base/log.hpp"
@@ -8,6 +8,7 @@
 #include "core/fd_hygiene.hpp"
 #include "plan/intake.hpp"
 #include "plan/run_plan.hpp"
+#include "readiness/health_check.hpp"
 #include "supervisor.hpp"
 
 #include <cstdio>
@@ -42,6 +43,11 @@ int main(int argc, char** argv) {
     if (req.action == CliAction::help) return std::fputs(help_text().c_str(), stdout) < 0 ? 1 : 0;
     if (req.action == CliAction::version) return std::fputs(version_text().c_str(), stdout) < 0 ? 1 : 0;
     configure_logging(req.options.log_level, req.options.log_format);
+    if (req.options.check) {  // podman's HealthCmd=: one line on stdout, 0 healthy, 1 not
+        const HealthVerdict verdict = check_health(*req.options.check, req.options.check_timeout);
+        const std::string line = (verdict.healthy ? "healthy: " : "unhealthy: ") + verdict.text + "\n";
+        return std::fputs(line.c_str(), stdout) < 0 ? 1 : verdict.healthy ? 0 : 1;
+    }
 
     int inherited_sockets = 0;  // for the fd-limit hint of an error
     try {  // exceptions only until the loop runs: memory, or the kernel refused a part of the runtime

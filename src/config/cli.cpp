@@ -120,6 +120,19 @@ std::vector<Option> make_table() {
                      "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
                      &Options::inspect));
     t.push_back(flag("json", "SDSHIM_JSON", "with --inspect: print JSON", &Options::inspect_json));
+    t.push_back(custom("check", "SDSHIM_CHECK", "TARGET", false,
+                       "look once whether TARGET serves, print one line and exit 0 if it does, 1 if not (also: sdshim "
+                       "check TARGET), for podman's HealthCmd= in an image without curl: http://HOST[:PORT][/PATH] "
+                       "must answer 2xx or 3xx, tcp:HOST:PORT and unix:PATH must accept a connection",
+                       "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH", [](Options& o, std::string_view v) -> Status {
+                           auto target = parse_health_target(v);
+                           if (!target) return target.error();
+                           o.check = *target;
+                           return {};
+                       }));
+    t.push_back(duration("check-timeout", "SDSHIM_CHECK_TIMEOUT",
+                         "with --check: how long the connect and the answer may take together", &Options::check_timeout,
+                         DurationRange{Millis(1), Millis(3600000)}));
     t.push_back(choice("log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs", &Options::log_level,
                        std::vector<std::pair<std::string, std::string>>{{"trace", "trace"},
                                                                         {"debug", "debug"},
@@ -277,8 +290,11 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
     if (auto applied = apply_env(req.options, env); !applied) return applied.error();
 
     std::size_t i = 1;  // args[0] is the shim itself
+    const bool check_command = args.size() > 1 && args[1] == "check";
     if (args.size() > 1 && args[1] == "inspect") {
         req.options.inspect = true;
+        ++i;
+    } else if (check_command) {
         ++i;
     }
     for (; i < args.size(); ++i) {
@@ -319,6 +335,20 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
             return bad_value(fmt::format("--{} '{}'", name, *value), *spec, applied.error());
     }
     for (; i < args.size(); ++i) req.options.command.push_back(args[i]);
+    if (check_command) {
+        if (req.options.command.size() != 1)
+            return Error{fmt::format("sdshim check takes one TARGET, not {}: usage: {}", req.options.command.size(),
+                                     kUsageLines[2])};
+        const Option& spec = *find_option("check");
+        if (auto applied = spec.apply(req.options, req.options.command[0]); !applied)
+            return bad_value(fmt::format("sdshim check '{}'", req.options.command[0]), spec, applied.error());
+        req.options.command.clear();
+    }
+    if (req.options.check) {  // looks, runs nothing
+        if (!req.options.command.empty())
+            return Error{fmt::format("--check runs no program: drop '{}'", req.options.command[0])};
+        return req;
+    }
     if (req.options.command.empty() && !req.options.inspect)
         return Error{"missing PROGRAM to run: usage: sdshim [OPTIONS] [--] PROGRAM [ARGS...]"};
     return req;

@@ -10,6 +10,7 @@
 #include "core/signal_map.hpp"
 #include "notify/notify_access.hpp"
 #include "readiness/dropped_socket_policy.hpp"
+#include "readiness/health_target.hpp"
 #include "readiness/ready_mode.hpp"
 
 #include <cstddef>
@@ -41,6 +42,8 @@ struct Options {
     ProxyProtocol bridge_proxy = ProxyProtocol::none;
     bool inspect = false;       // print the inherited sockets and what the adapter exports, then exit
     bool inspect_json = false;
+    std::optional<HealthTarget> check;  // --check / sdshim check: look once whether it serves, then exit
+    Millis check_timeout{5000};
     std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
 
@@ -55,6 +58,7 @@ using EnvLookup = std::function<const char*(const char*)>;
 
 // Options from the environment first, then the command line, which wins. `sdshim inspect ...` is
 // `sdshim --inspect ...`; with --inspect the program is optional (it only selects the adapter).
+// `sdshim check [OPTIONS] TARGET` is `sdshim --check TARGET`, and takes no program.
 // Parsing stops at the first non-option or at "--": `sdshim echo -v` runs `echo -v`.
 // The error is one line naming the option or variable, the value and what was expected.
 Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLookup& env);
@@ -77,6 +81,7 @@ const std::vector<Option>& option_table();
 inline constexpr const char* kUsageLines[] = {
     "sdshim [OPTIONS] [--] PROGRAM [ARGS...]",
     "sdshim inspect [--json] [--server KIND] [[--] PROGRAM [ARGS...]]",
+    "sdshim check [--check-timeout DURATION] http://HOST[:PORT][/PATH] | tcp:HOST:PORT | unix:PATH",
 };
 inline constexpr const char* kDescription =
     "Runs PROGRAM as the child of a PID-1 shim for podman containers: hands it the sockets systemd passed "

@@ -1,8 +1,11 @@
-// Fuzz target: --map-signal rules, durations, signal names, --ready modes and NOTIFY_SOCKET addresses.
+// Fuzz target: --map-signal rules, durations, signal names, --ready modes, NOTIFY_SOCKET addresses, and
+// `sdshim check`'s targets and status lines.
 #include "base/duration.hpp"
 #include "base/signal_names.hpp"
 #include "core/signal_map.hpp"
 #include "notify/notify_address.hpp"
+#include "readiness/health_check.hpp"
+#include "readiness/health_target.hpp"
 #include "readiness/ready_mode.hpp"
 
 #include <sys/un.h>
@@ -52,6 +55,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
         const auto& a = *address;
         if (a.len <= offsetof(sockaddr_un, sun_path) || a.len > sizeof(sockaddr_un) || a.text != text) std::abort();
+    }
+
+    // A target's request line and Host header come from the text: no space or control character in the
+    // path, and every refusal but the unknown scheme (which the option's expectation names) says why.
+    if (auto target = sdshim::parse_health_target(text)) {
+        if (target->text != text || target->address.len == 0) std::abort();
+        for (char c : target->path)
+            if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) std::abort();
+        if (target->kind == sdshim::HealthTarget::Kind::http && (target->path.empty() || target->path[0] != '/'))
+            std::abort();
+    } else if (target.message().empty() && (text.starts_with("http://") || text.starts_with("tcp:") ||
+                                             text.starts_with("unix:") || text.starts_with("https://"))) {
+        std::abort();
+    }
+
+    if (auto code = sdshim::http_status(text)) {
+        if (*code < 0 || *code > 999) std::abort();
+    } else if (code.message().empty()) {
+        std::abort();
     }
     return 0;
 }

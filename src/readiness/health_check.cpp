@@ -1,0 +1,116 @@
+// `sdshim check`: one look at a target as podman's HealthCmd= runs it, and the line that says what it saw.
+#include "readiness/health_check.hpp"
+
+#include "base/net.hpp"
+#include "base/unique_fd.hpp"
+
+#include <fmt/format.h>
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstring>
+
+namespace sdshim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What a server sent, fit for one line: printable ASCII, at most 120 characters.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, 120)) out.push_back(c >= ' ' && c < 0x7f ? c : '?');
+    return out;
+}
+
+class Deadline {
+public:
+    explicit Deadline(Millis timeout) : timeout_(timeout), at_(Clock::now() + timeout) {}
+    // Until `fd` is ready for `events`, or an Error once the time is up.
+    Status wait(int fd, short events) const {
+        for (;;) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(at_ - Clock::now()).count();
+            pollfd p{fd, events, 0};
+            const int n = ::poll(&p, 1, static_cast<int>(std::clamp<long long>(left, 0, INT_MAX)));
+            if (n > 0) return {};
+            if (n == 0) return Error{fmt::format("no answer within {}", format_duration(timeout_)), ETIMEDOUT};
+            if (errno != EINTR) return Error{fmt::format("poll: {}", std::strerror(errno)), errno};
+        }
+    }
+
+private:
+    Millis timeout_;
+    Clock::time_point at_;
+};
+
+Status send_all(int fd, std::string_view data, const Deadline& deadline) {
+    while (!data.empty()) {
+        const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            data.remove_prefix(static_cast<std::size_t>(n));
+        } else if (errno == EAGAIN) {
+            if (auto ready = deadline.wait(fd, POLLOUT); !ready) return ready;
+        } else if (errno != EINTR) {
+            return Error{fmt::format("send: {}", std::strerror(errno)), errno};
+        }
+    }
+    return {};
+}
+
+// Up to the end of the status line (a server may send it in pieces).
+Result<std::string> read_status_line(int fd, const Deadline& deadline) {
+    std::string head;
+    char buf[512];
+    for (;;) {
+        if (const auto end = head.find("\r\n"); end != std::string::npos) return head.substr(0, end);
+        if (head.size() > 1024) return Error{"no status line in the first 1 KiB of the answer"};
+        if (auto ready = deadline.wait(fd, POLLIN); !ready) return ready.error();
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n > 0) head.append(buf, static_cast<std::size_t>(n));
+        else if (n == 0) return Error{head.empty() ? "the connection was closed without an answer"
+                                                   : "the connection was closed inside the status line"};
+        else if (errno != EAGAIN && errno != EINTR) return Error{fmt::format("recv: {}", std::strerror(errno)), errno};
+    }
+}
+
+}  // namespace
+
+Result<int> http_status(std::string_view line) {
+    if (!line.starts_with("HTTP/")) return Error{"the answer is not HTTP"};
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos || line.size() < space + 4) return Error{"the status line has no code"};
+    const std::string_view code = line.substr(space + 1, 3);
+    if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        (line.size() > space + 4 && line[space + 4] != ' '))
+        return Error{"the status line has no three-digit code"};
+    return (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+}
+
+HealthVerdict check_health(const HealthTarget& target, Millis timeout) {
+    const Deadline deadline(timeout);
+    const auto unhealthy = [&](const std::string& why) { return HealthVerdict{false, target.text + ": " + why}; };
+    UniqueFd fd;
+    auto started = start_connect(target.address, fd);
+    if (!started) return unhealthy(started.message());
+    if (*started == Connect::in_progress) {
+        if (auto ready = deadline.wait(fd.get(), POLLOUT); !ready) return unhealthy("connect: " + ready.message());
+        if (auto connected = connect_result(fd.get()); !connected) return unhealthy(connected.message());
+    }
+    if (target.kind != HealthTarget::Kind::http) return {true, target.text + " accepts connections"};
+
+    const std::string request = fmt::format(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sdshim-check\r\nAccept: */*\r\nConnection: close\r\n\r\n", target.path,
+        target.host);
+    if (auto sent = send_all(fd.get(), request, deadline); !sent) return unhealthy(sent.message());
+    auto line = read_status_line(fd.get(), deadline);
+    if (!line) return unhealthy(line.message());
+    auto code = http_status(*line);
+    if (!code) return unhealthy(fmt::format("{}: '{}'", code.message(), printable(*line)));
+    return {healthy_status(*code), fmt::format("{} answered {}", target.text, printable(*line))};
+}
+
+}  // namespace sdshim

@@ -1,0 +1,27 @@
+// `sdshim check`: one look at a target as podman's HealthCmd= runs it, and the line that says what it saw.
+#pragma once
+
+#include "base/duration.hpp"
+#include "base/result.hpp"
+#include "readiness/health_target.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace sdshim {
+
+struct HealthVerdict {
+    bool healthy = false;
+    std::string text;  // "http://127.0.0.1:8080/ answered HTTP/1.1 200 OK"
+};
+
+// Connects (and for http sends one GET and reads the status line) within `timeout`. A process of
+// its own, started by podman's healthcheck: it blocks, for at most `timeout`; PID 1 never calls it.
+HealthVerdict check_health(const HealthTarget& target, Millis timeout);
+
+// The code of a status line ("HTTP/1.1 503 Service Unavailable": 503), or why it is none.
+Result<int> http_status(std::string_view status_line);
+// 2xx and 3xx serve; a redirect is a server that answers.
+inline bool healthy_status(int code) { return code >= 200 && code <= 399; }
+
+}  // namespace sdshim
