@@ -57,10 +57,10 @@ Supervisor::Supervisor(RunPlan plan)
       readiness_(loop_, plan_.readiness,
                  Readiness::Hooks{[this](const std::vector<std::string>& lines) { notify(lines); },
                                   [this](const std::string& line) { on_not_ready(line); }, [this] { on_ready(); }},
-                 make_probe(plan_.readiness.check, reaper_)),
+                 make_probe(plan_.readiness.check, reaper_, loop_)),
       watchdog_(loop_, WatchdogConfig{plan_.readiness.check, plan_.watchdog},
                 [this](const std::vector<std::string>& lines) { notify(lines); },
-                make_probe(plan_.readiness.check, reaper_)) {
+                make_probe(plan_.readiness.check, reaper_, loop_)) {
     stop_deadline_ = loop_.add_deadline([this] {
         loop_.arm(stop_deadline_, stop_.deadline_expired(EventLoop::Clock::now()));
         if (stop_.gave_up()) finish();

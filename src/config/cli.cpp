@@ -131,7 +131,9 @@ std::vector<Option> make_table() {
                            return {};
                        }));
     t.push_back(duration("check-timeout", "SDSHIM_CHECK_TIMEOUT",
-                         "with --check: how long the connect and the answer may take together", &Options::check_timeout,
+                         "how long one look may take, its connect and answer together: --check's, and each of "
+                         "--ready=http://, tcp: and unix: (readiness looks again; the watchdog withholds WATCHDOG=1)",
+                         &Options::check_timeout,
                          DurationRange{Millis(1), Millis(3600000)}));
     t.push_back(choice("log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs", &Options::log_level,
                        std::vector<std::pair<std::string, std::string>>{{"trace", "trace"},
@@ -172,9 +174,11 @@ std::vector<Option> make_table() {
                        "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the "
                        "inherited sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND "
                        "(/bin/sh -c COMMAND, run in / with the shim's environment in a process group of its own, exits "
-                       "0); auto is target with --bridge, else listen for a server that sends no READY=1 of its own "
-                       "(nginx) and notify otherwise (default auto)",
-                       "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH or cmd:COMMAND",
+                       "0), http://HOST[:PORT][/PATH] (a GET answers 2xx or 3xx), tcp:HOST:PORT or unix:PATH (accepts "
+                       "a connection), each look within --check-timeout; auto is target with --bridge, else listen for a "
+                       "server that sends no READY=1 of its own (nginx) and notify otherwise (default auto)",
+                       "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, cmd:COMMAND, "
+                       "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH",
                        [](Options& o, std::string_view v) -> Status {
                            auto mode = parse_ready_mode(v);
                            if (!mode) return mode.error();

@@ -99,6 +99,7 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     check.watched = sockets_to_watch(plan.kind, plan.handed_over);
     for (const auto& b : opt.bridges) check.targets.push_back(b.target);
     check.probe_env = child_env(in.environment, {});
+    check.look_timeout = opt.check_timeout;
     plan.readiness.timeout = opt.ready_timeout;
     plan.readiness.on_dropped = opt.on_dropped_socket;
     plan.readiness.notify_outer = !plan.notify_socket.empty();

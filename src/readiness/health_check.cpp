@@ -1,4 +1,5 @@
-// `sdshim check`: one look at a target as podman's HealthCmd= runs it, and the line that says what it saw.
+// One look at a health target (`sdshim check`, blocking) and what the looks of --ready=http:// share
+// with it: the request, and the verdict read from the start of an answer.
 #include "readiness/health_check.hpp"
 
 #include "base/net.hpp"
@@ -61,19 +62,17 @@ Status send_all(int fd, std::string_view data, const Deadline& deadline) {
     return {};
 }
 
-// Up to the end of the status line (a server may send it in pieces).
-Result<std::string> read_status_line(int fd, const Deadline& deadline) {
+// Until the answer's head settles the verdict (a server may send the status line in pieces).
+HealthVerdict read_verdict(const HealthTarget& target, int fd, const Deadline& deadline) {
     std::string head;
     char buf[512];
     for (;;) {
-        if (const auto end = head.find("\r\n"); end != std::string::npos) return head.substr(0, end);
-        if (head.size() > 1024) return Error{"no status line in the first 1 KiB of the answer"};
-        if (auto ready = deadline.wait(fd, POLLIN); !ready) return ready.error();
+        if (auto ready = deadline.wait(fd, POLLIN); !ready) return {false, target.text + ": " + ready.message()};
         const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n > 0) head.append(buf, static_cast<std::size_t>(n));
-        else if (n == 0) return Error{head.empty() ? "the connection was closed without an answer"
-                                                   : "the connection was closed inside the status line"};
-        else if (errno != EAGAIN && errno != EINTR) return Error{fmt::format("recv: {}", std::strerror(errno)), errno};
+        else if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return {false, fmt::format("{}: recv: {}", target.text, std::strerror(errno))};
+        if (auto verdict = verdict_from_head(target, head, n == 0)) return *verdict;
     }
 }
 
@@ -90,6 +89,27 @@ Result<int> http_status(std::string_view line) {
     return (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
 }
 
+std::string health_request(const HealthTarget& target) {
+    if (target.kind != HealthTarget::Kind::http) return {};
+    return fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sdshim\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+                       target.path, target.host);
+}
+
+std::optional<HealthVerdict> verdict_from_head(const HealthTarget& target, std::string_view head, bool closed) {
+    const auto unhealthy = [&](const std::string& why) { return HealthVerdict{false, target.text + ": " + why}; };
+    const auto end = head.find("\r\n");
+    if (end == std::string_view::npos) {
+        if (head.size() > 1024) return unhealthy("no status line in the first 1 KiB of the answer");
+        if (!closed) return std::nullopt;
+        return unhealthy(head.empty() ? "the connection was closed without an answer"
+                                      : "the connection was closed inside the status line");
+    }
+    const std::string_view line = head.substr(0, end);
+    auto code = http_status(line);
+    if (!code) return unhealthy(fmt::format("{}: '{}'", code.message(), printable(line)));
+    return HealthVerdict{healthy_status(*code), fmt::format("{} answered {}", target.text, printable(line))};
+}
+
 HealthVerdict check_health(const HealthTarget& target, Millis timeout) {
     const Deadline deadline(timeout);
     const auto unhealthy = [&](const std::string& why) { return HealthVerdict{false, target.text + ": " + why}; };
@@ -102,15 +122,8 @@ HealthVerdict check_health(const HealthTarget& target, Millis timeout) {
     }
     if (target.kind != HealthTarget::Kind::http) return {true, target.text + " accepts connections"};
 
-    const std::string request = fmt::format(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sdshim-check\r\nAccept: */*\r\nConnection: close\r\n\r\n", target.path,
-        target.host);
-    if (auto sent = send_all(fd.get(), request, deadline); !sent) return unhealthy(sent.message());
-    auto line = read_status_line(fd.get(), deadline);
-    if (!line) return unhealthy(line.message());
-    auto code = http_status(*line);
-    if (!code) return unhealthy(fmt::format("{}: '{}'", code.message(), printable(*line)));
-    return {healthy_status(*code), fmt::format("{} answered {}", target.text, printable(*line))};
+    if (auto sent = send_all(fd.get(), health_request(target), deadline); !sent) return unhealthy(sent.message());
+    return read_verdict(target, fd.get(), deadline);
 }
 
 }  // namespace sdshim

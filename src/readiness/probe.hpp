@@ -1,4 +1,4 @@
-// One probe per polled --ready mode (listen, target, pidfile, cmd:) behind one narrow interface:
+// One probe per polled --ready mode (listen, target, pidfile, cmd:, http://) behind one narrow interface:
 // "does the server serve?", asked by readiness until it does and by the watchdog while it should.
 #pragma once
 
@@ -6,6 +6,7 @@
 #include "adapters/server_kind.hpp"
 #include "base/duration.hpp"
 #include "bridge/bridge_spec.hpp"
+#include "core/event_loop.hpp"
 #include "core/reaper.hpp"
 #include "readiness/ready_mode.hpp"
 
@@ -27,6 +28,7 @@ struct ServingCheck {
     std::vector<SocketInfo> watched;     // inherited sockets the server must take and keep polling
     std::vector<BridgeTarget> targets;   // --bridge targets
     std::vector<std::string> probe_env;  // environment of cmd: probes
+    Millis look_timeout{5000};           // http:// and tcp: probes: how long one look may take
 };
 
 // The answer of one look.
@@ -87,6 +89,8 @@ public:
     virtual Description describe() const = 0;
     // Gives up a look still under way (kills its process); its answer never comes.
     virtual void cancel() {}
+    // Why a look still under way after `waited` is an answer in itself: "'CMD' did not exit within 5s".
+    virtual std::string overdue(Millis waited) const { return "no answer within " + format_duration(waited); }
 
     void answer_to(Answer answer) { answer_ = std::move(answer); }
     const PollSchedule& schedule() const { return schedule_; }
@@ -103,9 +107,10 @@ private:
     bool watches_workers_;
 };
 
-// The probe of a polled mode (listen, target, pidfile, cmd:), or of exec for the watchdog (the main
-// process runs); null for notify, where the server answers by itself. `reaper` hears of cmd:'s exits.
-std::unique_ptr<Probe> make_probe(const ServingCheck& check, Reaper& reaper);
+// The probe of a polled mode (listen, target, pidfile, cmd:, http://), or of exec for the watchdog
+// (the main process runs); null for notify, where the server answers by itself. `reaper` hears of
+// cmd:'s exits; `loop` watches an http:// look's connection.
+std::unique_ptr<Probe> make_probe(const ServingCheck& check, Reaper& reaper, EventLoop& loop);
 
 // One per mode, each in its own probe_*.cpp.
 std::unique_ptr<Probe> make_listen_probe(const ServingCheck& check);
@@ -113,5 +118,6 @@ std::unique_ptr<Probe> make_target_probe(const ServingCheck& check);
 std::unique_ptr<Probe> make_pidfile_probe(const ServingCheck& check);
 std::unique_ptr<Probe> make_command_probe(const ServingCheck& check, Reaper& reaper);
 std::unique_ptr<Probe> make_running_probe(const ServingCheck& check);
+std::unique_ptr<Probe> make_health_probe(const ServingCheck& check, EventLoop& loop);
 
 }  // namespace sdshim

@@ -31,6 +31,9 @@ public:
         std::string detail = fmt::format("'{}' to exit 0 ({} attempt(s))", command_, attempts_);
         return {detail, "waiting for " + detail};
     }
+    std::string overdue(Millis waited) const override {
+        return fmt::format("'{}' did not exit within {}", command_, format_duration(waited));
+    }
     void cancel() override {
         if (pid_ > 0) reaper_.forget(pid_);  // the shell is reaped as an orphan from now on
         end_group();

@@ -1,5 +1,7 @@
-// --ready: how the shim decides that the server serves, parsed from "auto", "listen", "cmd:COMMAND", ...
+// --ready: how the shim decides that the server serves, parsed from "auto", "listen", "http://…", "cmd:COMMAND", ...
 #include "readiness/ready_mode.hpp"
+
+#include "readiness/health_target.hpp"
 
 namespace sdshim {
 
@@ -20,6 +22,11 @@ Result<ReadyMode> parse_ready_mode(std::string_view text) {
         if (command.find_first_not_of(" \t") == std::string_view::npos) return Error{"the command is empty"};
         return ReadyMode{ReadyKind::command, std::string(command)};
     }
+    if (text.starts_with("http://") || text.starts_with("https://") || text.starts_with("tcp:") || text.starts_with("unix:")) {
+        auto target = parse_health_target(text);
+        if (!target) return target.error();
+        return ReadyMode{ReadyKind::health, std::string(text)};
+    }
     return Error{"unknown mode"};
 }
 
@@ -32,6 +39,7 @@ std::string ready_mode_name(const ReadyMode& mode) {
         case ReadyKind::exec: return "exec";
         case ReadyKind::pidfile: return mode.argument.empty() ? "pidfile" : "pidfile:" + mode.argument;
         case ReadyKind::command: return "cmd:" + mode.argument;
+        case ReadyKind::health: return mode.argument;
     }
     return "auto";
 }

@@ -1,4 +1,4 @@
-// --ready: how the shim decides that the server serves, parsed from "auto", "listen", "cmd:COMMAND", ...
+// --ready: how the shim decides that the server serves, parsed from "auto", "listen", "http://…", "cmd:COMMAND", ...
 #pragma once
 
 #include "base/result.hpp"
@@ -8,14 +8,14 @@
 
 namespace sdshim {
 
-enum class ReadyKind { automatic, notify, listen, target, pidfile, exec, command };
+enum class ReadyKind { automatic, notify, listen, target, pidfile, exec, command, health };
 
 struct ReadyMode {
     ReadyKind kind = ReadyKind::automatic;
-    std::string argument;  // pidfile path (may be empty: the server's default) or the command
+    std::string argument;  // pidfile path (may be empty: the server's default), the command, or the health target
 };
 
-// The error says what is wrong with a pidfile: or cmd: value, or that the mode is unknown.
+// The error says what is wrong with a pidfile:, cmd:, http:// or tcp: value, or that the mode is unknown.
 Result<ReadyMode> parse_ready_mode(std::string_view text);
 std::string ready_mode_name(const ReadyMode& mode);  // "listen", "pidfile:/run/nginx.pid", ...
 

@@ -77,8 +77,7 @@ void Watchdog::tick() {
     if (in_flight_) {  // still running a whole period later: that is the answer
         probe_->cancel();
         in_flight_ = false;
-        take(Look::not_serving(fmt::format("'{}' did not exit within {}", cfg_.check.mode.argument,
-                                           format_duration(period))));
+        take(Look::not_serving(probe_->overdue(period)));
     }
     const Look look = probe_->look(Question{main_pid_, false, nullptr});
     in_flight_ = look.outcome == Look::Outcome::pending;

@@ -236,3 +236,69 @@ class OtherModes(Base):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# A plain HTTP server that answers 503 until the flag file exists, then 200; it logs each request.
+FLAGGED_SERVER = r"""
+import http.server, os, sys
+port, flag = int(sys.argv[1]), sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if os.path.exists(flag) else 503)
+        self.end_headers()
+    def log_message(self, fmt, *args):
+        sys.stderr.write("request %s\n" % self.path)
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+"""
+
+
+class HealthModes(Base):
+    """--ready=http://, tcp: for servers whose processes cannot be inspected (a process of its own: nothing
+    else tells the shim when the server serves)."""
+
+    def shim(self, args, **kw):
+        return Shim(args, env={"NOTIFY_SOCKET": self.rx.address}, **kw)
+
+    def test_http_ready_only_once_the_path_answers_2xx(self):
+        port, flag = free_port(), os.path.join(self.dir, "up")
+        url = f"http://127.0.0.1:{port}/health"
+        with self.shim([f"--ready={url}", PY, "-c", FLAGGED_SERVER, str(port), flag]) as s:
+            self.rx.wait_for(f"STATUS=waiting for python3 to answer {url} with 2xx or 3xx")
+            # Answering 503: asked again and again, never ready.
+            wait_for(lambda: s.stderr().count("request /health") >= 3, timeout=20, what="three looks answered 503")
+            self.assertNotIn("READY=1", self.rx.messages())
+            open(flag, "w").close()
+            self.rx.wait_for("READY=1", timeout=20)
+            self.assertIn("STATUS=python3 is ready", self.rx.messages())
+            s.signal(signal.SIGTERM)
+            s.wait()
+            err = s.stderr()
+        self.assertIn(f"python3 is ready: {url} answered HTTP/1.0 200 OK", err)
+        # The first looks come quickly, then the back-off reaches 250 ms: few requests in the server's log.
+        self.assertLess(err.count("request /health"), 60, err)
+
+    def test_tcp_ready_once_the_port_accepts(self):
+        port = free_port()
+        code = (f"import socket, time; time.sleep(0.5); s = socket.socket(); s.bind(('127.0.0.1', {port})); "
+                "s.listen(); time.sleep(60)")
+        started = time.monotonic()
+        with self.shim([f"--ready=tcp:127.0.0.1:{port}", PY, "-c", code]) as s:
+            at = self.rx.wait_for("READY=1", timeout=20)
+            s.signal(signal.SIGTERM)
+            s.wait()
+            self.assertIn(f"python3 is ready: tcp:127.0.0.1:{port} accepts connections", s.stderr())
+        self.assertGreaterEqual(at - started, 0.5)
+
+    def test_timeout_names_the_target_and_a_bad_target_is_one_line_and_exit_2(self):
+        port = free_port()
+        with self.shim(["--ready-timeout=1s", f"--ready=http://127.0.0.1:{port}/", PY, "-c",
+                        "import time; time.sleep(60)"]) as s:
+            self.assertEqual(s.wait(timeout=20), 1)
+            self.assertIn(f"python3 did not become ready within 1s (--ready-timeout): waited for python3 to answer "
+                          f"http://127.0.0.1:{port}/ with 2xx or 3xx", s.stderr())
+        with self.shim(["--ready=http://localhost:8080/", "sleep", "5"]) as s:
+            self.assertEqual(s.wait(timeout=20), 2)
+            lines = [l for l in s.stderr().splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("--ready 'http://localhost:8080/': expected", lines[0])
+        self.assertIn("the host must be numeric", lines[0])

@@ -192,3 +192,48 @@ class OtherModes(Base):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# Answers 200, 503 after SIGUSR1, 200 again after SIGUSR2; after SIGHUP it accepts and never answers.
+SWITCHING_HTTP = r"""
+import http.server, signal, sys, time
+state = {"code": 200, "hang": False}
+signal.signal(signal.SIGUSR1, lambda *a: state.update(code=503))
+signal.signal(signal.SIGUSR2, lambda *a: state.update(code=200, hang=False))
+signal.signal(signal.SIGHUP, lambda *a: state.update(hang=True))
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if state["hang"]:
+            time.sleep(30)
+        self.send_response(state["code"])
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+class HealthMode(Base):
+    def test_http_mode_pings_while_2xx_withholds_on_503_and_on_silence(self):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/"
+        with Shim([f"--ready={url}", "--watchdog=2s", "--check-timeout=300ms", PY, "-c", SWITCHING_HTTP, str(port)],
+                  env={"NOTIFY_SOCKET": self.rx.address}) as s:
+            self.rx.wait_for("READY=1", timeout=30)
+            self.rx.wait_for("WATCHDOG=1", count=2, timeout=30)
+            with open(f"/proc/{s.shim_pid}/task/{s.shim_pid}/children") as f:
+                server = int(f.read().split()[0])
+            os.kill(server, signal.SIGUSR1)
+            failed_at = time.monotonic()
+            self.rx.wait_for(f"STATUS=not serving: {url} answered HTTP/1.0 503 Service Unavailable", timeout=30)
+            self.assert_pings_stop(failed_at, 2.0)
+            before = len(pings(self.rx))
+            os.kill(server, signal.SIGUSR2)
+            self.rx.wait_for("STATUS=python3 serves again", timeout=30)
+            wait_for(lambda: len(pings(self.rx)) > before, timeout=30, what="pings after 200 is back")
+            os.kill(server, signal.SIGHUP)  # accepts, never answers: each look gives up after 300 ms
+            hung_at = time.monotonic()
+            self.rx.wait_for(f"STATUS=not serving: {url}: no answer within 300ms", timeout=30)
+            self.assert_pings_stop(hung_at, 2.0)
+            s.signal(signal.SIGTERM)
+            s.wait()

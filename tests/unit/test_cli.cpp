@@ -204,8 +204,8 @@ TEST_CASE("bad input gets one line naming the option and the value and what was 
           "SDSHIM_GRACE='soon': expected a non-negative duration such as 8s, 500ms or 1m (it does not start with a "
           "number)");
     CHECK(err(parse({"--ready", "pidfile:run/x.pid", "x"})) ==
-          "--ready 'pidfile:run/x.pid': expected auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH or "
-          "cmd:COMMAND (the pid file's path must be absolute)");
+          "--ready 'pidfile:run/x.pid': expected auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, "
+          "cmd:COMMAND, http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH (the pid file's path must be absolute)");
     CHECK(err(parse({"x"}, Env{{{"SDSHIM_MAP_SIGNAL", "TERM:QUIT,HUP"}}})).find("SDSHIM_MAP_SIGNAL='TERM:QUIT,HUP'") == 0);
 }
 

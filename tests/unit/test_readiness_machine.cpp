@@ -408,7 +408,7 @@ TEST_CASE("watchdog: a look whose process has not answered a whole period later 
     REQUIRE(loop.run());
     CHECK(probe.cancels == 1);
     REQUIRE(sent.size() == 1);
-    CHECK(sent[0] == Lines{"STATUS=not serving: 'check' did not exit within 500ms"});
+    CHECK(sent[0] == Lines{"STATUS=not serving: no answer within 500ms"});
     probe.answer_now(Look::serving("'check' exited 0"));  // the second look's answer: a ping again
     CHECK(sent.back() == Lines{"WATCHDOG=1"});
     dog.stop();
