@@ -8,6 +8,7 @@
 #   localhost/sdshim-nginx:1.30-80                            (the same on nginx 1.30)
 #   localhost/sdshim-caddy:latest                             (docker/caddy/Containerfile, caddy 2.11)
 #   localhost/sdshim-caddy:2.6                                (the same on caddy 2.6.2: cannot take a socket)
+#   localhost/sdshim-busybox:latest                           (docker/busybox/Containerfile: FROM scratch, httpd)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/podman-env.sh
@@ -54,3 +55,4 @@ build localhost/sdshim-nginx:8080 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_ba
 build localhost/sdshim-nginx:1.30-80 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_mainline_base" --build-arg PORT=80
 build localhost/sdshim-caddy:latest "${shim[@]}" -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_base"
 build localhost/sdshim-caddy:2.6 "${shim[@]}" -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_26_base"
+build localhost/sdshim-busybox:latest "${shim[@]}" -f docker/busybox/Containerfile

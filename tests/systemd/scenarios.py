@@ -1,6 +1,7 @@
 """What each rig checks, driven only by systemctl: a setup served, activated only once sdshim says
 ready, reloaded, stopped cleanly and started again; a wrong port explained under the shipped
 hardening; a server that never gets ready failing at --ready-timeout instead of looking started."""
+import json
 import re
 import time
 
@@ -277,4 +278,47 @@ TimeoutStartSec=120
                                     unit="caddy.service")
         self.assertTrue(any(re.search(r"\[sdshim\] info: caddy \(pid \d+\) exited with code 0", m)
                             for _, _, m in entries), entries)
+        self.assertEqual(rig.leftovers(), ([], []))
+
+    def busybox_ready_when_healthy(self, notify_healthy):
+        """A FROM scratch image (busybox httpd behind sdshim's bridge, no shell, no curl) is active only
+        once it answers HTTP: podman's Notify=healthy with `sdshim check` as HealthCmd= (podman >= 5.0,
+        docker/quadlet/busybox.container), or sdshim's own --ready=http:// (busybox.service, any podman)."""
+        rig = self.rig
+        service, container = "busybox.service", "systemd-busybox"
+        self.addCleanup(rig.sh, f"systemctl stop busybox.socket {service}; systemctl reset-failed", check=False)
+        rig.systemctl("start busybox.socket")
+        cursor = rig.cursor()
+        status, body = rig.curl("http://127.0.0.1:8090/")
+        self.assertEqual(status, 200, body)
+        self.assertIn("busybox behind sdshim", body)
+        s = rig.wait_state(service, ["active", "failed"])
+        self.assertEqual((s["ActiveState"], s["SubState"], s["Result"]), ("active", "running", "success"), s)
+
+        if notify_healthy:
+            # podman ran the HealthCmd= (sdshim check, exec form) and sent READY=1 after its first pass
+            health = json.loads(rig.sh(f"podman inspect --format '{{{{json .State.Health}}}}' {container}").stdout)
+            self.assertEqual(health["Status"], "healthy", health)
+            self.assertEqual(health["Log"][0]["ExitCode"], 0, health)
+            self.assertEqual(health["Log"][0]["Output"].strip(),
+                             "healthy: http://127.0.0.1:8080/ answered HTTP/1.1 200 OK", health)
+            ready = "health_status=healthy"
+        else:
+            ready = "[sdshim] info: busybox is ready: http://127.0.0.1:8080/ answered HTTP/1.1 200 OK"
+            r = rig.sh(f"podman healthcheck run {container}", check=False)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # podman's health_status line comes from the healthcheck's own transient unit: the whole journal
+        entries = rig.journal_until(cursor, lambda e: any(m.startswith(f"Started {service}") for _, _, m in e),
+                                    unit=None if notify_healthy else service)
+        first_ready = [t for t, _, m in entries if ready in m]
+        started = [t for t, ident, m in entries if ident == "systemd" and m.startswith(f"Started {service}")]
+        self.assertTrue(first_ready and started, entries)
+        self.assertLessEqual(first_ready[0], started[0], "systemd called the unit started before it answered HTTP")
+
+        # A failing look is one line and exit 1, which podman's health log keeps
+        r = rig.sh(f"podman exec {container} /sdshim check http://127.0.0.1:8080/missing", check=False)
+        self.assertEqual((r.returncode, r.stdout.strip()),
+                         (1, "unhealthy: http://127.0.0.1:8080/missing answered HTTP/1.1 404 Not Found"), r.stderr)
+        rig.systemctl(f"stop {service}")
+        self.assertEqual(rig.show(service)["ActiveState"], "inactive")
         self.assertEqual(rig.leftovers(), ([], []))

@@ -4,7 +4,7 @@ import unittest
 
 from rig import HostGuard, Rig
 from scenarios import Scenarios
-from support.podman import CADDY, NGINX_80, NGINX_8080
+from support.podman import BUSYBOX, CADDY, NGINX_80, NGINX_8080
 
 class Debian12(HostGuard, Scenarios):
     conmon_passes_status = False
@@ -13,7 +13,7 @@ class Debian12(HostGuard, Scenarios):
     def setUpClass(cls):
         super().setUpClass()
         cls.rig = Rig("bookworm").start()
-        cls.rig.load_images(NGINX_80, CADDY)
+        cls.rig.load_images(NGINX_80, CADDY, BUSYBOX)
         cls.rig.load_images(NGINX_80, NGINX_8080, user=True)
         cls.rig.install_hand_written_units()
         cls.rig.install_package()
@@ -31,6 +31,9 @@ class Debian12(HostGuard, Scenarios):
 
     def test_server_that_never_gets_ready_stays_activating_then_fails(self):
         self.never_ready()
+
+    def test_scratch_image_ready_through_sdshims_http_check_where_podman_has_no_notify_healthy(self):
+        self.busybox_ready_when_healthy(notify_healthy=False)
 
     def test_watchdog_restarts_nginx_whose_workers_stopped_and_not_one_that_serves(self):
         self.watchdog("nginx.socket", "nginx.service", 80)

@@ -6,7 +6,7 @@ import unittest
 
 from rig import QUADLET, UNITS, HostGuard, Rig
 from scenarios import CADDY_SOCKETS, Scenarios, quadlet_dir, unit_dir
-from support.podman import CADDY, NGINX_80, NGINX_8080
+from support.podman import BUSYBOX, CADDY, NGINX_80, NGINX_8080
 
 
 class Debian13(HostGuard, Scenarios):
@@ -16,13 +16,13 @@ class Debian13(HostGuard, Scenarios):
     def setUpClass(cls):
         super().setUpClass()
         rig = cls.rig = Rig("trixie").start()
-        rig.load_images(NGINX_80, CADDY)
+        rig.load_images(NGINX_80, CADDY, BUSYBOX)
         rig.load_images(NGINX_80, NGINX_8080, user=True)
         rig.install_package()
         for f in ("nginx.socket", "nginx-rootless.socket", "nginx-rootless.service", "nginx-init.socket",
-                  *CADDY_SOCKETS):
+                  "busybox.socket", *CADDY_SOCKETS):
             rig.install(os.path.join(UNITS, f), f"{unit_dir(False)}/{f}")
-        for f in ("nginx.container", "caddy.container", "nginx-init.container"):
+        for f in ("nginx.container", "caddy.container", "nginx-init.container", "busybox.container"):
             rig.install(os.path.join(QUADLET, f), f"{quadlet_dir(False)}/{f}")
         rig.install(os.path.join(UNITS, "nginx-user.socket"), f"{unit_dir(True)}/nginx-user.socket", user=True)
         rig.install(os.path.join(QUADLET, "nginx-user.container"), f"{quadlet_dir(True)}/nginx-user.container",
@@ -65,6 +65,9 @@ class Debian13(HostGuard, Scenarios):
 
     def test_server_that_never_gets_ready_stays_activating_then_fails(self):
         self.never_ready()
+
+    def test_scratch_image_notify_healthy_with_sdshim_check_as_health_cmd(self):
+        self.busybox_ready_when_healthy(notify_healthy=True)
 
     def test_watchdog_restarts_nginx_whose_workers_stopped_and_not_one_that_serves(self):
         self.watchdog("nginx.socket", "nginx.service", 80)
