@@ -3,6 +3,7 @@
 #include "adapters/adapters.hpp"
 #include "adapters/inspect_report.hpp"
 #include "base/log.hpp"
+#include "base/proc_text.hpp"
 #include "config/cli.hpp"
 #include "core/exit_status.hpp"
 #include "core/fd_hygiene.hpp"
@@ -11,7 +12,14 @@
 #include "readiness/health_check.hpp"
 #include "supervisor.hpp"
 
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <exception>
 #include <system_error>
 
@@ -25,6 +33,46 @@ std::string inspect_report(const Options& opt, const RunInputs& in) {
     const AdapterPlan adapter = plan_adapter(kind, opt.bridges.empty() ? in.sockets : std::vector<SocketInfo>{});
     return opt.inspect_json ? inspect_json(in.activation, in.sockets, kind, adapter)
                             : inspect_text(in.activation, in.sockets, kind, adapter);
+}
+
+// `sdshim reload`, not PID 1: a SIGHUP queued to PID 1, then its answer, for up to `timeout`.
+int request_reload(Millis timeout) {
+    sigset_t answers;
+    ::sigemptyset(&answers);
+    ::sigaddset(&answers, SIGUSR1);
+    ::sigaddset(&answers, SIGUSR2);
+    ::sigprocmask(SIG_BLOCK, &answers, nullptr);
+    // Never a host's init: only an sdshim (as ENTRYPOINT, or podman's --init) answers.
+    std::string pid1 = read_small_file("/proc/1/comm");
+    if (!pid1.empty() && pid1.back() == '\n') pid1.pop_back();
+    if (pid1 != "sdshim" && pid1 != "podman-init") {
+        log::error("sdshim reload: PID 1 is '{}', not sdshim: run it in the container, as `podman exec NAME sdshim "
+                   "reload`", pid1);
+        return kExitUsage;
+    }
+    sigval request{};
+    request.sival_int = kReloadRequest;
+    if (::sigqueue(1, SIGHUP, request) != 0) {
+        log::error("sdshim reload: cannot signal PID 1: {}", std::strerror(errno));
+        return 1;
+    }
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::max(std::chrono::nanoseconds(0), until - std::chrono::steady_clock::now());
+        const timespec wait{static_cast<time_t>(left.count() / 1'000'000'000), static_cast<long>(left.count() % 1'000'000'000)};
+        siginfo_t info{};
+        const int sig = ::sigtimedwait(&answers, &info, &wait);
+        if (sig < 0 && errno == EINTR) continue;
+        if (sig < 0) {
+            log::error("sdshim reload: no answer from PID 1 within {} (--ready-timeout): is PID 1 sdshim 0.1.0 or later?",
+                       format_duration(timeout));
+            return 1;
+        }
+        if (info.si_pid != 1) continue;
+        if (sig == SIGUSR1) return std::fputs("sdshim reload: PID 1 sent the reload signal on\n", stdout) < 0 ? 1 : 0;
+        log::error("sdshim reload: refused by PID 1: the server keeps its configuration (PID 1's log and STATUS= say why)");
+        return 1;
+    }
 }
 
 }  // namespace
@@ -43,6 +91,7 @@ int main(int argc, char** argv) {
     if (req.action == CliAction::help) return std::fputs(help_text().c_str(), stdout) < 0 ? 1 : 0;
     if (req.action == CliAction::version) return std::fputs(version_text().c_str(), stdout) < 0 ? 1 : 0;
     configure_logging(req.options.log_level, req.options.log_format);
+    if (req.options.reload) return request_reload(req.options.ready_timeout);
     if (req.options.check) {  // podman's HealthCmd=: one line on stdout, 0 healthy, 1 not
         const HealthVerdict verdict = check_health(*req.options.check, req.options.check_timeout);
         const std::string line = (verdict.healthy ? "healthy: " : "unhealthy: ") + verdict.text + "\n";

@@ -60,7 +60,10 @@ Supervisor::Supervisor(RunPlan plan)
                  make_probe(plan_.readiness.check, reaper_, loop_)),
       watchdog_(loop_, WatchdogConfig{plan_.readiness.check, plan_.watchdog},
                 [this](const std::vector<std::string>& lines) { notify(lines); },
-                make_probe(plan_.readiness.check, reaper_, loop_)) {
+                make_probe(plan_.readiness.check, reaper_, loop_)),
+      reload_check_(loop_, reaper_, plan_.reload_check,
+                    [this] { send_reload(checked_reload_.first, checked_reload_.second, nullptr); },
+                    [this](const std::string& why) { on_reload_refused(why); }) {
     stop_deadline_ = loop_.add_deadline([this] {
         loop_.arm(stop_deadline_, stop_.deadline_expired(EventLoop::Clock::now()));
         if (stop_.gave_up()) finish();
@@ -101,7 +104,7 @@ int Supervisor::start() {
         server.env.push_back("NOTIFY_SOCKET=" + relay_->inner_address());
     }
     auto launched = launch(server);
-    close_own_copies(plan_.handed_over);
+    if (!reload_check_.enabled()) close_own_copies(plan_.handed_over);  // else the test takes them too
     if (!launched) {  // out of processes is no exec error
         const int err = launched.error().code;
         return fail(launched.error(), is_shortage(err) ? 1 : exit_code_for_exec_error(err));
@@ -178,22 +181,57 @@ void Supervisor::handle(const SignalChannel::Batch& batch) {
         } else {
             sigval value{};
             value.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(si.ssi_ptr));
-            forward(sig, sender, si.ssi_code == SI_QUEUE ? &value : nullptr);
+            const bool queued = si.ssi_code == SI_QUEUE;
+            if (queued && sig == SIGHUP && si.ssi_int == kReloadRequest && sender > 0) {
+                if (reload_requests_.size() < 64) reload_requests_.push_back(sender);
+                forward(sig, sender, nullptr);
+            } else {
+                forward(sig, sender, queued ? &value : nullptr);
+            }
         }
     }
 }
 
 void Supervisor::forward(int sig, pid_t sender, const sigval* value) {
     const bool reload = plan_.reload_signal == plan_.signal_map.apply(sig);
-    if (reload) readiness_.before_reload();
+    if (reload && reload_check_.enabled() && !main_status_ && !stop_.stopping()) {
+        checked_reload_ = {sig, sender};
+        return reload_check_.request();  // the signal goes once the configuration test passed
+    }
+    if (reload) return send_reload(sig, sender, value);
+    const auto d = forwarder_.forward(sig, sender, main_pid_, !main_status_, value);
+    answer_reload_requests(d.action == ForwardDecision::Action::forward);
+}
+
+// Never blocks: one kill(2) per asker, which may be gone already.
+void Supervisor::answer_reload_requests(bool sent) {
+    for (pid_t asker : reload_requests_) ::kill(asker, sent ? SIGUSR1 : SIGUSR2);
+    reload_requests_.clear();
+}
+
+void Supervisor::send_reload(int sig, pid_t sender, const sigval* value) {
+    if (main_status_ || stop_.stopping()) return answer_reload_requests(false);
+    readiness_.before_reload();
     auto d = forwarder_.forward(sig, sender, main_pid_, !main_status_, value);
-    if (reload && d.action == ForwardDecision::Action::forward) readiness_.reload_signalled();
+    if (d.action == ForwardDecision::Action::forward) readiness_.reload_signalled();
+    answer_reload_requests(d.action == ForwardDecision::Action::forward);
+}
+
+// The server keeps its workers and its configuration; systemd hears why, and no RELOADING=1.
+void Supervisor::on_reload_refused(const std::string& why) {
+    const std::string line = fmt::format("reload refused: {}; {} goes on with its current configuration, and got no {}",
+                                         why, plan_.program, signal_name(plan_.signal_map.apply(checked_reload_.first)));
+    log::error("{}", line);
+    notify({"STATUS=" + line.substr(0, 2000)});
+    answer_reload_requests(false);
 }
 
 void Supervisor::begin_stop(int sig, pid_t sender) {
     const bool first = !stop_.stopping();
     auto d = forwarder_.forward(sig, sender, main_pid_, !main_status_);
     if (!d.starts_stop) return;
+    reload_check_.cancel();
+    answer_reload_requests(false);
     if (first) {
         if (bridge_) bridge_->stop_accepting();
         readiness_.stopping();
@@ -220,6 +258,8 @@ void Supervisor::on_main_exited(int wait_status) {
     main_status_ = wait_status;
     main_exited_now_ = true;
     watchdog_.stop();
+    reload_check_.cancel();
+    answer_reload_requests(false);
     log::info("{} (pid {}) {}", plan_.server.argv[0], main_pid_, describe_status(wait_status));
     // What the server sent before it exited comes first, and may be its READY=1: read it before
     // judging how it ended, so the last STATUS= is really the last.

@@ -12,16 +12,22 @@
 #include "notify/notify_relay.hpp"
 #include "plan/run_plan.hpp"
 #include "readiness/readiness.hpp"
+#include "readiness/reload_check.hpp"
 #include "readiness/watchdog.hpp"
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
 
 namespace sdshim {
+
+// `sdshim reload` asks PID 1 with a SIGHUP queued with this value, and hears SIGUSR1 (the reload
+// signal went to the server) or SIGUSR2 (refused: the check failed, or no server to send it to).
+inline constexpr int kReloadRequest = 0x5d5e1d;
 
 class Supervisor {
 public:
@@ -46,6 +52,9 @@ private:
     void on_ready();
     void begin_stop(int sig, pid_t sender);
     void forward(int sig, pid_t sender, const sigval* value);
+    void send_reload(int sig, pid_t sender, const sigval* value);
+    void on_reload_refused(const std::string& why);
+    void answer_reload_requests(bool sent);
     void finish();
     void finish_now();
     void notify(const std::vector<std::string>& lines);
@@ -60,6 +69,9 @@ private:
     StopSequence stop_;
     Readiness readiness_;
     Watchdog watchdog_;
+    ReloadCheck reload_check_;
+    std::pair<int, pid_t> checked_reload_{0, 0};  // the reload signal, and its sender, that waits for the check
+    std::vector<pid_t> reload_requests_;          // `sdshim reload`s waiting for the answer
     EventLoop::DeadlineId stop_deadline_;
     EventLoop::DeadlineId drain_deadline_;
     EventLoop::DeadlineId signals_again_;

@@ -27,6 +27,18 @@ std::optional<ServerKind> kind_of(const std::string& program) {
     return std::nullopt;
 }
 
+std::size_t server_index(const std::vector<std::string>& argv);
+
+// `nginx ARGS -t -q`: the same binary, -c and -g as the running master, errors only.
+std::vector<std::string> nginx_config_test(const std::vector<std::string>& argv) {
+    const std::size_t i = server_index(argv);
+    std::vector<std::string> test{"nginx"};  // --server=nginx on a program of another name: the nginx in PATH
+    if (i < argv.size()) test.assign(argv.begin() + static_cast<std::ptrdiff_t>(i), argv.end());
+    test.push_back("-t");
+    test.push_back("-q");
+    return test;
+}
+
 ServerAdapter make_nginx() {
     ServerAdapter a;
     a.kind = ServerKind::nginx;
@@ -44,6 +56,8 @@ ServerAdapter make_nginx() {
     a.stream_sockets_only = true;
     a.accepts_on_every_socket = true;
     a.config_for = nginx_listen_for;
+    a.config_test = nginx_config_test;
+    a.config_error_mark = "[emerg]";
     return a;
 }
 
@@ -80,16 +94,22 @@ std::string refuse_unlistening(ServerKind kind, const std::vector<SocketInfo>& s
     return {};
 }
 
-}  // namespace
-
-ServerKind detect_server(const std::vector<std::string>& argv) {
+// Where the server's program is in argv, past wrappers and their options; argv.size() if nowhere.
+std::size_t server_index(const std::vector<std::string>& argv) {
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const auto& arg = argv[i];
         if (i > 0 && (arg.empty() || arg[0] == '-' || arg.find('=') != std::string::npos)) continue;
-        if (auto kind = kind_of(arg)) return *kind;
+        if (kind_of(arg)) return i;
         if (!is_wrapper(arg)) break;
     }
-    return ServerKind::generic;
+    return argv.size();
+}
+
+}  // namespace
+
+ServerKind detect_server(const std::vector<std::string>& argv) {
+    const std::size_t i = server_index(argv);
+    return i < argv.size() ? *kind_of(argv[i]) : ServerKind::generic;
 }
 
 const ServerAdapter& adapter_for(ServerKind kind) {
@@ -103,6 +123,11 @@ const ServerAdapter& adapter_for(ServerKind kind) {
 }
 
 std::string server_name(ServerKind kind) { return adapter_for(kind).name; }
+
+std::vector<std::string> config_test_for(ServerKind kind, const std::vector<std::string>& argv) {
+    const auto test = adapter_for(kind).config_test;
+    return test ? test(argv) : std::vector<std::string>{};
+}
 
 std::string nginx_value(const std::vector<SocketInfo>& sockets) {
     std::string value;

@@ -31,6 +31,11 @@ struct ServerAdapter {
     // Its configuration line that uses an inherited socket ("listen 0.0.0.0:8080;"), for the fix in
     // messages; null when the server has none to name.
     std::string (*config_for)(const SocketInfo&) = nullptr;
+    // Its configuration test, made from the server's own command line (its program and arguments,
+    // past any wrapper): run before each reload signal; empty when it has none (caddy's admin API
+    // validates a new config itself).
+    std::vector<std::string> (*config_test)(const std::vector<std::string>& argv) = nullptr;
+    const char* config_error_mark = "";  // the test's line that says what is wrong holds it ("[emerg]")
 };
 
 const ServerAdapter& adapter_for(ServerKind kind);
@@ -39,6 +44,8 @@ const ServerAdapter& adapter_for(ServerKind kind);
 // `/docker-entrypoint.sh nginx -g 'daemon off;'` or `env caddy run`.
 ServerKind detect_server(const std::vector<std::string>& argv);
 std::string server_name(ServerKind kind);
+// The server's configuration test for --reload-check=auto: the adapter's, or empty.
+std::vector<std::string> config_test_for(ServerKind kind, const std::vector<std::string>& argv);
 // --server: the kind asked for, or detect_server's answer for auto (nullopt).
 ServerKind choose_server(std::optional<ServerKind> asked, const std::vector<std::string>& argv);
 // What log and STATUS lines call the server: "nginx" for the adapters, else the program's base name.

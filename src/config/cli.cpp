@@ -135,6 +135,12 @@ std::vector<Option> make_table() {
                          "--ready=http://, tcp: and unix: (readiness looks again; the watchdog withholds WATCHDOG=1)",
                          &Options::check_timeout,
                          DurationRange{Millis(1), Millis(3600000)}));
+    t.push_back(flag("reload", "SDSHIM_RELOAD",
+                     "in the container (podman exec, the unit's ExecReload=): ask the sdshim that is PID 1 for a "
+                     "reload, which it checks first (--reload-check), and wait up to --ready-timeout for its answer; "
+                     "exit 0 if the reload signal went to the server, 1 if it was refused (PID 1's log and STATUS= "
+                     "say why); runs no program (also: sdshim reload)",
+                     &Options::reload));
     t.push_back(choice("log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs", &Options::log_level,
                        std::vector<std::pair<std::string, std::string>>{{"trace", "trace"},
                                                                         {"debug", "debug"},
@@ -187,6 +193,19 @@ std::vector<Option> make_table() {
                        }));
     t.push_back(duration("ready-timeout", "SDSHIM_READY_TIMEOUT", "fail and stop the server when it is not ready by then",
                          &Options::ready_timeout, DurationRange{Millis(1), std::nullopt, nullptr}));
+    t.push_back(custom("reload-check", "SDSHIM_RELOAD_CHECK", "CHECK", false,
+                       "what runs before the server's reload signal (nginx: SIGHUP), which goes only if it exits 0; "
+                       "else the server keeps its configuration, and the check's first line is logged and in "
+                       "STATUS=: auto is the adapter's test (nginx -t -q with the server's own arguments, as "
+                       "the shim's user), off sends the signal at once, cmd:COMMAND runs /bin/sh -c COMMAND; it "
+                       "must end within --ready-timeout (default auto)",
+                       "auto, off or cmd:COMMAND", [](Options& o, std::string_view v) -> Status {
+                           if (v != "auto" && v != "off" &&
+                               !(v.starts_with("cmd:") && v.substr(4).find_first_not_of(" \t") != std::string_view::npos))
+                               return Error{};
+                           o.reload_check = std::string(v);
+                           return {};
+                       }));
     const DurationRange watchdog{kMinWatchdog, kMaxWatchdog, "off"};
     t.push_back(custom("watchdog", "SDSHIM_WATCHDOG", "DURATION", false,
                        fmt::format("the unit's WatchdogSec= ({} to {}, 0 for off): once ready, send WATCHDOG=1 every "
@@ -298,6 +317,9 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
     if (args.size() > 1 && args[1] == "inspect") {
         req.options.inspect = true;
         ++i;
+    } else if (args.size() > 1 && args[1] == "reload") {
+        req.options.reload = true;
+        ++i;
     } else if (check_command) {
         ++i;
     }
@@ -348,9 +370,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
             return bad_value(fmt::format("sdshim check '{}'", req.options.command[0]), spec, applied.error());
         req.options.command.clear();
     }
-    if (req.options.check) {  // looks, runs nothing
+    if (req.options.check || req.options.reload) {  // looks, or asks PID 1: runs nothing
         if (!req.options.command.empty())
-            return Error{fmt::format("--check runs no program: drop '{}'", req.options.command[0])};
+            return Error{fmt::format("--{} runs no program: drop '{}'", req.options.check ? "check" : "reload",
+                                     req.options.command[0])};
         return req;
     }
     if (req.options.command.empty() && !req.options.inspect)

@@ -33,6 +33,7 @@ struct Options {
     std::optional<ServerKind> server;  // --server; nullopt: auto
     ReadyMode ready;             // --ready
     Millis ready_timeout{60000};
+    std::string reload_check = "auto";  // --reload-check: auto, off or cmd:COMMAND
     std::optional<Millis> watchdog;  // --watchdog: WatchdogSec; 0 turns it off; unset: WATCHDOG_USEC if it names the shim
     NotifyAccess notify_access = NotifyAccess::all;
     DroppedSocketPolicy on_dropped_socket = DroppedSocketPolicy::fail;
@@ -44,6 +45,7 @@ struct Options {
     bool inspect_json = false;
     std::optional<HealthTarget> check;  // --check / sdshim check: look once whether it serves, then exit
     Millis check_timeout{5000};
+    bool reload = false;  // --reload / sdshim reload: ask PID 1 for a checked reload, wait for its answer
     std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
 
@@ -82,6 +84,7 @@ inline constexpr const char* kUsageLines[] = {
     "sdshim [OPTIONS] [--] PROGRAM [ARGS...]",
     "sdshim inspect [--json] [--server KIND] [[--] PROGRAM [ARGS...]]",
     "sdshim check [--check-timeout DURATION] http://HOST[:PORT][/PATH] | tcp:HOST:PORT | unix:PATH",
+    "sdshim reload [--ready-timeout DURATION]",
 };
 inline constexpr const char* kDescription =
     "Runs PROGRAM as the child of a PID-1 shim for podman containers: hands it the sockets systemd passed "

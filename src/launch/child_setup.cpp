@@ -72,6 +72,7 @@ int ChildSetup::prepare() const noexcept {
         (void)::setpgid(0, 0);
         if (take_terminal) take_foreground();
     }
+    if (output_fd >= 0 && (::dup2(output_fd, STDOUT_FILENO) < 0 || ::dup2(output_fd, STDERR_FILENO) < 0)) return errno;
     close_on_exec_from(STDERR_FILENO + 1);
     for (std::size_t i = 0; i < pass_fd_count; ++i) {
         int flags = ::fcntl(pass_fds[i], F_GETFD);

@@ -18,6 +18,7 @@ struct ChildSetup {
     const int* pass_fds = nullptr;  // kept open at their numbers with FD_CLOEXEC cleared; every other fd
                                     // above stdio is closed at exec
     std::size_t pass_fd_count = 0;
+    int output_fd = -1;        // if set, becomes the child's stdout and stderr
     char* pid_slot = nullptr;  // receives the child's own pid in decimal (e.g. inside "LISTEN_PID=")
     std::size_t pid_slot_size = 0;
 

@@ -76,6 +76,7 @@ Result<pid_t> launch(const LaunchSpec& spec) {
     ChildSetup setup;
     setup.own_process_group = spec.own_process_group;
     setup.take_terminal = spec.take_terminal;
+    setup.output_fd = spec.output_fd;
     setup.pass_fds = spec.pass_fds.data();
     setup.pass_fd_count = spec.pass_fds.size();
     if (pid_index < env.size()) {

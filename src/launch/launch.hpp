@@ -17,6 +17,7 @@ struct LaunchSpec {
     std::string pid_variable;       // if set (e.g. "LISTEN_PID"), the child's own pid is written into it
     bool own_process_group = true;  // its own process group, so that it can be signalled as a whole
     bool take_terminal = true;      // and the terminal's foreground, if there is one (not for probes)
+    int output_fd = -1;             // if set, the child's stdout and stderr (a pipe the shim reads)
 };
 
 // The child's pid, or why it could not be started: the errno of fork's or exec's failure as the

@@ -101,6 +101,17 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     check.probe_env = child_env(in.environment, {});
     check.look_timeout = opt.check_timeout;
     plan.readiness.timeout = opt.ready_timeout;
+    if (opt.reload_check.starts_with("cmd:")) {
+        if (!plan.reload_signal)
+            return Error{fmt::format("--reload-check=cmd: runs before the reload signal, and {} has none (the nginx "
+                                     "adapter's is SIGHUP): use --server=nginx, or drop --reload-check",
+                                     plan.program)};
+        plan.reload_check.argv = {"/bin/sh", "-c", opt.reload_check.substr(4)};
+    } else if (opt.reload_check == "auto") {
+        plan.reload_check.argv = config_test_for(plan.kind, opt.command);
+    }
+    plan.reload_check.error_mark = adapter_for(plan.kind).config_error_mark;
+    plan.reload_check.timeout = opt.ready_timeout;
     plan.readiness.on_dropped = opt.on_dropped_socket;
     plan.readiness.notify_outer = !plan.notify_socket.empty();
 
@@ -115,6 +126,10 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     plan.server.env = child_env(in.environment, edit);
     plan.server.pass_fds = handoff.pass_fds;
     if (handoff.listen_pid) plan.server.pid_variable = "LISTEN_PID";
+    // The test gets what the server got: with the shipped RestrictAddressFamilies=AF_UNIX AF_NETLINK,
+    // nginx -t could not even create the socket of a `listen` it does not find inherited.
+    plan.reload_check.env = plan.server.env;
+    plan.reload_check.pass_fds = plan.server.pass_fds;
     return plan;
 }
 

@@ -13,6 +13,7 @@
 #include "launch/launch.hpp"
 #include "notify/notify_access.hpp"
 #include "readiness/readiness.hpp"
+#include "readiness/reload_check.hpp"
 #include "readiness/watchdog.hpp"
 
 #include <sys/types.h>
@@ -57,6 +58,7 @@ struct RunPlan {
     ForwardTo forward_to = ForwardTo::child;
     std::map<int, std::string> refused_signals;   // signal -> why it is not forwarded
     std::optional<int> reload_signal;             // after it the server replaces its workers
+    ReloadCheckConfig reload_check;               // runs before the reload signal; empty argv: none
     Millis grace{8000};
     Millis exit_grace{2000};
     std::vector<int> success_exit;

@@ -59,13 +59,16 @@ class Units(unittest.TestCase):
                 self.assertEqual(values(read_unit(drop_in), "Service", "ExecStart")[1],
                                  values(read_unit(unit), "Service", "ExecStart")[0].replace("--cgroups=split ", ""))
 
-    def test_every_nginx_unit_reloads_through_sighup(self):
-        reload = "/usr/bin/podman kill --signal HUP systemd-%N"
-        for unit in ("nginx.service", "nginx-user.service", "nginx-rootless.service"):
-            self.assertEqual(values(read_unit(unit), "Service", "ExecReload"), [reload], unit)
-        for container in ("nginx.container", "nginx-user.container"):
+    def test_every_nginx_unit_reloads_through_sdshim_reload_which_fails_a_refused_reload(self):
+        for unit, binary in (("nginx.service", "/usr/local/bin/sdshim"), ("nginx-user.service", "/usr/local/bin/sdshim"),
+                             ("nginx-rootless.service", "/usr/local/bin/sdshim"), ("nginx-init.service", "/run/podman-init")):
+            self.assertEqual(values(read_unit(unit), "Service", "ExecReload"),
+                             [f"/usr/bin/podman exec systemd-%N {binary} reload"], unit)
+        for container, binary in (("nginx.container", "/usr/local/bin/sdshim"), ("nginx-user.container", "/usr/local/bin/sdshim"),
+                                  ("nginx-init.container", "/run/podman-init")):
             with open(os.path.join(QUADLET, container)) as f:
-                self.assertIn(f"\nExecReload={reload}\n", f.read().split("[Service]", 1)[1], container)
+                self.assertIn(f"\nExecReload=/usr/bin/podman exec systemd-%N {binary} reload\n",
+                              f.read().split("[Service]", 1)[1], container)
 
     def test_caddy_reloads_through_its_admin_socket(self):
         admin = values(read_unit("caddy-admin.socket"), "Socket", "ListenStream")[0]

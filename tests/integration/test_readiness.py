@@ -10,7 +10,7 @@ import unittest
 from support.activation import Activated, free_port, poke_tcp
 from support.notify import NotifyReceiver, notify_receiver
 from support.servers import http_get, nginx_command, nginx_site
-from support.shim import PY, TEST_HELPERS, Shim, proc_status, require_root, wait_for, wait_idle
+from support.shim import PY, SHIM, TEST_HELPERS, Shim, proc_status, require_root, wait_for, wait_idle
 
 NO_PTRACE = ["setpriv", "--bounding-set", "-sys_ptrace", "--"]
 # systemd's RestrictAddressFamilies=AF_UNIX AF_NETLINK, as every shipped unit sets it
@@ -88,6 +88,113 @@ class Nginx(Base):
         self.assertTrue(before_us <= usec <= before_us + 5_000_000, (before_us, usec))
         self.assertLess(reloading_at, ready_again_at)
         self.assertIn("nginx reloaded: its workers poll 1 inherited socket(s)", err)
+
+    def workers(self, shim):
+        with open(f"/proc/{shim}/task/{shim}/children") as f:
+            master = int(f.read().split()[0])
+        with open(f"/proc/{master}/task/{master}/children") as f:
+            return set(f.read().split())
+
+    def test_reload_is_checked_with_nginx_t_first_and_a_broken_config_is_refused_not_sent(self):
+        port = free_port()
+        conf = nginx_site(self.dir, f"127.0.0.1:{port}")
+        with open(conf) as f:
+            good = f.read()
+        # under the shipped units' RestrictAddressFamilies: nginx -t finds its listen inherited, or fails
+        with Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir),
+                       env={"NOTIFY_SOCKET": self.rx.address}, wrapper=RESTRICTED) as a:
+            poke_tcp(port).close()
+            self.rx.wait_for("READY=1")
+            shim = a.shim_pid()
+            wait_for(lambda: len(self.workers(shim)) == 2, what="two workers")
+            before = self.workers(shim)
+            with open(conf, "w") as f:
+                f.write(good.replace("http {", "http {\n    bogus_directive on;", 1))
+            os.kill(shim, signal.SIGHUP)
+            refused = self.rx.wait_for(lambda m: m.startswith("STATUS=reload refused: "))
+            status = next(m for m in self.rx.messages() if m.startswith("STATUS=reload refused: "))
+            self.assertIn("[emerg]", status)  # nginx's own line, which its error_log formats
+            self.assertIn('unknown directive "bogus_directive" in ' + conf + ":", status)
+            self.assertIn("` exited with code 1: ", status)
+            self.assertTrue(status.endswith("; nginx goes on with its current configuration, and got no SIGHUP"), status)
+            self.assertFalse([m for m in self.rx.messages() if "RELOADING=1" in m], self.rx.messages())
+            self.assertEqual(self.workers(shim), before, "the old workers must go on serving")
+            self.assertIn(b"200 OK", http_get(port))
+
+            with open(conf, "w") as f:
+                f.write(good)
+            os.kill(shim, signal.SIGHUP)
+            reloading_at = self.rx.wait_for(lambda m: m.startswith("RELOADING=1\nMONOTONIC_USEC="))
+            self.assertGreater(reloading_at, refused)
+            self.rx.wait_for("READY=1", count=2)
+            self.assertIn(b"200 OK", http_get(port))
+            wait_for(lambda: not (self.workers(shim) & before), what="the old workers to leave")
+            os.kill(shim, signal.SIGTERM)
+            self.assertEqual(a.wait(), 0, a.stderr())
+            err = a.stderr()
+        self.assertIn(f"reload check: running `/usr/sbin/nginx -c {conf} -p {self.dir} -t -q`", err)
+        self.assertIn("[sdshim] error: reload refused: ", err)
+        self.assertIn("reload check: `/usr/sbin/nginx", err)
+        self.assertIn("` passed", err)
+        self.assertEqual(err.count("signal 1 (SIGHUP) received"), 1, err)  # nginx's log: the checked one only
+
+    def test_reload_check_that_hangs_is_killed_at_the_ready_timeout_and_a_stop_cancels_one(self):
+        port, flag = free_port(), os.path.join(self.dir, "ok")
+        nginx_site(self.dir, f"127.0.0.1:{port}")
+        check = f"cmd:test -e {flag} || exec sleep 30"
+        with Activated(["-l", f"127.0.0.1:{port}"], ["--ready-timeout=1s", f"--reload-check={check}",
+                                                      *nginx_command(self.dir)],
+                       env={"NOTIFY_SOCKET": self.rx.address}) as a:
+            poke_tcp(port).close()
+            self.rx.wait_for("READY=1")
+            shim = a.shim_pid()
+            before = self.workers(shim)
+            os.kill(shim, signal.SIGHUP)
+            self.rx.wait_for(lambda m: m.startswith("STATUS=reload refused: ") and "did not finish within 1s" in m,
+                             timeout=20)
+            self.assertEqual(self.workers(shim), before)
+            self.assertFalse([m for m in self.rx.messages() if "RELOADING=1" in m])
+            # a reload asked for while the check runs is checked after it; a stop ends the check at once
+            os.kill(shim, signal.SIGHUP)
+            wait_for(lambda: "(pid" in a.stderr().split("did not finish within 1s", 1)[1], what="the second check")
+            os.kill(shim, signal.SIGTERM)
+            self.assertEqual(a.wait(), 0, a.stderr())
+            err = a.stderr()
+        self.assertNotIn("signal 1 (SIGHUP) received", err)
+        self.assertIn("reload check: `/bin/sh -c 'test -e", err)
+        self.assertIn("still runs after 1s: killed", err)
+
+    def test_sdshim_reload_inside_the_namespace_waits_for_pid_1s_answer(self):
+        port = free_port()
+        conf = nginx_site(self.dir, f"127.0.0.1:{port}")
+        with open(conf) as f:
+            good = f.read()
+        with Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir),
+                       env={"NOTIFY_SOCKET": self.rx.address}, wrapper=RESTRICTED) as a:
+            poke_tcp(port).close()
+            self.rx.wait_for("READY=1")
+            shim = a.shim_pid()
+
+            def reload():  # as `podman exec NAME sdshim reload` would: a process in the shim's pid namespace
+                return subprocess.run(["nsenter", "-t", str(shim), "-p", "-m", "--", SHIM, "reload"],
+                                      capture_output=True, text=True, timeout=60)
+            r = reload()
+            self.assertEqual((r.returncode, r.stdout), (0, "sdshim reload: PID 1 sent the reload signal on\n"), r.stderr)
+            self.rx.wait_for("READY=1", count=2)
+            with open(conf, "w") as f:
+                f.write(good.replace("http {", "http {\n    bogus_directive on;", 1))
+            r = reload()
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("sdshim reload: refused by PID 1: the server keeps its configuration", r.stderr)
+            self.rx.wait_for(lambda m: m.startswith("STATUS=reload refused: "))
+            self.assertIn(b"200 OK", http_get(port))
+            os.kill(shim, signal.SIGTERM)
+            self.assertEqual(a.wait(), 0, a.stderr())
+            self.assertEqual(a.stderr().count("signal 1 (SIGHUP) received"), 1, a.stderr())
+        # outside any container: the host's PID 1 is never signalled
+        r = subprocess.run([SHIM, "reload"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not sdshim: run it in the container, as `podman exec NAME sdshim reload`", r.stderr)
 
     def test_listen_port_that_matches_no_socket_fails_with_the_exact_fix(self):
         port, other = free_port(), free_port()

@@ -322,3 +322,47 @@ TimeoutStartSec=120
         rig.systemctl(f"stop {service}")
         self.assertEqual(rig.show(service)["ActiveState"], "inactive")
         self.assertEqual(rig.leftovers(), ([], []))
+
+    def refused_reload(self, socket, service, port):
+        """A broken configuration: `systemctl reload` fails with nginx's own error, sdshim never passes
+        SIGHUP on (its nginx -t refused it; STATUS= says why), and the old workers go on serving; once
+        the configuration is fixed, the next reload goes through."""
+        rig = self.rig
+        container = f"systemd-{service.rsplit('.', 1)[0]}"
+        self.addCleanup(rig.sh, f"systemctl stop {socket} {service}; systemctl reset-failed", check=False)
+        rig.systemctl(f"start {socket}")
+        self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
+        self.assertEqual(rig.wait_state(service, ["active", "failed"])["ActiveState"], "active")
+        workers = lambda: set(rig.sh("pgrep -f '^nginx: worker process' || true").stdout.split())  # noqa: E731
+        before = workers()
+        self.assertTrue(before)
+        conf = "/etc/nginx/conf.d/default.conf"
+        rig.sh(f"podman exec {container} sh -c 'cp {conf} /tmp/good.conf && echo \"bogus_directive on;\" >> {conf}'")
+        cursor = rig.cursor()
+        r = rig.systemctl(f"reload {service}", check=False)
+        self.assertNotEqual(r.returncode, 0, "a reload with a broken configuration must fail")
+        entries = self.journal_of(cursor, service, False, has="[sdshim] error: reload refused")
+        refused = [m for _, _, m in entries if "[sdshim] error: reload refused: `nginx -g 'daemon off;' -t -q` "
+                   "exited with code 1" in m]
+        self.assertEqual(len(refused), 1, entries)
+        self.assertIn('unknown directive "bogus_directive"', refused[0])
+        self.assertTrue(refused[0].rstrip().endswith("nginx goes on with its current configuration, and got no SIGHUP"),
+                        refused[0])
+        self.assertFalse([m for _, _, m in entries if "SIGHUP) received" in m], "nginx got the SIGHUP")
+        # ExecReload=podman exec ... sdshim reload: the answer PID 1 gave, in the unit's journal too
+        self.assertTrue([m for _, _, m in entries if "sdshim reload: refused by PID 1" in m], entries)
+        s = rig.show(service)
+        self.assertEqual((s["ActiveState"], s["SubState"]), ("active", "running"), s)
+        if self.conmon_passes_status:
+            self.assertTrue(s["StatusText"].startswith("reload refused: "), s)
+        self.assertEqual(workers(), before, "the old workers must go on serving")
+        self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
+
+        rig.sh(f"podman exec {container} cp /tmp/good.conf {conf}")
+        cursor = rig.cursor()
+        rig.systemctl(f"reload {service}")
+        entries = self.journal_of(cursor, service, False, has="[sdshim] info: nginx reloaded")
+        self.assertTrue([m for _, _, m in entries if "[sdshim] info: nginx reloaded" in m], entries)
+        self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
+        if self.conmon_passes_status:
+            self.assertEqual(rig.wait_state(service, ["active"])["StatusText"], "nginx reloaded")

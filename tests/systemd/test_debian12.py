@@ -35,6 +35,9 @@ class Debian12(HostGuard, Scenarios):
     def test_scratch_image_ready_through_sdshims_http_check_where_podman_has_no_notify_healthy(self):
         self.busybox_ready_when_healthy(notify_healthy=False)
 
+    def test_reload_with_a_broken_config_fails_and_nginx_keeps_serving_with_its_workers(self):
+        self.refused_reload("nginx.socket", "nginx.service", 80)
+
     def test_watchdog_restarts_nginx_whose_workers_stopped_and_not_one_that_serves(self):
         self.watchdog("nginx.socket", "nginx.service", 80)
 

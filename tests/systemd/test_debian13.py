@@ -40,7 +40,7 @@ class Debian13(HostGuard, Scenarios):
             text = self.rig.systemctl(f"cat {unit}", user=user).stdout
             self.assertIn("/usr/bin/podman run --name systemd-%N", text)
             self.assertIn("--sdnotify=container", text)
-            self.assertIn("ExecReload=/usr/bin/podman kill --signal HUP systemd-%N", text)
+            self.assertIn("ExecReload=/usr/bin/podman exec systemd-%N /usr/local/bin/sdshim reload", text)
             self.assertIn("SourcePath=", text)
             deps = self.rig.systemctl(f"show {unit} -p Wants -p After", user=user).stdout
             self.assertNotIn("network-online", deps, "[Quadlet] DefaultDependencies=false was not applied")
@@ -68,6 +68,9 @@ class Debian13(HostGuard, Scenarios):
 
     def test_scratch_image_notify_healthy_with_sdshim_check_as_health_cmd(self):
         self.busybox_ready_when_healthy(notify_healthy=True)
+
+    def test_reload_with_a_broken_config_fails_and_nginx_keeps_serving_with_its_workers(self):
+        self.refused_reload("nginx.socket", "nginx.service", 80)
 
     def test_watchdog_restarts_nginx_whose_workers_stopped_and_not_one_that_serves(self):
         self.watchdog("nginx.socket", "nginx.service", 80)

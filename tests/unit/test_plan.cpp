@@ -208,3 +208,44 @@ TEST_CASE("plan: find_variable reads KEY=VALUE lists exactly") {
     CHECK(find_variable(env, "C") == nullptr);
     CHECK(find_variable(env, "D") == nullptr);
 }
+
+TEST_CASE("plan: the reload check is nginx -t -q with the server's own arguments, past its wrapper") {
+    auto plan = plan_run(options({"/docker-entrypoint.sh", "nginx", "-g", "daemon off;"}), inputs());
+    REQUIRE(plan);
+    CHECK(plan->reload_check.argv == std::vector<std::string>{"nginx", "-g", "daemon off;", "-t", "-q"});
+    CHECK(plan->reload_check.timeout == Millis(60000));
+    CHECK(has(plan->reload_check.env, "PATH=/bin"));
+    CHECK_FALSE(names(plan->reload_check.env, "SDSHIM_GRACE"));
+    // the test gets the server's sockets and variables: it finds its `listen`s inherited
+    CHECK(has(plan->reload_check.env, "NGINX=3;4;"));
+    CHECK(plan->reload_check.pass_fds == std::vector<int>{3, 4});
+    CHECK(plan->reload_check.error_mark == "[emerg]");
+
+    plan = plan_run(options({"--ready-timeout=5s", "/usr/sbin/nginx", "-c", "/etc/nginx/x.conf"}), inputs());
+    REQUIRE(plan);
+    CHECK(plan->reload_check.argv == std::vector<std::string>{"/usr/sbin/nginx", "-c", "/etc/nginx/x.conf", "-t", "-q"});
+    CHECK(plan->reload_check.timeout == Millis(5000));
+
+    plan = plan_run(options({"--server=nginx", "/usr/local/bin/start-web"}), inputs());
+    REQUIRE(plan);
+    CHECK(plan->reload_check.argv == std::vector<std::string>{"nginx", "-t", "-q"});
+
+    plan = plan_run(options({"--reload-check=off", "nginx"}), inputs());
+    REQUIRE(plan);
+    CHECK(plan->reload_check.argv.empty());
+    plan = plan_run(options({"--reload-check=cmd:/check.sh --strict", "nginx"}), inputs());
+    REQUIRE(plan);
+    CHECK(plan->reload_check.argv == std::vector<std::string>{"/bin/sh", "-c", "/check.sh --strict"});
+
+    // caddy validates through its admin API itself, and a generic server has no reload signal
+    plan = plan_run(options({"caddy", "run"}), inputs());
+    REQUIRE(plan);
+    CHECK(plan->reload_check.argv.empty());
+    CHECK(plan_run(options({"--reload-check=cmd:true", "app"}), inputs()).message() ==
+          "--reload-check=cmd: runs before the reload signal, and app has none (the nginx adapter's is SIGHUP): use "
+          "--server=nginx, or drop --reload-check");
+    const auto env = [](const char*) -> const char* { return nullptr; };
+    CHECK(parse_cli({"sdshim", "--reload-check", "cmd: ", "nginx"}, env).message() ==
+          "--reload-check 'cmd: ': expected auto, off or cmd:COMMAND");
+    CHECK_FALSE(parse_cli({"sdshim", "--reload-check", "on", "nginx"}, env).ok());
+}
