@@ -95,43 +95,53 @@ class Nginx(Base):
         with open(f"/proc/{master}/task/{master}/children") as f:
             return set(f.read().split())
 
-    def test_reload_is_checked_with_nginx_t_first_and_a_broken_config_is_refused_not_sent(self):
-        port = free_port()
+    def restricted_nginx(self, port):
+        """nginx on `port` under the shipped units' RestrictAddressFamilies (nginx -t must find its listen
+        inherited there, or fail), once ready; returns the Activated and the config's path and text."""
         conf = nginx_site(self.dir, f"127.0.0.1:{port}")
         with open(conf) as f:
             good = f.read()
-        # under the shipped units' RestrictAddressFamilies: nginx -t finds its listen inherited, or fails
-        with Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir),
-                       env={"NOTIFY_SOCKET": self.rx.address}, wrapper=RESTRICTED) as a:
-            poke_tcp(port).close()
-            self.rx.wait_for("READY=1")
-            shim = a.shim_pid()
-            wait_for(lambda: len(self.workers(shim)) == 2, what="two workers")
-            before = self.workers(shim)
-            with open(conf, "w") as f:
-                f.write(good.replace("http {", "http {\n    bogus_directive on;", 1))
-            os.kill(shim, signal.SIGHUP)
-            refused = self.rx.wait_for(lambda m: m.startswith("STATUS=reload refused: "))
-            status = next(m for m in self.rx.messages() if m.startswith("STATUS=reload refused: "))
-            self.assertIn("[emerg]", status)  # nginx's own line, which its error_log formats
-            self.assertIn('unknown directive "bogus_directive" in ' + conf + ":", status)
-            self.assertIn("` exited with code 1: ", status)
-            self.assertTrue(status.endswith("; nginx goes on with its current configuration, and got no SIGHUP"), status)
-            self.assertFalse([m for m in self.rx.messages() if "RELOADING=1" in m], self.rx.messages())
-            self.assertEqual(self.workers(shim), before, "the old workers must go on serving")
-            self.assertIn(b"200 OK", http_get(port))
+        a = Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir), env={"NOTIFY_SOCKET": self.rx.address},
+                      wrapper=RESTRICTED)
+        self.addCleanup(a.__exit__, None, None, None)
+        poke_tcp(port).close()
+        self.rx.wait_for("READY=1")
+        return a, conf, good
 
-            with open(conf, "w") as f:
-                f.write(good)
-            os.kill(shim, signal.SIGHUP)
-            reloading_at = self.rx.wait_for(lambda m: m.startswith("RELOADING=1\nMONOTONIC_USEC="))
-            self.assertGreater(reloading_at, refused)
-            self.rx.wait_for("READY=1", count=2)
-            self.assertIn(b"200 OK", http_get(port))
-            wait_for(lambda: not (self.workers(shim) & before), what="the old workers to leave")
-            os.kill(shim, signal.SIGTERM)
-            self.assertEqual(a.wait(), 0, a.stderr())
-            err = a.stderr()
+    @staticmethod
+    def break_config(conf, good):
+        with open(conf, "w") as f:
+            f.write(good.replace("http {", "http {\n    bogus_directive on;", 1))
+
+    def test_reload_is_checked_with_nginx_t_first_and_a_broken_config_is_refused_not_sent(self):
+        port = free_port()
+        a, conf, good = self.restricted_nginx(port)
+        shim = a.shim_pid()
+        wait_for(lambda: len(self.workers(shim)) == 2, what="two workers")
+        before = self.workers(shim)
+        self.break_config(conf, good)
+        os.kill(shim, signal.SIGHUP)
+        refused = self.rx.wait_for(lambda m: m.startswith("STATUS=reload refused: "))
+        status = next(m for m in self.rx.messages() if m.startswith("STATUS=reload refused: "))
+        self.assertIn("[emerg]", status)  # nginx's own line, which its error_log formats
+        self.assertIn('unknown directive "bogus_directive" in ' + conf + ":", status)
+        self.assertIn("` exited with code 1: ", status)
+        self.assertTrue(status.endswith("; nginx goes on with its current configuration, and got no SIGHUP"), status)
+        self.assertFalse([m for m in self.rx.messages() if "RELOADING=1" in m], self.rx.messages())
+        self.assertEqual(self.workers(shim), before, "the old workers must go on serving")
+        self.assertIn(b"200 OK", http_get(port))
+
+        with open(conf, "w") as f:
+            f.write(good)
+        os.kill(shim, signal.SIGHUP)
+        reloading_at = self.rx.wait_for(lambda m: m.startswith("RELOADING=1\nMONOTONIC_USEC="))
+        self.assertGreater(reloading_at, refused)
+        self.rx.wait_for("READY=1", count=2)
+        self.assertIn(b"200 OK", http_get(port))
+        wait_for(lambda: not (self.workers(shim) & before), what="the old workers to leave")
+        os.kill(shim, signal.SIGTERM)
+        self.assertEqual(a.wait(), 0, a.stderr())
+        err = a.stderr()
         self.assertIn(f"reload check: running `/usr/sbin/nginx -c {conf} -p {self.dir} -t -q`", err)
         self.assertIn("[sdshim] error: reload refused: ", err)
         self.assertIn("reload check: `/usr/sbin/nginx", err)
@@ -166,31 +176,24 @@ class Nginx(Base):
 
     def test_sdshim_reload_inside_the_namespace_waits_for_pid_1s_answer(self):
         port = free_port()
-        conf = nginx_site(self.dir, f"127.0.0.1:{port}")
-        with open(conf) as f:
-            good = f.read()
-        with Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir),
-                       env={"NOTIFY_SOCKET": self.rx.address}, wrapper=RESTRICTED) as a:
-            poke_tcp(port).close()
-            self.rx.wait_for("READY=1")
-            shim = a.shim_pid()
+        a, conf, good = self.restricted_nginx(port)
+        shim = a.shim_pid()
 
-            def reload():  # as `podman exec NAME sdshim reload` would: a process in the shim's pid namespace
-                return subprocess.run(["nsenter", "-t", str(shim), "-p", "-m", "--", SHIM, "reload"],
-                                      capture_output=True, text=True, timeout=60)
-            r = reload()
-            self.assertEqual((r.returncode, r.stdout), (0, "sdshim reload: PID 1 sent the reload signal on\n"), r.stderr)
-            self.rx.wait_for("READY=1", count=2)
-            with open(conf, "w") as f:
-                f.write(good.replace("http {", "http {\n    bogus_directive on;", 1))
-            r = reload()
-            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-            self.assertIn("sdshim reload: refused by PID 1: the server keeps its configuration", r.stderr)
-            self.rx.wait_for(lambda m: m.startswith("STATUS=reload refused: "))
-            self.assertIn(b"200 OK", http_get(port))
-            os.kill(shim, signal.SIGTERM)
-            self.assertEqual(a.wait(), 0, a.stderr())
-            self.assertEqual(a.stderr().count("signal 1 (SIGHUP) received"), 1, a.stderr())
+        def reload():  # as `podman exec NAME sdshim reload` would: a process in the shim's pid namespace
+            return subprocess.run(["nsenter", "-t", str(shim), "-p", "-m", "--", SHIM, "reload"],
+                                  capture_output=True, text=True, timeout=60)
+        r = reload()
+        self.assertEqual((r.returncode, r.stdout), (0, "sdshim reload: PID 1 sent the reload signal on\n"), r.stderr)
+        self.rx.wait_for("READY=1", count=2)
+        self.break_config(conf, good)
+        r = reload()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("sdshim reload: refused by PID 1: the server keeps its configuration", r.stderr)
+        self.rx.wait_for(lambda m: m.startswith("STATUS=reload refused: "))
+        self.assertIn(b"200 OK", http_get(port))
+        os.kill(shim, signal.SIGTERM)
+        self.assertEqual(a.wait(), 0, a.stderr())
+        self.assertEqual(a.stderr().count("signal 1 (SIGHUP) received"), 1, a.stderr())
         # outside any container: the host's PID 1 is never signalled
         r = subprocess.run([SHIM, "reload"], capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 2)

@@ -28,6 +28,18 @@ class Base(unittest.TestCase):
         os.makedirs(self.dir)
         self.addCleanup(shutil.rmtree, self.dir, True)
 
+    def withheld_then_resumed(self, server, failing_status):
+        """SIGUSR1 makes `server` fail its check: `failing_status`, and no ping after one interval (2 s);
+        SIGUSR2 makes it pass again: 'serves again' and pings once more."""
+        os.kill(server, signal.SIGUSR1)
+        failed_at = time.monotonic()
+        self.rx.wait_for(failing_status, timeout=30)
+        self.assert_pings_stop(failed_at, 2.0)
+        before = len(pings(self.rx))
+        os.kill(server, signal.SIGUSR2)
+        self.rx.wait_for("STATUS=python3 serves again", timeout=30)
+        wait_for(lambda: len(pings(self.rx)) > before, timeout=30, what="pings after the server serves again")
+
     def assert_pings_stop(self, frozen_at, interval):
         """No ping later than one interval after the server stopped serving; waits two to see it."""
         time.sleep(2 * interval)
@@ -115,15 +127,9 @@ class Bridge(Base):
             self.rx.wait_for("READY=1", timeout=30)
             self.rx.wait_for("WATCHDOG=1", count=2, timeout=30)
             shim = a.shim_pid()
-            server = int(open(f"/proc/{shim}/task/{shim}/children").read().split()[0])
-            os.kill(server, signal.SIGUSR1)
-            closed_at = time.monotonic()
-            self.rx.wait_for(f"STATUS=not serving: 127.0.0.1:{target} does not accept connections", timeout=30)
-            self.assert_pings_stop(closed_at, 2.0)
-            before = len(pings(self.rx))
-            os.kill(server, signal.SIGUSR2)
-            self.rx.wait_for("STATUS=python3 serves again", timeout=30)
-            wait_for(lambda: len(pings(self.rx)) > before, timeout=30, what="pings after the listener is back")
+            with open(f"/proc/{shim}/task/{shim}/children") as f:
+                server = int(f.read().split()[0])
+            self.withheld_then_resumed(server, f"STATUS=not serving: 127.0.0.1:{target} does not accept connections")
             os.kill(shim, signal.SIGTERM)
             a.wait()
 
@@ -223,14 +229,7 @@ class HealthMode(Base):
             self.rx.wait_for("WATCHDOG=1", count=2, timeout=30)
             with open(f"/proc/{s.shim_pid}/task/{s.shim_pid}/children") as f:
                 server = int(f.read().split()[0])
-            os.kill(server, signal.SIGUSR1)
-            failed_at = time.monotonic()
-            self.rx.wait_for(f"STATUS=not serving: {url} answered HTTP/1.0 503 Service Unavailable", timeout=30)
-            self.assert_pings_stop(failed_at, 2.0)
-            before = len(pings(self.rx))
-            os.kill(server, signal.SIGUSR2)
-            self.rx.wait_for("STATUS=python3 serves again", timeout=30)
-            wait_for(lambda: len(pings(self.rx)) > before, timeout=30, what="pings after 200 is back")
+            self.withheld_then_resumed(server, f"STATUS=not serving: {url} answered HTTP/1.0 503 Service Unavailable")
             os.kill(server, signal.SIGHUP)  # accepts, never answers: each look gives up after 300 ms
             hung_at = time.monotonic()
             self.rx.wait_for(f"STATUS=not serving: {url}: no answer within 300ms", timeout=30)

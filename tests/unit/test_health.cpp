@@ -3,6 +3,8 @@
 #include "readiness/health_check.hpp"
 #include "readiness/health_target.hpp"
 
+#include "loopback_listener.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <netinet/in.h>
@@ -15,22 +17,8 @@ using namespace sdshim;
 
 namespace {
 
-// A loopback listener on a free port that never accepts: a connect completes in its backlog.
-struct Listener {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int port = 0;
-    Listener() {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(fd, 8) == 0);
-        socklen_t len = sizeof a;
-        REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        port = ntohs(a.sin_port);
-    }
-    ~Listener() { ::close(fd); }
-};
+// A loopback listener that never accepts: a connect completes in its backlog.
+using Listener = LoopbackListener;
 
 HealthTarget target(const std::string& text) {
     auto t = parse_health_target(text);

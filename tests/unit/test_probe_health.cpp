@@ -5,6 +5,8 @@
 #include "readiness/probe.hpp"
 #include "readiness/ready_mode.hpp"
 
+#include "loopback_listener.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <netinet/in.h>
@@ -26,22 +28,15 @@ namespace {
 // says what to do with the connection (write an answer, close it, or nothing).
 struct LoopServer {
     EventLoop& loop;
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int port = 0;
+    LoopbackListener listener{SOCK_NONBLOCK};
+    const int fd = listener.fd;
+    const int port = listener.port;
     std::function<void(int conn)> reply;
     std::vector<int> conns;
     int requests = 0;
     std::string last_request;
 
     explicit LoopServer(EventLoop& l, bool accepting = true) : loop(l) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(fd, 8) == 0);
-        socklen_t len = sizeof a;
-        REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        port = ntohs(a.sin_port);
         if (accepting) REQUIRE(loop.watch(fd, [this] { accept_one(); }));
     }
     ~LoopServer() {
@@ -50,9 +45,8 @@ struct LoopServer {
             ::close(c);
         }
         loop.unwatch(fd);
-        ::close(fd);
     }
-    std::string at() const { return "127.0.0.1:" + std::to_string(port); }
+    std::string at() const { return listener.at(); }
 
     void accept_one() {
         const int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
