@@ -127,9 +127,9 @@ int Supervisor::start() {
 
 int Supervisor::run() {
     if (const int failed = start(); failed != 0) return failed;
-    // Behind a bridge with --ready=target, clients wait in the backlog until the server accepts:
-    // accepted earlier, their connections would be refused by the target.
-    if (bridge_ && plan_.readiness.check.mode.kind != ReadyKind::target) bridge_->start();
+    // Behind a bridge with --ready=target or http://, tcp:, clients wait in the backlog until the
+    // server serves: accepted earlier, their connections would be refused by the target.
+    if (bridge_ && !bridge_waits_for_ready()) bridge_->start();
     readiness_.started(main_pid_);
     on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
     if (!finished_)
@@ -226,23 +226,26 @@ void Supervisor::on_reload_refused(const std::string& why) {
     answer_reload_requests(false);
 }
 
-void Supervisor::begin_stop(int sig, pid_t sender) {
+bool Supervisor::begin_stop(int sig, pid_t sender, const std::string& why) {
     const bool first = !stop_.stopping();
     auto d = forwarder_.forward(sig, sender, main_pid_, !main_status_);
-    if (!d.starts_stop) return;
+    if (!d.starts_stop) return false;
     reload_check_.cancel();
     answer_reload_requests(false);
     if (first) {
         if (bridge_) bridge_->stop_accepting();
         readiness_.stopping();
         watchdog_.stop();
-        std::vector<std::string> lines{fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", plan_.program,
-                                                   signal_name(d.signal), format_duration(plan_.grace))};
+        std::vector<std::string> lines{
+            why.empty() ? fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", plan_.program,
+                                      signal_name(d.signal), format_duration(plan_.grace))
+                        : "STATUS=" + why.substr(0, 2000)};
         if (!stopping_announced_) lines.insert(lines.begin(), "STOPPING=1");
         stopping_announced_ = true;
         notify(lines);
     }
     loop_.arm(stop_deadline_, stop_.stop_requested(EventLoop::Clock::now()));
+    return first;
 }
 
 void Supervisor::on_children() {
@@ -278,12 +281,13 @@ void Supervisor::on_server_message(pid_t sender, const NotifyMessage& msg) {
 void Supervisor::on_not_ready(const std::string& line) {
     log::error("{}", line);
     failed_ = true;
-    begin_stop(SIGTERM, ::getpid());
-    notify({"STATUS=" + line.substr(0, 2000)});  // after the stop's own STATUS: the reason is the last word
+    // The reason is the stop's own STATUS=, in its one datagram: a second one sent after it could still
+    // be in conmon's socket when the container ends, and be lost (seen on a loaded machine).
+    if (!begin_stop(SIGTERM, ::getpid(), line)) notify({"STATUS=" + line.substr(0, 2000)});
 }
 
 void Supervisor::on_ready() {
-    if (bridge_ && plan_.readiness.check.mode.kind == ReadyKind::target) bridge_->start();
+    if (bridge_ && bridge_waits_for_ready()) bridge_->start();
     watchdog_.start(main_pid_);
 }
 

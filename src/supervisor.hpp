@@ -50,7 +50,12 @@ private:
     void on_server_message(pid_t sender, const NotifyMessage& msg);
     void on_not_ready(const std::string& line);
     void on_ready();
-    void begin_stop(int sig, pid_t sender);
+    // Returns whether this started the stop (and so sent its STOPPING=1 and STATUS=, `why` if given).
+    bool begin_stop(int sig, pid_t sender, const std::string& why = {});
+    bool bridge_waits_for_ready() const {
+        const ReadyKind k = plan_.readiness.check.mode.kind;
+        return k == ReadyKind::target || k == ReadyKind::health;
+    }
     void forward(int sig, pid_t sender, const sigval* value);
     void send_reload(int sig, pid_t sender, const sigval* value);
     void on_reload_refused(const std::string& why);

@@ -129,6 +129,23 @@ class Echo(Base):
             self.assertIn(f"bridging fd 3 'unknown' (127.0.0.1:{port}) to unix:{path}", a.stderr())
             self.stop(a)
 
+    def test_with_ready_tcp_a_client_waits_in_the_backlog_until_the_server_listens(self):
+        # --ready=tcp: (or http://) as --ready=target: the bridge accepts only once the server serves;
+        # a client that came earlier would have found its connection refused and closed.
+        port, target = free_port(), free_port()
+        a = Activated(["-l", f"127.0.0.1:{port}"],
+                      ["--bridge", f"3=127.0.0.1:{target}", f"--ready=tcp:127.0.0.1:{target}", "--", "/bin/sh", "-c",
+                       f"sleep 1; exec {PY} {ECHO} {target} echo"])
+        with a:
+            s = connect(port)
+            s.sendall(b"early bird")
+            s.shutdown(socket.SHUT_WR)
+            self.assertEqual(read_all(s), b"early bird")
+            s.close()
+            self.assertIn(f"is ready: tcp:127.0.0.1:{target} accepts connections", a.stderr())
+            self.assertNotIn("the client's connection is closed", a.stderr())
+            self.stop(a)
+
     def test_target_down_closes_that_client_and_others_go_on(self):
         up, down, echo_port = free_port(), free_port(), free_port()
         dead = free_port()
