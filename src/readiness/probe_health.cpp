@@ -29,10 +29,7 @@ public:
           check_(std::move(check)),
           target_(std::move(target)),
           loop_(loop),
-          timeout_(loop.add_deadline([this] {
-              conclude(Look::not_serving(fmt::format("{}: no answer within {}", target_.text,
-                                                     format_duration(check_.look_timeout))));
-          })) {}
+          timeout_(loop.add_deadline([this] { conclude(Look::not_serving(overdue(check_.look_timeout))); })) {}
     ~HealthProbe() override { cancel(); }
 
     Look look(const Question&) override {
