@@ -1,5 +1,6 @@
 // The entry point: parses the command line, takes in what was inherited, plans the run and hands
-// the plan to the Supervisor (or prints it, for inspect; or looks once at a target, for check).
+// the plan to the Supervisor (or prints it, for inspect; looks once at a target, for check; or asks
+// PID 1 for a checked reload, for reload).
 #include "adapters/adapters.hpp"
 #include "adapters/inspect_report.hpp"
 #include "base/log.hpp"

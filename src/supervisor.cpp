@@ -64,6 +64,8 @@ Supervisor::Supervisor(RunPlan plan)
       reload_check_(loop_, reaper_, plan_.reload_check,
                     [this] { send_reload(checked_reload_.first, checked_reload_.second, nullptr); },
                     [this](const std::string& why) { on_reload_refused(why); }) {
+    if (plan_.exit_idle.count() > 0) idle_.emplace(plan_.exit_idle);
+    idle_look_ = loop_.add_deadline([this] { look_idle(); });
     stop_deadline_ = loop_.add_deadline([this] {
         loop_.arm(stop_deadline_, stop_.deadline_expired(EventLoop::Clock::now()));
         if (stop_.gave_up()) finish();
@@ -131,6 +133,7 @@ int Supervisor::run() {
     // server serves: accepted earlier, their connections would be refused by the target.
     if (bridge_ && !bridge_waits_for_ready()) bridge_->start();
     readiness_.started(main_pid_);
+    if (plan_.notify_socket.empty()) start_idle_looks();  // else once ready: here nothing waits for READY=1
     on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
     if (!finished_)
         if (auto ran = loop_.run(); !ran) {  // epoll itself broke: nothing can be waited for any more
@@ -140,6 +143,7 @@ int Supervisor::run() {
         }
     if (relay_) relay_->drain();
     if (failed_) return 1;
+    if (idled_) return 0;  // the stop was the shim's own: the unit must not look failed
     // No status only if the main child outlived SIGKILL and the shim gave up waiting.
     return exit_code_from_status(main_status_.value_or(SIGKILL), plan_.success_exit);
 }
@@ -236,6 +240,7 @@ bool Supervisor::begin_stop(int sig, pid_t sender, const std::string& why) {
         if (bridge_) bridge_->stop_accepting();
         readiness_.stopping();
         watchdog_.stop();
+        stop_idle_looks();
         std::vector<std::string> lines{
             why.empty() ? fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", plan_.program,
                                       signal_name(d.signal), format_duration(plan_.grace))
@@ -261,6 +266,7 @@ void Supervisor::on_main_exited(int wait_status) {
     main_status_ = wait_status;
     main_exited_now_ = true;
     watchdog_.stop();
+    stop_idle_looks();  // an exit of its own is never called idle (nor its code replaced by 0)
     reload_check_.cancel();
     answer_reload_requests(false);
     log::info("{} (pid {}) {}", plan_.server.argv[0], main_pid_, describe_status(wait_status));
@@ -289,6 +295,29 @@ void Supervisor::on_not_ready(const std::string& line) {
 void Supervisor::on_ready() {
     if (bridge_ && bridge_waits_for_ready()) bridge_->start();
     watchdog_.start(main_pid_);
+    start_idle_looks();
+}
+
+void Supervisor::start_idle_looks() {
+    if (!std::exchange(idle_looking_, true)) look_idle();
+}
+
+void Supervisor::stop_idle_looks() {
+    idle_.reset();
+    loop_.arm(idle_look_, std::nullopt);
+}
+
+void Supervisor::look_idle() {
+    if (!idle_) return;
+    const auto now = EventLoop::Clock::now();
+    const ConnectionSample sample = bridge_ ? ConnectionSample{bridge_->open_connections(), bridge_->accepted()}
+                                            : count_connections_here(plan_.idle_listeners);
+    if (!idle_->look(sample, now)) return loop_.arm(idle_look_, idle_->next_look(now));
+    const std::string line = fmt::format("no client connection for {} (--exit-idle): stopping {}; the socket stays "
+                                         "with systemd, and the next connection starts it again",
+                                         format_duration(plan_.exit_idle), plan_.program);
+    log::info("{}", line);
+    idled_ = begin_stop(SIGTERM, ::getpid(), line);
 }
 
 void Supervisor::finish_now() {

@@ -11,6 +11,7 @@
 #include "core/signal_channel.hpp"
 #include "notify/notify_relay.hpp"
 #include "plan/run_plan.hpp"
+#include "readiness/idle_policy.hpp"
 #include "readiness/readiness.hpp"
 #include "readiness/reload_check.hpp"
 #include "readiness/watchdog.hpp"
@@ -50,6 +51,9 @@ private:
     void on_server_message(pid_t sender, const NotifyMessage& msg);
     void on_not_ready(const std::string& line);
     void on_ready();
+    void start_idle_looks();
+    void stop_idle_looks();
+    void look_idle();
     // Returns whether this started the stop (and so sent its STOPPING=1 and STATUS=, `why` if given).
     bool begin_stop(int sig, pid_t sender, const std::string& why = {});
     bool bridge_waits_for_ready() const {
@@ -75,17 +79,21 @@ private:
     Readiness readiness_;
     Watchdog watchdog_;
     ReloadCheck reload_check_;
+    std::optional<IdlePolicy> idle_;  // --exit-idle, until the stop
+    bool idle_looking_ = false;
     std::pair<int, pid_t> checked_reload_{0, 0};  // the reload signal, and its sender, that waits for the check
     std::vector<pid_t> reload_requests_;          // `sdshim reload`s waiting for the answer
     EventLoop::DeadlineId stop_deadline_;
     EventLoop::DeadlineId drain_deadline_;
     EventLoop::DeadlineId signals_again_;
+    EventLoop::DeadlineId idle_look_;
     pid_t main_pid_ = 0;
     std::optional<int> main_status_;
     bool main_exited_now_ = false;  // in this round of reaping
     bool finished_ = false;
     bool stopping_announced_ = false;  // STOPPING=1 went out, from sdshim or relayed from the server
     bool failed_ = false;  // the shim stopped the server: not ready in time, or a dropped socket
+    bool idled_ = false;   // the shim stopped the server for --exit-idle: exit 0
 };
 
 }  // namespace sdshim

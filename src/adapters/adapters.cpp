@@ -55,6 +55,7 @@ ServerAdapter make_nginx() {
     a.fd_variable = "NGINX";
     a.stream_sockets_only = true;
     a.accepts_on_every_socket = true;
+    a.connections_countable = true;
     a.config_for = nginx_listen_for;
     a.config_test = nginx_config_test;
     a.config_error_mark = "[emerg]";
@@ -67,6 +68,7 @@ ServerAdapter make_caddy() {
     a.name = "caddy";
     a.signal_defaults = {{SIGQUIT, SIGTERM}};  // QUIT makes caddy exit at once (exit code 2); TERM is graceful
     a.accepts_on_every_socket = true;
+    a.connections_countable = true;
     return a;
 }
 

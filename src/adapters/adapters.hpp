@@ -28,6 +28,9 @@ struct ServerAdapter {
     const char* fd_variable = "";                // names its inherited stream sockets by number: "NGINX"
     bool stream_sockets_only = false;            // takes (and so is watched on) stream sockets only
     bool accepts_on_every_socket = false;        // a connected or non-listening stream socket breaks it
+    // Its client connections are the TCP connections of the inherited listeners that its processes
+    // hold (--exit-idle can count them); a generic server may hand them on or keep them elsewhere.
+    bool connections_countable = false;
     // Its configuration line that uses an inherited socket ("listen 0.0.0.0:8080;"), for the fix in
     // messages; null when the server has none to name.
     std::string (*config_for)(const SocketInfo&) = nullptr;

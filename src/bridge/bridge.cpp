@@ -152,6 +152,7 @@ void Bridge::accept_some(const BridgeListener& listener) {
                 log::warn("bridge {}: accept: {}", listener.label, std::strerror(err));
             return;
         }
+        ++accepted_;
         try {
             open_upstream(listener, std::move(client));
         } catch (const std::bad_alloc&) {  // the client (closed on the way out) is refused

@@ -44,6 +44,7 @@ public:
     // kernel's queue for systemd's next start); open connections go on until they end.
     void stop_accepting();
     std::size_t open_connections() const { return connections_.size(); }
+    std::uint64_t accepted() const { return accepted_; }  // connections accepted so far (--exit-idle)
     // Called once no connection is left after stop_accepting().
     void on_idle(std::function<void()> fn) { on_idle_ = std::move(fn); }
 
@@ -74,6 +75,7 @@ private:
     std::list<std::unique_ptr<Connection>> connections_;
     std::list<std::unique_ptr<Connection>> dead_;  // closed, freed at the start of the next handler
     PipePool pipes_;
+    std::uint64_t accepted_ = 0;
     bool accepting_ = false;
     bool paused_ = false;
     EventLoop::DeadlineId retry_accept_;

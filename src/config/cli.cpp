@@ -23,24 +23,30 @@ std::string alternatives(const std::vector<std::string>& words) {
     return out;
 }
 
-std::string with_default(std::string help, const std::string& value) {
-    return value.empty() ? help : help + " (default " + value + ")";
+std::string with_default(std::string_view help, const std::string& value) {
+    return value.empty() ? std::string(help) : fmt::format("{} (default {})", help, value);
 }
 
 // One value out of a fixed list; `aliases` are accepted too, but not listed as their own choice.
-template <class T>
-Option choice(const char* name, const char* env, std::string help, T Options::*field,
-              std::vector<std::pair<std::string, T>> values, std::vector<std::pair<std::string, std::string>> aliases = {}) {
+// Words are literals (const char*): a table of strings built at start costs kilobytes of code.
+// Parameters are views and lists, so a call site makes no temporaries (each one costs cleanup code).
+template <class F, class V = F>
+void choice(std::vector<Option>& t, const char* name, const char* env, std::string_view help_text, F Options::*field,
+              std::initializer_list<std::pair<const char*, V>> value_list,
+              std::initializer_list<std::pair<const char*, const char*>> alias_list = {}) {
+    std::vector<std::pair<const char*, V>> values(value_list);
+    std::vector<std::pair<const char*, const char*>> aliases(alias_list);
+    std::string help(help_text);
     std::vector<std::string> words;
     std::string def;
     for (const auto& [word, value] : values) {
-        words.push_back(word);
-        if (value == Options{}.*field) def = word;
+        words.emplace_back(word);
+        if (Options{}.*field == value) def = word;
     }
     std::string metavar;
     for (const auto& w : words) metavar += (metavar.empty() ? "" : "|") + w;
     for (const auto& [alias, meaning] : aliases) help += fmt::format("; {} is {}", alias, meaning);
-    Option o{name, env, metavar, false, with_default(std::move(help), def), alternatives(words), nullptr};
+    Option o{name, env, metavar, false, with_default(help, def), alternatives(words), nullptr};
     o.apply = [field, values, aliases](Options& opt, std::string_view v) -> Status {
         std::string_view word = v;
         for (const auto& [alias, meaning] : aliases)
@@ -52,7 +58,7 @@ Option choice(const char* name, const char* env, std::string help, T Options::*f
             }
         return Error{};
     };
-    return o;
+    t.push_back(std::move(o));
 }
 
 // A duration within [min, max]; 0 also where `zero` says what it means.
@@ -79,185 +85,187 @@ Status check_duration(const Result<Millis>& d, const DurationRange& r) {
     return {};
 }
 
-Option duration(const char* name, const char* env, std::string help, Millis Options::*field, DurationRange r = {}) {
+void duration(std::vector<Option>& t, const char* name, const char* env, std::string_view help, Millis Options::*field, DurationRange r = {}) {
     const Millis def = Options{}.*field;
-    Option o{name, env, "DURATION", false, with_default(std::move(help), format_duration(def)),
-             expected_duration(r, def), nullptr};
+    Option o{name, env, "DURATION", false, with_default(help, format_duration(def)),
+             expected_duration(r, def.count() > 0 ? def : Millis(30000)), nullptr};
     o.apply = [field, r](Options& opt, std::string_view v) -> Status {
         auto d = parse_duration(v);
         if (auto ok = check_duration(d, r); !ok) return ok;
         opt.*field = *d;
         return {};
     };
-    return o;
+    t.push_back(std::move(o));
 }
 
-Option flag(const char* name, const char* env, std::string help, bool Options::*field) {
-    Option o{name, env, "", false, std::move(help), "1 or 0", nullptr};
+void flag(std::vector<Option>& t, const char* name, const char* env, std::string_view help, bool Options::*field) {
+    Option o{name, env, "", false, std::string(help), "1 or 0", nullptr};
     o.apply = [field](Options& opt, std::string_view v) -> Status {
         if (v == "1" || v == "true" || v == "yes" || v == "on") opt.*field = true;
         else if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) opt.*field = false;
         else return Error{};
         return {};
     };
-    return o;
+    t.push_back(std::move(o));
 }
 
 // A value of its own syntax: its parser says what is wrong, after `expected`.
-Option custom(const char* name, const char* env, const char* metavar, bool repeatable, std::string help,
-              std::string expected, std::function<Status(Options&, std::string_view)> apply) {
-    return Option{name, env, metavar, repeatable, std::move(help), std::move(expected), std::move(apply)};
+void custom(std::vector<Option>& t, const char* name, const char* env, const char* metavar, bool repeatable, std::string_view help,
+              std::string_view expected, Status (*apply)(Options&, std::string_view)) {
+    t.push_back(Option{name, env, metavar, repeatable, std::string(help), std::string(expected), apply});
 }
 
 std::vector<Option> make_table() {
     std::vector<Option> t;
-    std::vector<std::pair<std::string, std::optional<ServerKind>>> servers{{"auto", std::nullopt}};
-    for (ServerKind kind : kServerKinds) servers.emplace_back(server_name(kind), kind);
-    t.push_back(choice("server", "SDSHIM_SERVER",
-                       "server adapter; auto looks at the program's name, also behind a wrapper script",
-                       &Options::server, servers));
-    t.push_back(flag("inspect", "SDSHIM_INSPECT",
-                     "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
-                     &Options::inspect));
-    t.push_back(flag("json", "SDSHIM_JSON", "with --inspect: print JSON", &Options::inspect_json));
-    t.push_back(custom("check", "SDSHIM_CHECK", "TARGET", false,
-                       "look once whether TARGET serves, print one line and exit 0 if it does, 1 if not (also: sdshim "
-                       "check TARGET), for podman's HealthCmd= in an image without curl: http://HOST[:PORT][/PATH] "
-                       "must answer 2xx or 3xx, tcp:HOST:PORT and unix:PATH must accept a connection",
-                       "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH", [](Options& o, std::string_view v) -> Status {
-                           auto target = parse_health_target(v);
-                           if (!target) return target.error();
-                           o.check = *target;
-                           return {};
-                       }));
-    t.push_back(duration("check-timeout", "SDSHIM_CHECK_TIMEOUT",
-                         "how long one look may take, its connect and answer together: --check's, and each of "
-                         "--ready=http://, tcp: and unix: (readiness looks again; the watchdog withholds WATCHDOG=1)",
-                         &Options::check_timeout,
-                         DurationRange{Millis(1), Millis(3600000)}));
-    t.push_back(flag("reload", "SDSHIM_RELOAD",
-                     "in the container (podman exec, the unit's ExecReload=): ask the sdshim that is PID 1 for a "
-                     "reload, which it checks first (--reload-check), and wait up to --ready-timeout for its answer; "
-                     "exit 0 if the reload signal went to the server, 1 if it was refused (PID 1's log and STATUS= "
-                     "say why); runs no program (also: sdshim reload)",
-                     &Options::reload));
-    t.push_back(choice("log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs", &Options::log_level,
-                       std::vector<std::pair<std::string, std::string>>{{"trace", "trace"},
-                                                                        {"debug", "debug"},
-                                                                        {"info", "info"},
-                                                                        {"warn", "warn"},
-                                                                        {"error", "error"},
-                                                                        {"critical", "critical"},
-                                                                        {"off", "off"}},
-                       {{"warning", "warn"}}));
-    t.push_back(choice("log-format", "SDSHIM_LOG_FORMAT", "text ([sdshim] level: message) or json (one object per line)",
-                       &Options::log_format,
-                       std::vector<std::pair<std::string, LogFormat>>{{"text", LogFormat::text}, {"json", LogFormat::json}}));
-    t.push_back(duration("grace", "SDSHIM_GRACE", "after a stop signal, time before everything left is SIGKILLed",
-                         &Options::grace));
-    t.push_back(duration("exit-grace", "SDSHIM_EXIT_GRACE",
-                         "after the main child exits, time between SIGTERM and SIGKILL of the rest", &Options::exit_grace));
-    t.push_back(custom("map-signal", "SDSHIM_MAP_SIGNAL", "FROM:TO", true,
-                       "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)",
-                       "FROM:TO with signal names or numbers", [](Options& o, std::string_view v) -> Status {
-                           auto rule = parse_signal_rule(v);
-                           if (!rule) return rule.error();
-                           o.signal_map.add(*rule);
-                           return {};
-                       }));
-    t.push_back(choice("forward-to", "SDSHIM_FORWARD_TO",
-                       "send forwarded signals to the main child or to its whole process group", &Options::forward_to,
-                       std::vector<std::pair<std::string, ForwardTo>>{{"child", ForwardTo::child}, {"group", ForwardTo::group}}));
-    t.push_back(custom("success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
-                       "report this exit code of the main child as 0 (repeatable)", "an exit code from 0 to 255",
-                       [](Options& o, std::string_view v) -> Status {
-                           auto code = parse_whole_number<int>(v);
-                           if (!code || *code < 0 || *code > 255) return Error{};
-                           o.success_exit.push_back(*code);
-                           return {};
-                       }));
-    t.push_back(custom("ready", "SDSHIM_READY", "MODE", false,
-                       "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the "
-                       "inherited sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND "
-                       "(/bin/sh -c COMMAND, run in / with the shim's environment in a process group of its own, exits "
-                       "0), http://HOST[:PORT][/PATH] (a GET answers 2xx or 3xx), tcp:HOST:PORT or unix:PATH (accepts "
-                       "a connection), each look within --check-timeout; auto is target with --bridge, else listen for a "
-                       "server that sends no READY=1 of its own (nginx) and notify otherwise (default auto)",
-                       "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, cmd:COMMAND, "
-                       "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH",
-                       [](Options& o, std::string_view v) -> Status {
-                           auto mode = parse_ready_mode(v);
-                           if (!mode) return mode.error();
-                           o.ready = *mode;
-                           return {};
-                       }));
-    t.push_back(duration("ready-timeout", "SDSHIM_READY_TIMEOUT", "fail and stop the server when it is not ready by then",
-                         &Options::ready_timeout, DurationRange{Millis(1), std::nullopt, nullptr}));
-    t.push_back(custom("reload-check", "SDSHIM_RELOAD_CHECK", "CHECK", false,
-                       "what runs before the server's reload signal (nginx: SIGHUP), which goes only if it exits 0; "
-                       "else the server keeps its configuration, and the check's first line is logged and in "
-                       "STATUS=: auto is the adapter's test (nginx -t -q with the server's own arguments, as "
-                       "the shim's user), off sends the signal at once, cmd:COMMAND runs /bin/sh -c COMMAND; it "
-                       "must end within --ready-timeout (default auto)",
-                       "auto, off or cmd:COMMAND", [](Options& o, std::string_view v) -> Status {
-                           if (v != "auto" && v != "off" &&
-                               !(v.starts_with("cmd:") && v.substr(4).find_first_not_of(" \t") != std::string_view::npos))
-                               return Error{};
-                           o.reload_check = std::string(v);
-                           return {};
-                       }));
+    static_assert(std::size(kServerKinds) == 3, "--server lists every kind");
+    auto kind = [](int i) {
+        return std::pair<const char*, std::optional<ServerKind>>{adapter_for(kServerKinds[i]).name, kServerKinds[i]};
+    };
+    choice(t, "server", "SDSHIM_SERVER",
+           "server adapter; auto looks at the program's name, also behind a wrapper script",
+           &Options::server, {{"auto", std::nullopt}, kind(0), kind(1), kind(2)});
+    flag(t, "inspect", "SDSHIM_INSPECT",
+         "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
+         &Options::inspect);
+    flag(t, "json", "SDSHIM_JSON", "with --inspect: print JSON", &Options::inspect_json);
+    custom(t, "check", "SDSHIM_CHECK", "TARGET", false,
+           "look once whether TARGET serves, print one line and exit 0 if it does, 1 if not (also: sdshim "
+           "check TARGET), for podman's HealthCmd= in an image without curl: http://HOST[:PORT][/PATH] "
+           "must answer 2xx or 3xx, tcp:HOST:PORT and unix:PATH must accept a connection",
+           "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH", [](Options& o, std::string_view v) -> Status {
+               auto target = parse_health_target(v);
+               if (!target) return target.error();
+               o.check = *target;
+               return {};
+           });
+    duration(t, "check-timeout", "SDSHIM_CHECK_TIMEOUT",
+             "how long one look may take, its connect and answer together: --check's, and each of "
+             "--ready=http://, tcp: and unix: (readiness looks again; the watchdog withholds WATCHDOG=1)",
+             &Options::check_timeout,
+             DurationRange{Millis(1), Millis(3600000)});
+    flag(t, "reload", "SDSHIM_RELOAD",
+         "in the container (podman exec, the unit's ExecReload=): ask the sdshim that is PID 1 for a "
+         "reload, which it checks first (--reload-check), and wait up to --ready-timeout for its answer; "
+         "exit 0 if the reload signal went to the server, 1 if it was refused (PID 1's log and STATUS= "
+         "say why); runs no program (also: sdshim reload)",
+         &Options::reload);
+    choice<std::string, const char*>(t, "log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs", &Options::log_level,
+                                     {{"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"},
+                                      {"error", "error"}, {"critical", "critical"}, {"off", "off"}},
+                                     {{"warning", "warn"}});
+    choice(t, "log-format", "SDSHIM_LOG_FORMAT", "text ([sdshim] level: message) or json (one object per line)",
+           &Options::log_format,
+           {{"text", LogFormat::text}, {"json", LogFormat::json}});
+    duration(t, "grace", "SDSHIM_GRACE", "after a stop signal, time before everything left is SIGKILLed",
+             &Options::grace);
+    duration(t, "exit-grace", "SDSHIM_EXIT_GRACE",
+             "after the main child exits, time between SIGTERM and SIGKILL of the rest", &Options::exit_grace);
+    duration(t, "exit-idle", "SDSHIM_EXIT_IDLE",
+             "scale to zero: once no client connection has been open for DURATION, stop the server "
+             "gracefully and exit 0; systemd keeps the socket, and the next connection starts the "
+             "container again (counted: nginx's and caddy's TCP connections, and --bridge's own)",
+             &Options::exit_idle, DurationRange{Millis(1000), Millis(86400000), "off"});
+    custom(t, "map-signal", "SDSHIM_MAP_SIGNAL", "FROM:TO", true,
+           "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)",
+           "FROM:TO with signal names or numbers", [](Options& o, std::string_view v) -> Status {
+               auto rule = parse_signal_rule(v);
+               if (!rule) return rule.error();
+               o.signal_map.add(*rule);
+               return {};
+           });
+    choice(t, "forward-to", "SDSHIM_FORWARD_TO",
+           "send forwarded signals to the main child or to its whole process group", &Options::forward_to,
+           {{"child", ForwardTo::child}, {"group", ForwardTo::group}});
+    custom(t, "success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
+           "report this exit code of the main child as 0 (repeatable)", "an exit code from 0 to 255",
+           [](Options& o, std::string_view v) -> Status {
+               auto code = parse_whole_number<int>(v);
+               if (!code || *code < 0 || *code > 255) return Error{};
+               o.success_exit.push_back(*code);
+               return {};
+           });
+    custom(t, "ready", "SDSHIM_READY", "MODE", false,
+           "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the "
+           "inherited sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND "
+           "(/bin/sh -c COMMAND, run in / with the shim's environment in a process group of its own, exits "
+           "0), http://HOST[:PORT][/PATH] (a GET answers 2xx or 3xx), tcp:HOST:PORT or unix:PATH (accepts "
+           "a connection), each look within --check-timeout; auto is target with --bridge, else listen for a "
+           "server that sends no READY=1 of its own (nginx) and notify otherwise (default auto)",
+           "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, cmd:COMMAND, "
+           "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH",
+           [](Options& o, std::string_view v) -> Status {
+               auto mode = parse_ready_mode(v);
+               if (!mode) return mode.error();
+               o.ready = *mode;
+               return {};
+           });
+    duration(t, "ready-timeout", "SDSHIM_READY_TIMEOUT", "fail and stop the server when it is not ready by then",
+             &Options::ready_timeout, DurationRange{Millis(1), std::nullopt, nullptr});
+    custom(t, "reload-check", "SDSHIM_RELOAD_CHECK", "CHECK", false,
+           "what runs before the server's reload signal (nginx: SIGHUP), which goes only if it exits 0; "
+           "else the server keeps its configuration, and the check's first line is logged and in "
+           "STATUS=: auto is the adapter's test (nginx -t -q with the server's own arguments, as "
+           "the shim's user), off sends the signal at once, cmd:COMMAND runs /bin/sh -c COMMAND; it "
+           "must end within --ready-timeout (default auto)",
+           "auto, off or cmd:COMMAND", [](Options& o, std::string_view v) -> Status {
+               if (v != "auto" && v != "off" &&
+                   !(v.starts_with("cmd:") && v.substr(4).find_first_not_of(" \t") != std::string_view::npos))
+                   return Error{};
+               o.reload_check = std::string(v);
+               return {};
+           });
     const DurationRange watchdog{kMinWatchdog, kMaxWatchdog, "off"};
-    t.push_back(custom("watchdog", "SDSHIM_WATCHDOG", "DURATION", false,
-                       fmt::format("the unit's WatchdogSec= ({} to {}, 0 for off): once ready, send WATCHDOG=1 every "
-                                   "DURATION/2 while the server passes the --ready mode's check, so systemd restarts a "
-                                   "server that stopped serving (notify: the server pings itself); default off, or "
-                                   "WATCHDOG_USEC (clamped to the same bounds) when it reaches the container",
-                                   format_duration(kMinWatchdog), format_duration(kMaxWatchdog)),
-                       "the unit's WatchdogSec= as " + expected_duration(watchdog, Millis(10000)),
-                       [watchdog](Options& o, std::string_view v) -> Status {
-                           auto d = parse_duration(v);
-                           if (auto ok = check_duration(d, watchdog); !ok) return ok;
-                           o.watchdog = *d;
-                           return {};
-                       }));
-    t.push_back(choice("notify-access", "SDSHIM_NOTIFY_ACCESS",
-                       "whose sd_notify messages are relayed: the main process or every process it started",
-                       &Options::notify_access,
-                       std::vector<std::pair<std::string, NotifyAccess>>{{"main", NotifyAccess::main}, {"all", NotifyAccess::all}}));
-    t.push_back(choice("on-dropped-socket", "SDSHIM_ON_DROPPED_SOCKET",
-                       "when the server closes an inherited socket (an nginx listen that matches no socket): stop with "
-                       "an error line naming the fix, or only warn",
-                       &Options::on_dropped_socket,
-                       std::vector<std::pair<std::string, DroppedSocketPolicy>>{{"fail", DroppedSocketPolicy::fail},
-                                                                                {"warn", DroppedSocketPolicy::warn}}));
-    t.push_back(custom("bridge", "SDSHIM_BRIDGE", "SOCKET=TARGET", true,
-                       "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's "
-                       "own TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket "
-                       "(repeatable)",
-                       "", [](Options& o, std::string_view v) -> Status {  // its error is the whole expectation
-                           auto spec = parse_bridge_spec(v);
-                           if (!spec) return spec.error();
-                           o.bridges.push_back(*spec);
-                           return {};
-                       }));
-    t.push_back(custom("bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
-                       "bridged connections open at once; more wait in the kernel's backlog (default: what "
-                       "RLIMIT_NOFILE allows)",
-                       "a number of connections from 1 to 1000000", [](Options& o, std::string_view v) -> Status {
-                           auto n = parse_whole_number<std::size_t>(v);
-                           if (!n || *n == 0 || *n > 1000000) return Error{};
-                           o.bridge_max_connections = *n;
-                           return {};
-                       }));
-    t.push_back(duration("bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT",
-                         "how long a bridged client waits for TARGET to answer its connect (a full backlog included) "
-                         "before its connection is closed",
-                         &Options::bridge_connect_timeout, DurationRange{Millis(1), std::nullopt, nullptr}));
-    t.push_back(choice("bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL",
-                       "send the client's address to TARGET in a PROXY protocol header first", &Options::bridge_proxy,
-                       std::vector<std::pair<std::string, ProxyProtocol>>{
-                           {"v1", ProxyProtocol::v1}, {"v2", ProxyProtocol::v2}, {"none", ProxyProtocol::none}},
-                       {{"1", "v1"}, {"2", "v2"}, {"off", "none"}}));
+    custom(t, "watchdog", "SDSHIM_WATCHDOG", "DURATION", false,
+           fmt::format("the unit's WatchdogSec= ({} to {}, 0 for off): once ready, send WATCHDOG=1 every "
+                       "DURATION/2 while the server passes the --ready mode's check, so systemd restarts a "
+                       "server that stopped serving (notify: the server pings itself); default off, or "
+                       "WATCHDOG_USEC (clamped to the same bounds) when it reaches the container",
+                       format_duration(kMinWatchdog), format_duration(kMaxWatchdog)),
+           "the unit's WatchdogSec= as " + expected_duration(watchdog, Millis(10000)),
+           [](Options& o, std::string_view v) -> Status {
+               auto d = parse_duration(v);
+               if (auto ok = check_duration(d, {kMinWatchdog, kMaxWatchdog, "off"}); !ok) return ok;
+               o.watchdog = *d;
+               return {};
+           });
+    choice(t, "notify-access", "SDSHIM_NOTIFY_ACCESS",
+           "whose sd_notify messages are relayed: the main process or every process it started",
+           &Options::notify_access,
+           {{"main", NotifyAccess::main}, {"all", NotifyAccess::all}});
+    choice(t, "on-dropped-socket", "SDSHIM_ON_DROPPED_SOCKET",
+           "when the server closes an inherited socket (an nginx listen that matches no socket): stop with "
+           "an error line naming the fix, or only warn",
+           &Options::on_dropped_socket,
+           {{"fail", DroppedSocketPolicy::fail},
+                                                                    {"warn", DroppedSocketPolicy::warn}});
+    custom(t, "bridge", "SDSHIM_BRIDGE", "SOCKET=TARGET", true,
+           "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's "
+           "own TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket "
+           "(repeatable)",
+           "", [](Options& o, std::string_view v) -> Status {  // its error is the whole expectation
+               auto spec = parse_bridge_spec(v);
+               if (!spec) return spec.error();
+               o.bridges.push_back(*spec);
+               return {};
+           });
+    custom(t, "bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
+           "bridged connections open at once; more wait in the kernel's backlog (default: what "
+           "RLIMIT_NOFILE allows)",
+           "a number of connections from 1 to 1000000", [](Options& o, std::string_view v) -> Status {
+               auto n = parse_whole_number<std::size_t>(v);
+               if (!n || *n == 0 || *n > 1000000) return Error{};
+               o.bridge_max_connections = *n;
+               return {};
+           });
+    duration(t, "bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT",
+             "how long a bridged client waits for TARGET to answer its connect (a full backlog included) "
+             "before its connection is closed",
+             &Options::bridge_connect_timeout, DurationRange{Millis(1), std::nullopt, nullptr});
+    choice(t, "bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL",
+           "send the client's address to TARGET in a PROXY protocol header first", &Options::bridge_proxy,
+           {
+               {"v1", ProxyProtocol::v1}, {"v2", ProxyProtocol::v2}, {"none", ProxyProtocol::none}},
+           {{"1", "v1"}, {"2", "v2"}, {"off", "none"}});
     return t;
 }
 
@@ -278,7 +286,7 @@ const Option* find_option(std::string_view name) {
 
 Status apply_env(Options& o, const EnvLookup& env) {
     for (const auto& spec : option_table()) {
-        const char* raw = env(spec.env.c_str());
+        const char* raw = env(spec.env);
         if (!raw) continue;
         std::string_view value(raw);
         auto apply_one = [&](std::string_view item) -> Status {

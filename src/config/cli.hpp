@@ -45,6 +45,7 @@ struct Options {
     bool inspect_json = false;
     std::optional<HealthTarget> check;  // --check / sdshim check: look once whether it serves, then exit
     Millis check_timeout{5000};
+    Millis exit_idle{0};  // --exit-idle: stop and exit 0 once no client connection was open this long; 0 is off
     bool reload = false;  // --reload / sdshim reload: ask PID 1 for a checked reload, wait for its answer
     std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
@@ -68,8 +69,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
 // One entry of the option table, which drives the parser, --help and the man page alike: the
 // accepted values, the expectation a bad value's error names, and the default all come from here.
 struct Option {
-    std::string name;       // long option, without "--"
-    std::string env;        // SDSHIM_* variable
+    const char* name;       // long option, without "--" (a literal, as env)
+    const char* env;        // SDSHIM_* variable
     std::string metavar;    // "DURATION", "child|group"; empty for a flag (1/0 in the variable)
     bool repeatable = false;  // the variable then holds a comma-separated list
     std::string help;       // what it does, ending with "(default ...)" where there is one
@@ -94,7 +95,8 @@ inline constexpr const char* kDescription =
     "beside it.";
 inline constexpr const char* kExitStatus =
     "the main child's exit code, 128+N if signal N killed it, 126 if PROGRAM cannot be executed, 127 if it is not "
-    "found, 2 for a usage error, 1 when the server did not become ready in time or closed an inherited socket.";
+    "found, 2 for a usage error, 1 when the server did not become ready in time or closed an inherited socket, 0 "
+    "after an --exit-idle stop.";
 
 // Word-wraps text to lines of at most `width` columns, each prefixed by `indent`.
 std::string wrap(std::string_view text, std::size_t width, std::string_view indent);

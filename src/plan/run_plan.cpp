@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/socket.h>
+
 
 namespace sdshim {
 namespace {
@@ -17,6 +19,35 @@ std::vector<std::string> child_env(const std::vector<std::string>& environment, 
     for (const auto& kv : environment) raw.push_back(kv.c_str());
     raw.push_back(nullptr);
     return build_child_env(raw.data(), edit);
+}
+
+// --exit-idle: what counts the client connections. The bridge counts its own; the nginx and caddy
+// adapters' are the TCP connections of the listeners handed over.
+Status plan_exit_idle(const Options& opt, RunPlan& plan) {
+    if (opt.exit_idle.count() == 0) return {};
+    plan.exit_idle = opt.exit_idle;
+    if (plan.bridge) return {};
+    const std::string what = "--exit-idle " + format_duration(opt.exit_idle);
+    if (!adapter_for(plan.kind).connections_countable)
+        return Error{fmt::format("{}: sdshim cannot count the client connections of {} (generic adapter): it counts "
+                                 "nginx's, caddy's and --bridge's own; use --bridge SOCKET=TARGET, or drop --exit-idle",
+                                 what, plan.program)};
+    std::vector<SocketInfo> uncounted;
+    for (const auto& s : plan.handed_over) {
+        if ((s.family == AF_INET || s.family == AF_INET6) && s.type == SOCK_STREAM && s.listening)
+            plan.idle_listeners.insert(s.inode);
+        else
+            uncounted.push_back(s);
+    }
+    const std::string others = describe_sockets(uncounted);
+    if (plan.idle_listeners.empty())
+        return Error{fmt::format("{}: no inherited listening TCP socket, whose connections it counts ({}); pass the "
+                                 "sockets of a .socket unit's ListenStream=, or drop --exit-idle",
+                                 what, uncounted.empty() ? "LISTEN_FDS passed none" : "only " + others)};
+    if (!uncounted.empty())
+        plan.warnings.push_back(fmt::format("{}: the connections on {} are not counted (only TCP ones are): a client "
+                                            "there alone does not keep {} running", what, others, plan.program));
+    return {};
 }
 
 // WatchdogSec: --watchdog, else systemd's WATCHDOG_USEC when it names the shim; off without a
@@ -113,6 +144,7 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     plan.reload_check.error_mark = adapter_for(plan.kind).config_error_mark;
     plan.reload_check.timeout = opt.ready_timeout;
     plan.readiness.on_dropped = opt.on_dropped_socket;
+    if (auto idle = plan_exit_idle(opt, plan); !idle) return idle.error();
     plan.readiness.notify_outer = !plan.notify_socket.empty();
 
     // The server's environment: the shim's own variables only as the shim sets them.

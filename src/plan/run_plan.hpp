@@ -20,6 +20,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ struct RunPlan {
 
     ReadinessConfig readiness;  // its check (mode, program, sockets, targets, probe environment) is the watchdog's too
     Millis watchdog{0};         // WatchdogSec; 0 is off
+    Millis exit_idle{0};        // --exit-idle; 0 is off
+    std::set<unsigned long> idle_listeners;  // the TCP listeners whose connections it counts (none: the bridge's)
 
     std::optional<BridgeConfig> bridge;  // max_connections 0: from RLIMIT_NOFILE, raised after the launch
 

@@ -25,9 +25,10 @@ def free_port():
 
 
 class Activated:
-    """systemd-socket-activate LISTEN... -- env LISTEN_PID=1 unshare --pid --fork --mount-proc SHIM ARGS."""
+    """systemd-socket-activate LISTEN... -- env LISTEN_PID=1 unshare --pid --fork --mount-proc SHIM ARGS.
+    `prefix` runs it all under a command (nsenter --net=... for a network namespace of the test's own)."""
 
-    def __init__(self, listen_args, shim_args, datagram=False, pid1=True, env=None, wrapper=()):
+    def __init__(self, listen_args, shim_args, datagram=False, pid1=True, env=None, wrapper=(), prefix=()):
         self.tmp = tempfile.TemporaryDirectory(prefix="shimtest-act-")
         self.out_path = os.path.join(self.tmp.name, "stdout")
         self.err_path = os.path.join(self.tmp.name, "stderr")
@@ -35,7 +36,7 @@ class Activated:
                     *[f"{k}={v}" for k, v in (env or {}).items()]]
         if pid1:
             env_args += ["LISTEN_PID=1", "unshare", "--pid", "--fork", "--mount-proc"]
-        cmd = (["systemd-socket-activate", *(["-d"] if datagram else []), *listen_args, "-E", "PATH", "--"] +
+        cmd = ([*prefix, "systemd-socket-activate", *(["-d"] if datagram else []), *listen_args, "-E", "PATH", "--"] +
                env_args + [*wrapper, *EMULATOR, SHIM, *shim_args])
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)

@@ -139,7 +139,7 @@ TEST_CASE("the help text and the man page are made from one option table") {
     };
     for (const auto& o : docs) {
         INFO(o.name);
-        CHECK(help.find("  --" + o.name) != std::string::npos);
+        CHECK(help.find(std::string("  --") + o.name) != std::string::npos);
         CHECK(help.find(o.env) != std::string::npos);
         CHECK(man.find(".BR \\-\\-" + roff_dashes(o.name)) != std::string::npos);
         CHECK(man.find(std::string("\\fB") + roff_dashes(o.env) + "\\fR") != std::string::npos);
@@ -157,15 +157,15 @@ TEST_CASE("the help text and the man page are made from one option table") {
     CHECK(ok(parse({"--bridge-proxy-protocol", "2", "x"})).bridge_proxy == ProxyProtocol::v2);
     CHECK(help.find("--server auto|nginx|caddy|generic") != std::string::npos);
     for (const auto& o : docs) {
-        if (o.name == "grace") CHECK(o.help.find("(default 8s)") != std::string::npos);
-        if (o.name == "exit-grace") CHECK(o.help.find("(default 2s)") != std::string::npos);
-        if (o.name == "ready-timeout") CHECK(o.help.find("(default 60s)") != std::string::npos);
-        if (o.name == "bridge-connect-timeout") CHECK(o.help.find("(default 10s)") != std::string::npos);
-        if (o.name == "log-level") CHECK(o.help.find("(default info)") != std::string::npos);
-        if (o.name == "forward-to") CHECK(o.help.find("(default child)") != std::string::npos);
-        if (o.name == "notify-access") CHECK(o.help.find("(default all)") != std::string::npos);
-        if (o.name == "server") CHECK(o.help.find("(default auto)") != std::string::npos);
-        if (o.name == "bridge-proxy-protocol") CHECK(o.help.find("(default none)") != std::string::npos);
+        if (std::string_view(o.name) == "grace") CHECK(o.help.find("(default 8s)") != std::string::npos);
+        if (std::string_view(o.name) == "exit-grace") CHECK(o.help.find("(default 2s)") != std::string::npos);
+        if (std::string_view(o.name) == "ready-timeout") CHECK(o.help.find("(default 60s)") != std::string::npos);
+        if (std::string_view(o.name) == "bridge-connect-timeout") CHECK(o.help.find("(default 10s)") != std::string::npos);
+        if (std::string_view(o.name) == "log-level") CHECK(o.help.find("(default info)") != std::string::npos);
+        if (std::string_view(o.name) == "forward-to") CHECK(o.help.find("(default child)") != std::string::npos);
+        if (std::string_view(o.name) == "notify-access") CHECK(o.help.find("(default all)") != std::string::npos);
+        if (std::string_view(o.name) == "server") CHECK(o.help.find("(default auto)") != std::string::npos);
+        if (std::string_view(o.name) == "bridge-proxy-protocol") CHECK(o.help.find("(default none)") != std::string::npos);
     }
     CHECK(man.find(".SH EXIT STATUS\nThe main child's exit code") != std::string::npos);
     // No line of the page starts with a character roff would take as a request by mistake.
@@ -207,6 +207,11 @@ TEST_CASE("bad input gets one line naming the option and the value and what was 
           "--ready 'pidfile:run/x.pid': expected auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, "
           "cmd:COMMAND, http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH (the pid file's path must be absolute)");
     CHECK(err(parse({"x"}, Env{{{"SDSHIM_MAP_SIGNAL", "TERM:QUIT,HUP"}}})).find("SDSHIM_MAP_SIGNAL='TERM:QUIT,HUP'") == 0);
+    CHECK(err(parse({"--exit-idle", "500ms", "x"})) ==
+          "--exit-idle '500ms': expected a duration from 1s to 86400s such as 30s or 1m, or 0 for off");
+    CHECK(err(parse({"x"}, Env{{{"SDSHIM_EXIT_IDLE", "2000m"}}})).find("SDSHIM_EXIT_IDLE='2000m': expected a duration from 1s") == 0);
+    CHECK(ok(parse({"--exit-idle", "5m", "x"})).exit_idle == std::chrono::minutes(5));
+    CHECK(ok(parse({"x"}, Env{{{"SDSHIM_EXIT_IDLE", "0"}}})).exit_idle.count() == 0);
 }
 
 TEST_CASE("server adapter choice and inspect") {

@@ -133,6 +133,48 @@ TEST_CASE("plan: behind a bridge the server gets no socket and nothing that name
     CHECK(partial.message().find("fd 4 'https'") != std::string::npos);
 }
 
+TEST_CASE("plan: --exit-idle counts nginx's and caddy's TCP listeners, or the bridge's own; refused elsewhere") {
+    RunInputs in = inputs();
+    in.sockets.push_back(sock(5, "quic", AF_INET, "0.0.0.0:443", 13, SOCK_DGRAM));
+    in.activation.count = 3;
+    in.activation.names.push_back("quic");
+    auto plan = plan_run(options({"--exit-idle", "5m", "caddy", "run"}), in);
+    REQUIRE(plan);
+    CHECK(plan->exit_idle == std::chrono::minutes(5));
+    CHECK(plan->idle_listeners == std::set<unsigned long>{11, 12});
+    REQUIRE(plan->warnings.size() == 1);
+    CHECK(plan->warnings[0] == "--exit-idle 300s: the connections on fd 5 'quic' (0.0.0.0:443) are not counted (only TCP "
+                               "ones are): a client there alone does not keep caddy running");
+    CHECK(plan_run(options({"nginx"}), inputs())->exit_idle.count() == 0);
+
+    const auto generic = plan_run(options({"--exit-idle", "30s", "myserver"}), inputs());
+    REQUIRE_FALSE(generic);
+    CHECK(generic.message() == "--exit-idle 30s: sdshim cannot count the client connections of myserver (generic "
+                               "adapter): it counts nginx's, caddy's and --bridge's own; use --bridge SOCKET=TARGET, "
+                               "or drop --exit-idle");
+    const auto bridged = plan_run(options({"--exit-idle", "30s", "--bridge", "http=127.0.0.1:8080", "--bridge",
+                                           "https=127.0.0.1:8443", "myserver"}), inputs());
+    REQUIRE(bridged);
+    CHECK(bridged->idle_listeners.empty());  // the bridge counts its own
+    CHECK(bridged->exit_idle == std::chrono::seconds(30));
+
+    RunInputs unix_only = inputs();
+    unix_only.sockets = {sock(3, "http", AF_UNIX, "/run/web.sock", 21)};
+    unix_only.activation.count = 1;
+    unix_only.activation.names = {"http"};
+    const auto unix_refused = plan_run(options({"--exit-idle", "1m", "nginx"}), unix_only);
+    REQUIRE_FALSE(unix_refused);
+    CHECK(unix_refused.message() == "--exit-idle 60s: no inherited listening TCP socket, whose connections it counts "
+                                    "(only fd 3 'http' (/run/web.sock)); pass the sockets of a .socket unit's "
+                                    "ListenStream=, or drop --exit-idle");
+    RunInputs none = inputs({"PATH=/bin"});
+    none.sockets.clear();
+    none.activation = {};
+    const auto no_sockets = plan_run(options({"--exit-idle", "1m", "nginx"}), none);
+    REQUIRE_FALSE(no_sockets);
+    CHECK(no_sockets.message().find("(LISTEN_FDS passed none)") != std::string::npos);
+}
+
 TEST_CASE("plan: the watchdog from --watchdog or WATCHDOG_USEC, off without NOTIFY_SOCKET") {
     auto notify_mode = plan_run(options({"--watchdog=20s", "app"}), inputs());
     REQUIRE(notify_mode);
