@@ -46,7 +46,7 @@ install -m 0755 "$binary" "$root/usr/bin/sdshim"
 "$man_tool" "$version" "$date" | gzip -9n > "$root/usr/share/man/man1/sdshim.1.gz"
 install -m 0644 packaging/copyright "$doc/copyright"
 install -m 0644 docker/systemd/*.socket docker/systemd/*.service "$doc/examples/systemd/"
-install -m 0644 docker/quadlet/*.container "$doc/examples/quadlet/"
+install -m 0644 docker/quadlet/*.container docker/quadlet/sdshim.conf "$doc/examples/quadlet/"
 install -m 0644 docker/init/* "$doc/examples/init/"
 gzip -9n -c README.md > "$doc/README.md.gz"
 {

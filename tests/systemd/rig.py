@@ -17,6 +17,8 @@ QUADLET = os.path.join(REPO, "docker", "quadlet")
 INIT = os.path.join(REPO, "docker", "init")
 NGINX_BASE = "localhost/sdshim-base/nginx"            # unmodified, laid out like the official image
 OFFICIAL_NGINX = "docker.io/library/nginx:stable"      # the name setup 5's files use; the base stands in
+CADDY_BASE = "localhost/sdshim-base/caddy"            # caddy 2.11, laid out like the official image
+OFFICIAL_CADDY = "docker.io/library/caddy:2"
 WEBUSER, WEBUID = "webuser", 1001  # made by scripts/rig-images.sh; docker/systemd/nginx-rootless.service names them
 
 

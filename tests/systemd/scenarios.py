@@ -5,7 +5,9 @@ import json
 import re
 import time
 
-from rig import WEBUSER
+import os
+
+from rig import CADDY_BASE, OFFICIAL_CADDY, OFFICIAL_NGINX, QUADLET, WEBUSER
 
 CADDY_SOCKETS = ["caddy-http.socket", "caddy-https.socket", "caddy-quic.socket", "caddy-admin.socket"]
 
@@ -366,3 +368,91 @@ TimeoutStartSec=120
         self.assertEqual(rig.curl(f"http://127.0.0.1:{port}/")[0], 200)
         if self.conmon_passes_status:
             self.assertEqual(rig.wait_state(service, ["active"])["StatusText"], "nginx reloaded")
+
+    # ------------------------------------------------------------------ docker/quadlet/sdshim.conf
+    PLAIN = {
+        # a quadlet .container as a user already has it: the official image, socket-activated, no sdshim
+        "nginx": (OFFICIAL_NGINX, "Volume=/etc/sdshim/nginx-default.conf:/etc/nginx/conf.d/default.conf:ro\n"
+                                  "Environment=NGINX=3;\n", "Welcome to nginx!"),
+        "caddy": (OFFICIAL_CADDY, "Volume=/etc/sdshim-test/Caddyfile:/etc/caddy/Caddyfile:ro\n",
+                  "caddy behind the sdshim drop-in"),
+    }
+    PLAIN_CADDYFILE = "{\n\tadmin off\n}\n\nhttp:// {\n\tbind fd/3\n\trespond \"caddy behind the sdshim drop-in\"\n}\n"
+
+    def start_sampled(self, unit, socket, worker_pattern):
+        """Starts `socket`, makes one request, and samples (ActiveState, workers) from before the
+        request until the unit has been active with workers 20 times; returns (the samples, the answer)."""
+        rig = self.rig
+        rig.systemctl(f"start {socket}")
+        sampler = (f"n=0; for i in $(seq 1 1500); do s=$(systemctl show -p ActiveState --value {unit}); "
+                   f"w=$(pgrep -c -f '{worker_pattern}' || true); echo \"$s $w\"; "
+                   f"if [ $s = active ] && [ $w -gt 0 ]; then n=$((n+1)); [ $n -ge 20 ] && break; fi; done")
+        rig.sh(f"({sampler}) > /tmp/samples 2>&1 & echo $! > /tmp/sampler.pid")
+        time.sleep(0.3)  # the sampler sees the unit inactive first
+        answer = rig.curl("http://127.0.0.1:80/")
+        rig.sh("while kill -0 $(cat /tmp/sampler.pid) 2>/dev/null; do sleep 0.1; done", timeout=120)
+        samples = [tuple(line.split()) for line in rig.sh("cat /tmp/samples").stdout.splitlines() if line.strip()]
+        return samples, answer
+
+    def plain_quadlet_with_the_dropin(self, server):
+        """A plain quadlet (the official image, no sdshim) served first as it is, then with
+        docker/quadlet/sdshim.conf in its .container.d/: the same page, sdshim as PID 1 of the
+        container, and for nginx never `active` while it has no worker (without the drop-in, sampled
+        too: its count of such samples is reported, not asserted: it is a race)."""
+        rig = self.rig
+        image, extra, page = self.PLAIN[server]
+        unit, socket = f"plain-{server}.service", f"plain-{server}.socket"
+        base = {"nginx": None, "caddy": CADDY_BASE}[server]
+        if base:
+            rig.load_images(base)
+            rig.sh(f"podman tag {base} {image}")
+        rig.put(self.PLAIN_CADDYFILE, "/etc/sdshim-test/Caddyfile")
+        rig.put("[Socket]\nListenStream=0.0.0.0:80\n", f"/etc/systemd/system/{socket}")
+        rig.put(f"[Unit]\nRequires={socket}\nAfter={socket}\n\n[Container]\nImage={image}\nNetwork=none\n{extra}",
+                f"/etc/containers/systemd/plain-{server}.container")
+        self.addCleanup(rig.sh, f"systemctl stop {socket} {unit}; systemctl reset-failed; rm -rf "
+                                f"/etc/containers/systemd/plain-{server}.container* /etc/systemd/system/{socket}; "
+                                "systemctl daemon-reload", check=False)
+        rig.systemctl("daemon-reload")
+        workers = "^nginx: worker process" if server == "nginx" else "^caddy run"
+        early, lead = {}, {}
+        for with_dropin in (False, True):
+            if with_dropin:
+                rig.install(os.path.join(QUADLET, "sdshim.conf"),
+                            f"/etc/containers/systemd/plain-{server}.container.d/sdshim.conf")
+                rig.systemctl("daemon-reload")
+                text = rig.systemctl(f"cat {unit}").stdout
+                self.assertIn("--init --init-path=/usr/bin/sdshim", text)
+                self.assertIn("--sdnotify=container", text)
+            cursor = rig.cursor()
+            samples, (status, body) = self.start_sampled(unit, socket, workers)
+            self.assertEqual(status, 200, body)
+            self.assertIn(page, body)
+            self.assertEqual(rig.wait_state(unit, ["active", "failed"])["ActiveState"], "active")
+            early[with_dropin] = sum(1 for s in samples if s[0] == "active" and s[1] == "0")
+            # reported, not asserted: the journal's order of systemd's Started and nginx's first worker line
+            # (conmon passes the log line and the READY=1 on separately)
+            if server == "nginx":
+                entries = self.journal_of(cursor, unit, False, has="start worker process")
+                started = [t for t, ident, m in entries if ident == "systemd" and m.startswith(f"Started {unit}")]
+                worker = [t for t, _, m in entries if "start worker process" in m]
+                if started and worker:
+                    lead[with_dropin] = (worker[0] - started[0]) / 1000
+            pid1 = rig.sh(f"podman exec systemd-plain-{server} cat /proc/1/cmdline").stdout.split("\0")[0]
+            if with_dropin:
+                self.assertEqual(pid1, "/run/podman-init")
+                entries = self.journal_of(cursor, unit, False, has=f"[sdshim] info: {server} is ready")
+                self.assertTrue([m for _, _, m in entries if f"[sdshim] info: {server} is ready" in m], entries)
+                if server == "nginx":
+                    self.assertEqual(early[True], 0, f"active while nginx had no worker: {samples}")
+                if self.conmon_passes_status:
+                    self.assertEqual(rig.show(unit)["StatusText"], f"{server} is ready")
+            else:
+                self.assertNotEqual(pid1, "/run/podman-init")
+            rig.systemctl(f"stop {unit} {socket}")
+            s = rig.show(unit)
+            if with_dropin:
+                self.assertEqual((s["ActiveState"], s["Result"], s["ExecMainStatus"]), ("inactive", "success", "0"), s)
+            self.assertEqual(rig.leftovers(), ([], []))
+        print(f"\n{server}: samples active with no worker process: {early[False]} without the drop-in, "
+              f"{early[True]} with it; Started before the first worker by (ms): {lead}")

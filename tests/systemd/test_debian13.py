@@ -72,6 +72,12 @@ class Debian13(HostGuard, Scenarios):
     def test_reload_with_a_broken_config_fails_and_nginx_keeps_serving_with_its_workers(self):
         self.refused_reload("nginx.socket", "nginx.service", 80)
 
+    def test_sdshim_dropin_on_a_plain_nginx_quadlet_never_active_before_a_worker(self):
+        self.plain_quadlet_with_the_dropin("nginx")
+
+    def test_sdshim_dropin_on_a_plain_caddy_quadlet(self):
+        self.plain_quadlet_with_the_dropin("caddy")
+
     def test_watchdog_restarts_nginx_whose_workers_stopped_and_not_one_that_serves(self):
         self.watchdog("nginx.socket", "nginx.service", 80)
 
