@@ -8,6 +8,7 @@
 #include <vector>
 
 namespace sdshim {
+
 std::size_t parse_open_connections(std::string_view table, const std::set<unsigned long>& listeners) {
     // "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt   uid  timeout inode"
     static constexpr unsigned long kListen = 0x0A, kBad = ~0ul;
@@ -18,18 +19,14 @@ std::size_t parse_open_connections(std::string_view table, const std::set<unsign
     std::vector<unsigned long> ports;  // the listeners': an accepted connection has its listener's local port
     std::size_t open = 0;
     for (const bool listeners_pass : {true, false}) {
-        std::size_t pos = table.find('\n');  // past the header
-        while (pos != std::string_view::npos && pos + 1 < table.size()) {
-            const std::size_t eol = table.find('\n', pos + 1);
-            const std::size_t length = eol == std::string_view::npos ? std::string_view::npos : eol - pos - 1;
-            FieldReader row(table.substr(pos + 1, length));
-            pos = eol;
+        for_each_row(table, [&](std::string_view line) {
+            FieldReader row(line);
             std::string_view f[10];
             std::size_t n = 0;
             while (n < 10)
                 if (auto field = row.next()) f[n++] = *field;
                 else break;
-            if (n < 10) continue;
+            if (n < 10) return;
             const unsigned long port = number(after_colon(f[1]), 16), state = number(f[3], 16);
             const unsigned long inode = number(f[9], 10);
             if (listeners_pass && state == kListen && listeners.count(inode)) {
@@ -39,7 +36,7 @@ std::size_t parse_open_connections(std::string_view table, const std::set<unsign
                        std::find(ports.begin(), ports.end(), port) != ports.end()) {
                 ++open;
             }
-        }
+        });
     }
     return open;
 }

@@ -107,13 +107,9 @@ namespace {
 template <typename Row>
 std::set<unsigned long> inodes_of_rows(std::string_view table, Row row) {
     std::set<unsigned long> out;
-    std::size_t pos = table.find('\n');
-    while (pos != std::string_view::npos && pos + 1 < table.size()) {
-        std::size_t eol = table.find('\n', pos + 1);
-        std::string_view line = table.substr(pos + 1, eol == std::string_view::npos ? std::string_view::npos : eol - pos - 1);
-        pos = eol;
+    for_each_row(table, [&](std::string_view line) {
         if (unsigned long inode = row(FieldReader(line))) out.insert(inode);
-    }
+    });
     return out;
 }
 }  // namespace
