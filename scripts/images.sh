@@ -9,6 +9,7 @@
 #   localhost/sdshim-caddy:latest                             (docker/caddy/Containerfile, caddy 2.11)
 #   localhost/sdshim-caddy:2.6                                (the same on caddy 2.6.2: cannot take a socket)
 #   localhost/sdshim-busybox:latest                           (docker/busybox/Containerfile: FROM scratch, httpd)
+#   localhost/sdshim-whoami:latest                            (docker/whoami/Containerfile: the proxies' backend)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/podman-env.sh
@@ -56,3 +57,4 @@ build localhost/sdshim-nginx:1.30-80 "${shim[@]}" --build-arg BASE_IMAGE="$nginx
 build localhost/sdshim-caddy:latest "${shim[@]}" -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_base"
 build localhost/sdshim-caddy:2.6 "${shim[@]}" -f docker/caddy/Containerfile --build-arg BASE_IMAGE="$caddy_26_base"
 build localhost/sdshim-busybox:latest "${shim[@]}" -f docker/busybox/Containerfile
+build localhost/sdshim-whoami:latest "${shim[@]}" -f docker/whoami/Containerfile

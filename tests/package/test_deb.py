@@ -33,7 +33,8 @@ def shipped_examples():
     files = []
     for pattern, where in (("docker/systemd/*.socket", "systemd"), ("docker/systemd/*.service", "systemd"),
                            ("docker/quadlet/*.container", "quadlet"), ("docker/quadlet/*.conf", "quadlet"),
-                           ("docker/init/*", "init")):
+                           ("docker/quadlet/*.network", "quadlet"), ("docker/init/*", "init"),
+                           ("docker/caddy-proxy/*", "caddy-proxy")):
         files += [f"./usr/share/doc/sdshim/examples/{where}/{os.path.basename(p)}"
                   for p in glob.glob(os.path.join(REPO, pattern))]
     return files

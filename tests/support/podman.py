@@ -22,6 +22,7 @@ NGINX_8080 = "localhost/sdshim-nginx:8080"
 NGINX_MAINLINE_80 = "localhost/sdshim-nginx:1.30-80"
 CADDY = "localhost/sdshim-caddy:latest"
 BUSYBOX = "localhost/sdshim-busybox:latest"  # FROM scratch: busybox httpd behind the bridge
+WHOAMI = "localhost/sdshim-whoami:latest"    # the proxies' backend: prints the address and headers it got
 CADDY_26 = "localhost/sdshim-caddy:2.6"  # caddy 2.6.2: cannot take a socket (the bridge's server)
 ROOTLESS_USER = os.environ.get("SDSHIM_E2E_USER", "sdshim-e2e")
 AUTO_USERNS_FIRST, AUTO_USERNS_COUNT = 400000, 131072  # after the rootless user's 300000-365535

@@ -1,0 +1,236 @@
+"""Setup 6 on Debian 13 (systemd 257, podman 5.4, quadlet): caddy behind sdshim as a reverse proxy to a
+backend container on a podman network (web.network, isolate=true) and as a static file server, with
+certificates from a real ACME CA (pebble in the rig, validating through the rig's socket-activated 80
+and 443 into caddy's inherited fds), the client's own address in X-Forwarded-For from loopback, from the
+rig's own address and from a second network namespace, over HTTP/1.1, HTTP/2 and HTTP/3."""
+import os
+import re
+import time
+import unittest
+
+from acme_rig import (ACME_DIR, CERT_LIFETIME, CLIENT_ADDR, NAMES, PEBBLE, RIG_ADDR, add_client_namespace,
+                      make_pebble_tls, served_certificate, start_pebble, stop_pebble)
+from rig import QUADLET, REPO, UNITS, WEBUID, WEBUSER, HostGuard, Rig
+from scenarios import CADDY_SOCKETS, quadlet_dir, unit_dir
+from support.podman import CADDY, WHOAMI
+
+SETUP6 = os.path.join(REPO, "docker", "caddy-proxy")
+CADDYFILE_DIR = "/etc/sdshim/caddy-proxy"
+# The test's only change to the shipped files: pebble instead of Let's Encrypt, trusted, looked at often.
+PEBBLE_ENV = (f"Environment=ACME_CA={ACME_DIR} ACME_RENEW_INTERVAL=5s "
+              f"SSL_CERT_FILE=/etc/caddy/pebble-ca.pem\n")
+VOLUMES = "caddy-proxy-data caddy-proxy-config"
+
+
+class CaddyProxy(HostGuard):
+    """Setup 6, installed as `variant` says: "rootful" (quadlet, system), "rootless" (quadlet, webuser's
+    user manager; the rig's ip_unprivileged_port_start lowered to 80, as such a host needs) or
+    "user-service" (docker/caddy-proxy/caddy.service: a system unit with User=webuser)."""
+    variant = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rig = cls.rig = Rig("trixie").start()
+        cls.user = cls.variant == "rootless"            # the units are webuser's user units
+        cls.podman_user = cls.variant != "rootful"      # the containers are in webuser's podman
+        rig.load_images(CADDY, WHOAMI, user=cls.podman_user)
+        add_client_namespace(rig)
+        make_pebble_tls(rig)
+        rig.install(os.path.join(SETUP6, "Caddyfile"), f"{CADDYFILE_DIR}/Caddyfile")
+        rig.sh(f"cp {PEBBLE}/ca.pem {CADDYFILE_DIR}/pebble-ca.pem")
+        for f in CADDY_SOCKETS:
+            rig.install(os.path.join(UNITS, f), f"{unit_dir(cls.user)}/{f}", user=cls.user)
+        if cls.variant == "user-service":
+            rig.install(os.path.join(SETUP6, "caddy.service"), "/etc/systemd/system/caddy.service")
+            rig.put(f"[Service]\n{PEBBLE_ENV}", "/etc/systemd/system/caddy.service.d/pebble.conf")
+        else:
+            qdir = quadlet_dir(cls.user)
+            rig.install(os.path.join(SETUP6, "caddy.container"), f"{qdir}/caddy.container", user=cls.user)
+            for f in ("web.network", "whoami.container"):
+                rig.install(os.path.join(QUADLET, f), f"{qdir}/{f}", user=cls.user)
+            rig.put(f"[Container]\n{PEBBLE_ENV}", f"{qdir}/caddy.container.d/pebble.conf", user=cls.user)
+            if cls.user:
+                rig.sh(f"chown -R {WEBUSER}: /home/{WEBUSER}/.config")
+                rig.sh("sysctl -q net.ipv4.ip_unprivileged_port_start=80")  # the rig's own netns
+        rig.systemctl("daemon-reload", user=cls.user)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rig.close()
+        super().tearDownClass()
+
+    # ------------------------------------------------------------------ steps
+    def start_fresh(self, pebble=True, http_port=80, tls_port=443):
+        """No certificate and no ACME account kept; pebble (re)started or stopped; the sockets listening
+        and the first connection made. Returns the journal cursor from before it."""
+        rig = self.rig
+        sockets = " ".join(CADDY_SOCKETS)
+        ctl = "systemctl --user" if self.user else "systemctl"
+        self.addCleanup(rig.sh, f"{ctl} stop {sockets} caddy.service; {ctl} reset-failed", user=self.user, check=False)
+        rig.sh(f"{ctl} stop caddy.service", user=self.user)
+        rig.sh(f"podman volume rm --force {VOLUMES} >/dev/null", user=self.podman_user)
+        if pebble:
+            start_pebble(rig, http_port, tls_port)
+        else:
+            stop_pebble(rig)
+        cursor = rig.cursor()
+        rig.systemctl(f"start {sockets}", user=self.user)
+        status, body = rig.curl("-o /dev/null -D - http://127.0.0.1:80/")
+        self.assertEqual(status, 308, body)
+        self.assertIn("location: https://127.0.0.1/", body.lower())
+        s = rig.wait_state("caddy.service", ["active", "failed"], user=self.user)
+        self.assertEqual((s["ActiveState"], s["SubState"], s["StatusText"]), ("active", "running", "caddy is ready"), s)
+        return cursor
+
+    def wait_certificates(self):
+        """Each name's certificate from pebble (a bound on a hang; caddy obtains them after READY=1)."""
+        certs = {}
+        deadline = time.monotonic() + 90
+        for name in NAMES:
+            while not (certs.get(name) and "Pebble Intermediate CA" in (certs[name][1] or "")):
+                self.assertLess(time.monotonic(), deadline, f"no certificate from pebble for {name}: {certs}")
+                time.sleep(0.3)
+                certs[name] = served_certificate(self.rig, name)
+        return certs
+
+    def get(self, name, via, flag, client=False):
+        """curl from the rig (or the client namespace) to `via`:443, trusting only pebble's root."""
+        ns = "ip netns exec client " if client else ""
+        return self.rig.sh(f"{ns}curl -sS -m 20 {flag} --cacert {PEBBLE}/root.pem --resolve {name}:443:{via} "
+                           f"-w '\\n%{{http_code}} %{{http_version}}' https://{name}/", check=False)
+
+    def journal_has(self, cursor, pattern, timeout=30):
+        unit = {"user_unit" if self.user else "unit": "caddy.service"}
+        entries = self.rig.journal_until(cursor, lambda e: any(re.search(pattern, m) for _, _, m in e),
+                                         timeout=timeout, **unit)
+        self.assertTrue(any(re.search(pattern, m) for _, _, m in entries),
+                        f"/{pattern}/ not in caddy.service's journal: {[m for _, _, m in entries][-30:]}")
+
+    def stop_cleanly(self):
+        rig = self.rig
+        rig.systemctl("stop caddy.service", user=self.user)
+        s = rig.show("caddy.service", user=self.user)
+        self.assertEqual((s["ActiveState"], s["Result"]), ("inactive", "success"), s)
+        left = rig.sh("podman ps -aq --filter name=systemd-caddy", user=self.podman_user).stdout.strip()
+        self.assertEqual(left, "", "caddy's container outlived its unit")
+
+    # ------------------------------------------------------------------ the scenario
+    def whole_setup(self):
+        rig = self.rig
+        cursor = self.start_fresh()
+        certs = self.wait_certificates()
+        # pebble validated from the other namespace through the rig's own address into caddy's
+        # inherited 80 or 443 (caddy picks the challenge; the next two tests leave it one each)
+        self.journal_has(cursor, rf'"served key authentication.*"remote":"{re.escape(CLIENT_ADDR)}:')
+        for name in NAMES:
+            self.journal_has(cursor, rf'"certificate obtained successfully".*"identifier":"{name}"')
+
+        # the client's own address, from three places, over each protocol
+        for via, client, address in (("127.0.0.1", False, "127.0.0.1"), (RIG_ADDR, False, RIG_ADDR),
+                                     (RIG_ADDR, True, CLIENT_ADDR)):
+            for flag, version in (("--http1.1", "1.1"), ("--http2", "2"), ("--http3-only", "3")):
+                r = self.get("whoami.example.com", via, flag, client)
+                body, _, code = r.stdout.rpartition("\n")
+                self.assertEqual(code, f"200 {version}", f"{address} {flag}: {r.stderr}{body}")
+                self.assertIn(f"\nHTTP_X_FORWARDED_FOR={address}\n", body, f"{address} {flag}")
+                self.assertIn("\nHTTP_X_FORWARDED_PROTO=https\n", body)
+        r = self.get("static.example.com", RIG_ADDR, "--http2", client=True)
+        self.assertTrue(r.stdout.endswith("\n200 2"), r.stdout[-200:] + r.stderr)
+
+        # the admin API on its inherited unix socket
+        admin = f"/run/user/{WEBUID}/caddy/admin.sock" if self.user else "/run/caddy/admin.sock"
+        r = rig.sh(f"curl -sS --unix-socket {admin} http://localhost/config/apps/http/servers", user=self.user)
+        self.assertIn('"listen":["fd/', r.stdout)
+        self.assertIn('"handler":"reverse_proxy"', r.stdout)
+
+        # renewal while serving: the lifetime is CERT_LIFETIME s, so a new serial comes within it;
+        # requests from the client namespace meanwhile must all succeed
+        before = certs["whoami.example.com"][0]
+        served, failed = 0, []
+        deadline = time.monotonic() + CERT_LIFETIME + 30
+        while (served_certificate(rig, "whoami.example.com") or (before,))[0] == before:
+            self.assertLess(time.monotonic(), deadline, "caddy never renewed whoami.example.com's certificate")
+            r = self.get("whoami.example.com", RIG_ADDR, "--http2", client=True)
+            served += 1
+            if not r.stdout.endswith("\n200 2"):
+                failed.append(r.stdout[-100:] + r.stderr)
+        self.assertEqual(failed, [], f"{len(failed)} of {served} requests failed during the renewal")
+        self.journal_has(cursor, r'"certificate renewed successfully".*"identifier":"whoami.example.com"')
+
+        # systemctl reload through the admin API
+        rig.systemctl("reload caddy.service", user=self.user)
+        self.journal_has(cursor, '"msg":"load complete"')
+        s = rig.wait_state("caddy.service", ["active", "failed"], user=self.user)
+        self.assertEqual((s["ActiveState"], s["StatusText"]), ("active", "caddy reloaded"), s)
+        self.assertTrue(self.get("whoami.example.com", "127.0.0.1", "--http2").stdout.endswith("\n200 2"))
+
+        # a clean stop; the next connection (port 80, from the other namespace) starts the unit again,
+        # which serves with the certificates it kept. (Not an HTTPS connection: caddy starts accepting
+        # before it has loaded its certificates, and the handshake of the connection that started it
+        # can fail; README, Limitations.)
+        self.stop_cleanly()
+        r = rig.sh(f"ip netns exec client curl -sS -m 30 -o /dev/null -w '%{{http_code}}' http://{RIG_ADDR}/", check=False)
+        self.assertEqual(r.stdout, "308", r.stderr)
+        s = rig.wait_state("caddy.service", ["active", "failed"], user=self.user)
+        self.assertEqual(s["ActiveState"], "active", s)
+        r = self.get("whoami.example.com", RIG_ADDR, "--http3-only", client=True)
+        self.assertTrue(r.stdout.endswith("\n200 3"), r.stdout[-200:] + r.stderr)
+        self.stop_cleanly()
+
+
+class CaddyProxyRootful(CaddyProxy, unittest.TestCase):
+    variant = "rootful"
+
+    def test_acme_through_the_inherited_sockets_client_address_h1_h2_h3_admin_renewal_reload_stop_restart(self):
+        self.whole_setup()
+
+    def only_one_challenge_can_pass(self, challenge, **ports):
+        # pebble validates the other challenge on a port where nothing listens: the certificates can
+        # only come through the one left, into caddy's inherited fd
+        cursor = self.start_fresh(**ports)
+        self.wait_certificates()
+        self.journal_has(cursor, rf'"served key authentication.*"challenge":"{challenge}".*'
+                                 rf'"remote":"{re.escape(CLIENT_ADDR)}:')
+        for name in NAMES:
+            self.journal_has(cursor, rf'"certificate obtained successfully".*"identifier":"{name}"')
+        r = self.get("whoami.example.com", RIG_ADDR, "--http1.1", client=True)
+        self.assertIn(f"\nHTTP_X_FORWARDED_FOR={CLIENT_ADDR}\n", r.stdout)
+        self.stop_cleanly()
+
+    def test_http01_through_the_inherited_port_80_which_redirects_everything_else(self):
+        self.only_one_challenge_can_pass("http-01", tls_port=5001)
+
+    def test_tls_alpn01_through_the_inherited_port_443(self):
+        self.only_one_challenge_can_pass("tls-alpn-01", http_port=5002)
+
+    def test_ca_unreachable_caddy_still_serves_http_is_ready_and_says_why(self):
+        rig = self.rig
+        cursor = self.start_fresh(pebble=False)  # active, "caddy is ready", port 80 answered
+        self.journal_has(cursor, r'"could not get certificate from issuer".*connection refused')
+        # HTTPS has no certificate yet: the handshake fails at once rather than hanging
+        t0 = time.monotonic()
+        r = self.get("whoami.example.com", "127.0.0.1", "--http2")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertLess(time.monotonic() - t0, 15, "an HTTPS client waited for a certificate that cannot come")
+        status, _ = rig.curl("-o /dev/null http://127.0.0.1:80/")
+        self.assertEqual(status, 308)
+        self.stop_cleanly()
+
+
+class CaddyProxyRootless(CaddyProxy, unittest.TestCase):
+    variant = "rootless"
+
+    def test_acme_through_the_inherited_sockets_client_address_h1_h2_h3_admin_renewal_reload_stop_restart(self):
+        self.whole_setup()
+
+
+class CaddyProxyUserService(CaddyProxy, unittest.TestCase):
+    variant = "user-service"
+
+    def test_acme_through_the_inherited_sockets_client_address_h1_h2_h3_admin_renewal_reload_stop_restart(self):
+        self.whole_setup()
+
+
+if __name__ == "__main__":
+    unittest.main()
