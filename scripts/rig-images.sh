@@ -25,8 +25,8 @@ common=systemd,systemd-sysv,dbus,dbus-user-session,systemd-container,podman,runc
 declare -A packages=(
   # bookworm's podman depends on the virtual container-network-stack, which debootstrap cannot choose
   [bookworm]=$common,libpam-systemd,containernetworking-plugins,iptables
-  # setup 6: a podman network with DNS (aardvark-dns; netavark's firewall), and Let's Encrypt's test CA
-  [trixie]=$common,passt,aardvark-dns,nftables,iptables,pebble
+  # setups 6 and 7: a podman network with DNS (aardvark-dns; netavark's firewall), Let's Encrypt's test CA and lego
+  [trixie]=$common,passt,aardvark-dns,nftables,iptables,pebble,lego
 )
 # Units that would write global kernel state from a privileged container, or wait for hardware.
 masked=(systemd-sysctl.service systemd-modules-load.service systemd-binfmt.service

@@ -34,7 +34,7 @@ def shipped_examples():
     for pattern, where in (("docker/systemd/*.socket", "systemd"), ("docker/systemd/*.service", "systemd"),
                            ("docker/quadlet/*.container", "quadlet"), ("docker/quadlet/*.conf", "quadlet"),
                            ("docker/quadlet/*.network", "quadlet"), ("docker/init/*", "init"),
-                           ("docker/caddy-proxy/*", "caddy-proxy")):
+                           ("docker/caddy-proxy/*", "caddy-proxy"), ("docker/nginx-proxy/*", "nginx-proxy")):
         files += [f"./usr/share/doc/sdshim/examples/{where}/{os.path.basename(p)}"
                   for p in glob.glob(os.path.join(REPO, pattern))]
     return files

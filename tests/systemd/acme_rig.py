@@ -41,14 +41,14 @@ systemd-run --unit=challtestsrv {IN_CLIENT} pebble-challtestsrv -defaultIPv4 {RI
     -dns01 {CLIENT_ADDR}:8053 -http01 "" -https01 "" -tlsalpn01 "" -doh "" -management {CLIENT_ADDR}:8055""")
 
 
-def start_pebble(rig, http_port=80, tls_port=443):
+def start_pebble(rig, http_port=80, tls_port=443, lifetime=CERT_LIFETIME):
     """(Re)starts pebble, which forgets every account and order; waits for its directory and saves
     the root it issues under as {PEBBLE}/root.pem. `http_port`, `tls_port`: where it validates HTTP-01
     and TLS-ALPN-01 (a port where nothing listens leaves caddy the other challenge only)."""
     config = ('{"pebble": {"listenAddress": "0.0.0.0:14000", "managementListenAddress": "%s:15000",'
               ' "certificate": "%s/cert.pem", "privateKey": "%s/key.pem", "httpPort": %d, "tlsPort": %d,'
               ' "ocspResponderURL": "", "externalAccountBindingRequired": false,'
-              ' "certificateValidityPeriod": %d}}' % (CLIENT_ADDR, PEBBLE, PEBBLE, http_port, tls_port, CERT_LIFETIME))
+              ' "certificateValidityPeriod": %d}}' % (CLIENT_ADDR, PEBBLE, PEBBLE, http_port, tls_port, lifetime))
     rig.put(config, f"{PEBBLE}/pebble.json")
     rig.sh(f"systemctl stop pebble.service 2>/dev/null; systemctl reset-failed pebble.service 2>/dev/null; "
            f"systemd-run --unit=pebble {IN_CLIENT} -E PEBBLE_VA_NOSLEEP=1 pebble -config {PEBBLE}/pebble.json "

@@ -12,7 +12,7 @@ from acme_rig import (ACME_DIR, CERT_LIFETIME, CLIENT_ADDR, NAMES, PEBBLE, RIG_A
                       make_pebble_tls, served_certificate, start_pebble, stop_pebble)
 from rig import QUADLET, REPO, UNITS, WEBUID, WEBUSER, HostGuard, Rig
 from scenarios import CADDY_SOCKETS, quadlet_dir, unit_dir
-from support.podman import CADDY, WHOAMI
+from support.podman import CADDY, NGINX_80, NGINX_MAINLINE_80, WHOAMI
 
 SETUP6 = os.path.join(REPO, "docker", "caddy-proxy")
 CADDYFILE_DIR = "/etc/sdshim/caddy-proxy"
@@ -230,6 +230,131 @@ class CaddyProxyUserService(CaddyProxy, unittest.TestCase):
 
     def test_acme_through_the_inherited_sockets_client_address_h1_h2_h3_admin_renewal_reload_stop_restart(self):
         self.whole_setup()
+
+
+SETUP7 = os.path.join(REPO, "docker", "nginx-proxy")
+NGINX_STATE = "/var/lib/sdshim/nginx-proxy"
+
+
+class NginxProxy(HostGuard, unittest.TestCase):
+    """Setup 7 (rootful quadlet): nginx 1.22 and 1.30 as a TLS reverse proxy to two backends, the
+    certificate from pebble through lego's HTTP-01 on nginx's inherited port 80."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rig = cls.rig = Rig("trixie").start()
+        rig.load_images(NGINX_80, NGINX_MAINLINE_80, WHOAMI)
+        add_client_namespace(rig)
+        make_pebble_tls(rig)
+        qdir = quadlet_dir(False)
+        rig.install(os.path.join(SETUP7, "proxy.conf"), "/etc/sdshim/nginx-proxy/proxy.conf")
+        for f in ("nginx-proxy.socket", "nginx-proxy-acme.service", "nginx-proxy-acme.timer"):
+            rig.install(os.path.join(SETUP7, f), f"/etc/systemd/system/{f}")
+        rig.install(os.path.join(SETUP7, "nginx-proxy.container"), f"{qdir}/nginx-proxy.container")
+        for f in ("web.network", "whoami@.container"):
+            rig.install(os.path.join(QUADLET, f), f"{qdir}/{f}")
+        rig.put(f"[Service]\nEnvironment=ACME_CA={ACME_DIR} LEGO_CA_CERTIFICATES={PEBBLE}/ca.pem\n",
+                "/etc/systemd/system/nginx-proxy-acme.service.d/pebble.conf")
+        rig.systemctl("daemon-reload")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rig.close()
+        super().tearDownClass()
+
+    def get(self, via, flag, client=False):
+        ns = "ip netns exec client " if client else ""
+        return self.rig.sh(f"{ns}curl -sS -m 20 {flag} --cacert {PEBBLE}/root.pem --resolve whoami.example.com:443:{via} "
+                           f"-w '\\n%{{http_code}} %{{http_version}}' https://whoami.example.com/", check=False)
+
+    def acme(self, renew_days=30):
+        d = "/run/systemd/system/nginx-proxy-acme.service.d"
+        r = self.rig.sh(f"mkdir -p {d} && printf '[Service]\\nEnvironment=ACME_RENEW_DAYS={renew_days}\\n' > {d}/days.conf "
+                        f"&& systemctl daemon-reload && timeout 120 systemctl start nginx-proxy-acme.service; rc=$?; "
+                        f"rm -rf {d}; systemctl daemon-reload; exit $rc", check=False, timeout=180)
+        out = self.rig.sh("journalctl -u nginx-proxy-acme.service -u nginx-proxy.service -n 3000 --no-pager -o cat "
+                          "| grep -v '\" 200 ' | tail -40", check=False).stdout
+        self.assertEqual(r.returncode, 0, out)
+
+    def proxy(self, image, version):
+        rig = self.rig
+        qdir = quadlet_dir(False)
+        rig.put(f"[Container]\nImage={image}\n", f"{qdir}/nginx-proxy.container.d/image.conf")
+        rig.systemctl("daemon-reload")
+        self.addCleanup(rig.sh, f"systemctl stop nginx-proxy-acme.service nginx-proxy.socket nginx-proxy.service whoami@1 whoami@2; "
+                                f"systemctl reset-failed; rm -rf {NGINX_STATE}", check=False)
+        start_pebble(rig, lifetime=3600)
+        cursor = rig.cursor()
+        rig.systemctl("start nginx-proxy.socket")
+        status, body = rig.curl("-o /dev/null -D - http://127.0.0.1:80/")
+        self.assertEqual(status, 301, body)
+        self.assertIn("location: https://127.0.0.1/", body.lower())
+        s = rig.wait_state("nginx-proxy.service", ["active", "failed"])
+        self.assertEqual((s["ActiveState"], s["StatusText"]), ("active", "nginx is ready"), s)
+        v = rig.sh("podman exec systemd-nginx-proxy nginx -v 2>&1").stdout
+        self.assertIn(f"nginx/{version}", v)
+
+        # the first certificate: pebble fetches lego's token from the other namespace through port 80
+        stand_in = served_certificate(rig, "whoami.example.com")
+        self.assertEqual(stand_in[1], "CN=whoami.example.com", "not the unit's self-signed stand-in")
+        self.acme()
+        cert = served_certificate(rig, "whoami.example.com")
+        self.assertIn("Pebble Intermediate CA", cert[1] or "", cert)
+        entries = rig.journal_until(cursor, lambda e: any("/.well-known/acme-challenge/" in m for _, _, m in e),
+                                    unit="nginx-proxy.service")
+        self.assertTrue(any(m.startswith(f"{CLIENT_ADDR} ") and "/.well-known/acme-challenge/" in m and '" 200 ' in m
+                            for _, _, m in entries), [m for _, _, m in entries][-20:])
+
+        # the client's own address at both backends, from three places, over HTTP/1.1 and HTTP/2
+        backends = set()
+        for via, client, address in (("127.0.0.1", False, "127.0.0.1"), (RIG_ADDR, False, RIG_ADDR),
+                                     (RIG_ADDR, True, CLIENT_ADDR)):
+            for flag, answer in (("--http1.1", "200 1.1"), ("--http2", "200 2")) * 2:
+                r = self.get(via, flag, client)
+                body, _, code = r.stdout.rpartition("\n")
+                self.assertEqual(code, answer, f"{address} {flag}: {r.stderr}{body}")
+                self.assertIn(f"\nHTTP_X_REAL_IP={address}\n", body)
+                self.assertIn(f"\nHTTP_X_FORWARDED_FOR={address}\n", body)
+                self.assertIn("\nHTTP_X_FORWARDED_PROTO=https\n", body)
+                backends.add(re.search(r"Hostname: (\S+)", body).group(1))
+        self.assertEqual(backends, {"whoami-1", "whoami-2"})
+
+        # a forced renewal while the other namespace sends requests; nginx reloaded by sdshim
+        load = rig.sh("ip netns exec client sh -c 'n=0; f=0; end=$(($(date +%s) + 600)); "
+                      "while [ ! -e /tmp/stop-load ] && [ $(date +%s) -lt $end ]; do n=$((n+1)); "
+                      f"curl -s -m 10 -o /dev/null --cacert {PEBBLE}/root.pem --resolve whoami.example.com:443:{RIG_ADDR} "
+                      "https://whoami.example.com/ || f=$((f+1)); done; echo $n $f > /tmp/load-result' "
+                      ">/dev/null 2>&1 & echo started", check=False)
+        self.assertIn("started", load.stdout)
+        time.sleep(1)
+        self.acme(renew_days=100000)
+        rig.wait_state("nginx-proxy.service", ["active"])
+        time.sleep(1)
+        rig.sh("touch /tmp/stop-load; for i in $(seq 100); do [ -e /tmp/load-result ] && break; sleep 0.2; done")
+        sent, failed = map(int, rig.sh("cat /tmp/load-result; rm -f /tmp/load-result /tmp/stop-load").stdout.split())
+        renewed = served_certificate(rig, "whoami.example.com")
+        self.assertNotEqual(renewed[0], cert[0], "the served certificate did not change")
+        self.assertIn("Pebble Intermediate CA", renewed[1])
+        self.assertEqual(failed, 0, f"{failed} of {sent} requests failed during the renewal")
+        self.assertGreater(sent, 0)
+        entries = rig.journal_until(cursor, lambda e: any("nginx reloaded" in m for _, _, m in e), unit="nginx-proxy.service")
+        self.assertTrue(any("nginx reloaded" in m for _, _, m in entries))
+
+        # a clean stop; the next connection starts it again, with the certificate lego keeps
+        rig.systemctl("stop nginx-proxy.service")
+        s = rig.show("nginx-proxy.service")
+        self.assertEqual((s["ActiveState"], s["Result"]), ("inactive", "success"), s)
+        self.assertEqual(rig.sh("podman ps -aq --filter name=systemd-nginx-proxy").stdout.strip(), "")
+        r = self.get(RIG_ADDR, "--http2", client=True)
+        self.assertTrue(r.stdout.endswith("\n200 2"), r.stdout[-300:] + r.stderr)
+        self.assertEqual(served_certificate(rig, "whoami.example.com")[0], renewed[0])
+
+    def test_nginx_1_22_tls_proxy_two_backends_client_address_acme_renewal_stop_restart(self):
+        self.proxy(NGINX_80, "1.22")
+
+    def test_nginx_1_30_tls_proxy_two_backends_client_address_acme_renewal_stop_restart(self):
+        self.proxy(NGINX_MAINLINE_80, "1.30")
 
 
 if __name__ == "__main__":
