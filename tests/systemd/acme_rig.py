@@ -8,9 +8,12 @@ import time
 RIG_ADDR = "10.99.0.1"     # the rig's own address (rig0); what the names resolve to, for pebble too
 CLIENT_ADDR = "10.99.0.2"  # the second namespace's ("client") address, on the other end of rig0; pebble's
 NAMES = ("whoami.example.com", "static.example.com")
+# where a request is sent from: (the address it goes to, from the client namespace, the address the
+# server must see): loopback, the rig's own address, and the other namespace ("another computer")
 PEBBLE = "/etc/pebble"
 ACME_DIR = f"https://{CLIENT_ADDR}:14000/dir"
 IN_CLIENT = "-p NetworkNamespacePath=/run/netns/client"  # systemd-run: in the second namespace
+CLIENTS = (("127.0.0.1", False, "127.0.0.1"), (RIG_ADDR, False, RIG_ADDR), (RIG_ADDR, True, CLIENT_ADDR))
 CERT_LIFETIME = 60  # seconds: caddy renews within a test (a third of the lifetime before the end)
 
 
@@ -63,6 +66,14 @@ def start_pebble(rig, http_port=80, tls_port=443, lifetime=CERT_LIFETIME):
 
 def stop_pebble(rig):
     rig.sh("systemctl stop pebble.service; systemctl reset-failed pebble.service", check=False)
+
+
+def https_get(rig, name, via, flag, client=False):
+    """curl from the rig (or the client namespace) to `via`:443 for `name`, trusting only pebble's root;
+    its stdout ends with a line "CODE VERSION"."""
+    ns = "ip netns exec client " if client else ""
+    return rig.sh(f"{ns}curl -sS -m 20 {flag} --cacert {PEBBLE}/root.pem --resolve {name}:443:{via} "
+                  f"-w '\\n%{{http_code}} %{{http_version}}' https://{name}/", check=False)
 
 
 def served_certificate(rig, name, address="127.0.0.1"):

@@ -8,8 +8,8 @@ import re
 import time
 import unittest
 
-from acme_rig import (ACME_DIR, CERT_LIFETIME, CLIENT_ADDR, NAMES, PEBBLE, RIG_ADDR, add_client_namespace,
-                      make_pebble_tls, served_certificate, start_pebble, stop_pebble)
+from acme_rig import (ACME_DIR, CERT_LIFETIME, CLIENT_ADDR, CLIENTS, NAMES, PEBBLE, RIG_ADDR, add_client_namespace,
+                      https_get, make_pebble_tls, served_certificate, start_pebble, stop_pebble)
 from rig import QUADLET, REPO, UNITS, WEBUID, WEBUSER, HostGuard, Rig
 from scenarios import CADDY_SOCKETS, quadlet_dir, unit_dir
 from support.podman import CADDY, NGINX_80, NGINX_MAINLINE_80, WHOAMI
@@ -94,12 +94,6 @@ class CaddyProxy(HostGuard):
                 certs[name] = served_certificate(self.rig, name)
         return certs
 
-    def get(self, name, via, flag, client=False):
-        """curl from the rig (or the client namespace) to `via`:443, trusting only pebble's root."""
-        ns = "ip netns exec client " if client else ""
-        return self.rig.sh(f"{ns}curl -sS -m 20 {flag} --cacert {PEBBLE}/root.pem --resolve {name}:443:{via} "
-                           f"-w '\\n%{{http_code}} %{{http_version}}' https://{name}/", check=False)
-
     def journal_has(self, cursor, pattern, timeout=30):
         unit = {"user_unit" if self.user else "unit": "caddy.service"}
         entries = self.rig.journal_until(cursor, lambda e: any(re.search(pattern, m) for _, _, m in e),
@@ -127,15 +121,14 @@ class CaddyProxy(HostGuard):
             self.journal_has(cursor, rf'"certificate obtained successfully".*"identifier":"{name}"')
 
         # the client's own address, from three places, over each protocol
-        for via, client, address in (("127.0.0.1", False, "127.0.0.1"), (RIG_ADDR, False, RIG_ADDR),
-                                     (RIG_ADDR, True, CLIENT_ADDR)):
+        for via, client, address in CLIENTS:
             for flag, version in (("--http1.1", "1.1"), ("--http2", "2"), ("--http3-only", "3")):
-                r = self.get("whoami.example.com", via, flag, client)
+                r = https_get(self.rig, "whoami.example.com", via, flag, client)
                 body, _, code = r.stdout.rpartition("\n")
                 self.assertEqual(code, f"200 {version}", f"{address} {flag}: {r.stderr}{body}")
                 self.assertIn(f"\nHTTP_X_FORWARDED_FOR={address}\n", body, f"{address} {flag}")
                 self.assertIn("\nHTTP_X_FORWARDED_PROTO=https\n", body)
-        r = self.get("static.example.com", RIG_ADDR, "--http2", client=True)
+        r = https_get(self.rig, "static.example.com", RIG_ADDR, "--http2", client=True)
         self.assertTrue(r.stdout.endswith("\n200 2"), r.stdout[-200:] + r.stderr)
 
         # the admin API on its inherited unix socket
@@ -151,7 +144,7 @@ class CaddyProxy(HostGuard):
         deadline = time.monotonic() + CERT_LIFETIME + 30
         while (served_certificate(rig, "whoami.example.com") or (before,))[0] == before:
             self.assertLess(time.monotonic(), deadline, "caddy never renewed whoami.example.com's certificate")
-            r = self.get("whoami.example.com", RIG_ADDR, "--http2", client=True)
+            r = https_get(self.rig, "whoami.example.com", RIG_ADDR, "--http2", client=True)
             served += 1
             if not r.stdout.endswith("\n200 2"):
                 failed.append(r.stdout[-100:] + r.stderr)
@@ -163,7 +156,7 @@ class CaddyProxy(HostGuard):
         self.journal_has(cursor, '"msg":"load complete"')
         s = rig.wait_state("caddy.service", ["active", "failed"], user=self.user)
         self.assertEqual((s["ActiveState"], s["StatusText"]), ("active", "caddy reloaded"), s)
-        self.assertTrue(self.get("whoami.example.com", "127.0.0.1", "--http2").stdout.endswith("\n200 2"))
+        self.assertTrue(https_get(self.rig, "whoami.example.com", "127.0.0.1", "--http2").stdout.endswith("\n200 2"))
 
         # a clean stop; the next connection (port 80, from the other namespace) starts the unit again,
         # which serves with the certificates it kept. (Not an HTTPS connection: caddy starts accepting
@@ -174,7 +167,7 @@ class CaddyProxy(HostGuard):
         self.assertEqual(r.stdout, "308", r.stderr)
         s = rig.wait_state("caddy.service", ["active", "failed"], user=self.user)
         self.assertEqual(s["ActiveState"], "active", s)
-        r = self.get("whoami.example.com", RIG_ADDR, "--http3-only", client=True)
+        r = https_get(self.rig, "whoami.example.com", RIG_ADDR, "--http3-only", client=True)
         self.assertTrue(r.stdout.endswith("\n200 3"), r.stdout[-200:] + r.stderr)
         self.stop_cleanly()
 
@@ -194,7 +187,7 @@ class CaddyProxyRootful(CaddyProxy, unittest.TestCase):
                                  rf'"remote":"{re.escape(CLIENT_ADDR)}:')
         for name in NAMES:
             self.journal_has(cursor, rf'"certificate obtained successfully".*"identifier":"{name}"')
-        r = self.get("whoami.example.com", RIG_ADDR, "--http1.1", client=True)
+        r = https_get(self.rig, "whoami.example.com", RIG_ADDR, "--http1.1", client=True)
         self.assertIn(f"\nHTTP_X_FORWARDED_FOR={CLIENT_ADDR}\n", r.stdout)
         self.stop_cleanly()
 
@@ -210,7 +203,7 @@ class CaddyProxyRootful(CaddyProxy, unittest.TestCase):
         self.journal_has(cursor, r'"could not get certificate from issuer".*connection refused')
         # HTTPS has no certificate yet: the handshake fails at once rather than hanging
         t0 = time.monotonic()
-        r = self.get("whoami.example.com", "127.0.0.1", "--http2")
+        r = https_get(self.rig, "whoami.example.com", "127.0.0.1", "--http2")
         self.assertNotEqual(r.returncode, 0)
         self.assertLess(time.monotonic() - t0, 15, "an HTTPS client waited for a certificate that cannot come")
         status, _ = rig.curl("-o /dev/null http://127.0.0.1:80/")
@@ -263,11 +256,6 @@ class NginxProxy(HostGuard, unittest.TestCase):
         cls.rig.close()
         super().tearDownClass()
 
-    def get(self, via, flag, client=False):
-        ns = "ip netns exec client " if client else ""
-        return self.rig.sh(f"{ns}curl -sS -m 20 {flag} --cacert {PEBBLE}/root.pem --resolve whoami.example.com:443:{via} "
-                           f"-w '\\n%{{http_code}} %{{http_version}}' https://whoami.example.com/", check=False)
-
     def acme(self, renew_days=30):
         d = "/run/systemd/system/nginx-proxy-acme.service.d"
         r = self.rig.sh(f"mkdir -p {d} && printf '[Service]\\nEnvironment=ACME_RENEW_DAYS={renew_days}\\n' > {d}/days.conf "
@@ -308,10 +296,9 @@ class NginxProxy(HostGuard, unittest.TestCase):
 
         # the client's own address at both backends, from three places, over HTTP/1.1 and HTTP/2
         backends = set()
-        for via, client, address in (("127.0.0.1", False, "127.0.0.1"), (RIG_ADDR, False, RIG_ADDR),
-                                     (RIG_ADDR, True, CLIENT_ADDR)):
+        for via, client, address in CLIENTS:
             for flag, answer in (("--http1.1", "200 1.1"), ("--http2", "200 2")) * 2:
-                r = self.get(via, flag, client)
+                r = https_get(rig, "whoami.example.com", via, flag, client)
                 body, _, code = r.stdout.rpartition("\n")
                 self.assertEqual(code, answer, f"{address} {flag}: {r.stderr}{body}")
                 self.assertIn(f"\nHTTP_X_REAL_IP={address}\n", body)
@@ -346,7 +333,7 @@ class NginxProxy(HostGuard, unittest.TestCase):
         s = rig.show("nginx-proxy.service")
         self.assertEqual((s["ActiveState"], s["Result"]), ("inactive", "success"), s)
         self.assertEqual(rig.sh("podman ps -aq --filter name=systemd-nginx-proxy").stdout.strip(), "")
-        r = self.get(RIG_ADDR, "--http2", client=True)
+        r = https_get(rig, "whoami.example.com", RIG_ADDR, "--http2", client=True)
         self.assertTrue(r.stdout.endswith("\n200 2"), r.stdout[-300:] + r.stderr)
         self.assertEqual(served_certificate(rig, "whoami.example.com")[0], renewed[0])
 
