@@ -8,11 +8,11 @@ import time
 RIG_ADDR = "10.99.0.1"     # the rig's own address (rig0); what the names resolve to, for pebble too
 CLIENT_ADDR = "10.99.0.2"  # the second namespace's ("client") address, on the other end of rig0; pebble's
 NAMES = ("whoami.example.com", "static.example.com")
-# where a request is sent from: (the address it goes to, from the client namespace, the address the
-# server must see): loopback, the rig's own address, and the other namespace ("another computer")
 PEBBLE = "/etc/pebble"
 ACME_DIR = f"https://{CLIENT_ADDR}:14000/dir"
 IN_CLIENT = "-p NetworkNamespacePath=/run/netns/client"  # systemd-run: in the second namespace
+# where a request is sent from: (the address it goes to, from the client namespace, the address the
+# server must see): loopback, the rig's own address, and the other namespace ("another computer")
 CLIENTS = (("127.0.0.1", False, "127.0.0.1"), (RIG_ADDR, False, RIG_ADDR), (RIG_ADDR, True, CLIENT_ADDR))
 CERT_LIFETIME = 60  # seconds: caddy renews within a test (a third of the lifetime before the end)
 

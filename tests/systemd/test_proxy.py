@@ -22,7 +22,23 @@ PEBBLE_ENV = (f"Environment=ACME_CA={ACME_DIR} ACME_RENEW_INTERVAL=5s "
 VOLUMES = "caddy-proxy-data caddy-proxy-config"
 
 
-class CaddyProxy(HostGuard):
+class ProxyRig(HostGuard):
+    """A Debian 13 rig with the second network namespace and pebble's own TLS (acme_rig), for one class."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rig = cls.rig = Rig("trixie").start()
+        add_client_namespace(rig)
+        make_pebble_tls(rig)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rig.close()
+        super().tearDownClass()
+
+
+class CaddyProxy(ProxyRig):
     """Setup 6, installed as `variant` says: "rootful" (quadlet, system), "rootless" (quadlet, webuser's
     user manager; the rig's ip_unprivileged_port_start lowered to 80, as such a host needs) or
     "user-service" (docker/caddy-proxy/caddy.service: a system unit with User=webuser)."""
@@ -31,12 +47,10 @@ class CaddyProxy(HostGuard):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        rig = cls.rig = Rig("trixie").start()
+        rig = cls.rig
         cls.user = cls.variant == "rootless"            # the units are webuser's user units
         cls.podman_user = cls.variant != "rootful"      # the containers are in webuser's podman
         rig.load_images(CADDY, WHOAMI, user=cls.podman_user)
-        add_client_namespace(rig)
-        make_pebble_tls(rig)
         rig.install(os.path.join(SETUP6, "Caddyfile"), f"{CADDYFILE_DIR}/Caddyfile")
         rig.sh(f"cp {PEBBLE}/ca.pem {CADDYFILE_DIR}/pebble-ca.pem")
         for f in CADDY_SOCKETS:
@@ -54,11 +68,6 @@ class CaddyProxy(HostGuard):
                 rig.sh(f"chown -R {WEBUSER}: /home/{WEBUSER}/.config")
                 rig.sh("sysctl -q net.ipv4.ip_unprivileged_port_start=80")  # the rig's own netns
         rig.systemctl("daemon-reload", user=cls.user)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.rig.close()
-        super().tearDownClass()
 
     # ------------------------------------------------------------------ steps
     def start_fresh(self, pebble=True, http_port=80, tls_port=443):
@@ -229,17 +238,15 @@ SETUP7 = os.path.join(REPO, "docker", "nginx-proxy")
 NGINX_STATE = "/var/lib/sdshim/nginx-proxy"
 
 
-class NginxProxy(HostGuard, unittest.TestCase):
+class NginxProxy(ProxyRig, unittest.TestCase):
     """Setup 7 (rootful quadlet): nginx 1.22 and 1.30 as a TLS reverse proxy to two backends, the
     certificate from pebble through lego's HTTP-01 on nginx's inherited port 80."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        rig = cls.rig = Rig("trixie").start()
+        rig = cls.rig
         rig.load_images(NGINX_80, NGINX_MAINLINE_80, WHOAMI)
-        add_client_namespace(rig)
-        make_pebble_tls(rig)
         qdir = quadlet_dir(False)
         rig.install(os.path.join(SETUP7, "proxy.conf"), "/etc/sdshim/nginx-proxy/proxy.conf")
         for f in ("nginx-proxy.socket", "nginx-proxy-acme.service", "nginx-proxy-acme.timer"):
@@ -250,11 +257,6 @@ class NginxProxy(HostGuard, unittest.TestCase):
         rig.put(f"[Service]\nEnvironment=ACME_CA={ACME_DIR} LEGO_CA_CERTIFICATES={PEBBLE}/ca.pem\n",
                 "/etc/systemd/system/nginx-proxy-acme.service.d/pebble.conf")
         rig.systemctl("daemon-reload")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.rig.close()
-        super().tearDownClass()
 
     def acme(self, renew_days=30):
         d = "/run/systemd/system/nginx-proxy-acme.service.d"
