@@ -42,14 +42,15 @@ root=$stage/root
 doc=$root/usr/share/doc/sdshim
 install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$doc/examples/systemd" \
   "$doc/examples/quadlet" "$doc/examples/init" "$doc/examples/caddy-proxy" \
-  "$doc/examples/nginx-proxy" "$root/usr/share/lintian/overrides"
+  "$doc/examples/nginx-proxy/rootless" "$root/usr/share/lintian/overrides"
 install -m 0755 "$binary" "$root/usr/bin/sdshim"
 "$man_tool" "$version" "$date" | gzip -9n > "$root/usr/share/man/man1/sdshim.1.gz"
 install -m 0644 packaging/copyright "$doc/copyright"
 install -m 0644 docker/systemd/*.socket docker/systemd/*.service "$doc/examples/systemd/"
 install -m 0644 docker/quadlet/*.container docker/quadlet/*.network docker/quadlet/sdshim.conf "$doc/examples/quadlet/"
 install -m 0644 docker/caddy-proxy/* "$doc/examples/caddy-proxy/"
-install -m 0644 docker/nginx-proxy/* "$doc/examples/nginx-proxy/"
+install -m 0644 docker/nginx-proxy/*.* "$doc/examples/nginx-proxy/"
+install -m 0644 docker/nginx-proxy/rootless/* "$doc/examples/nginx-proxy/rootless/"
 install -m 0644 docker/init/* "$doc/examples/init/"
 gzip -9n -c README.md > "$doc/README.md.gz"
 {

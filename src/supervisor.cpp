@@ -3,6 +3,7 @@
 // message, readiness verdict, stop) over the state they share. main.cpp only hands the plan in.
 #include "supervisor.hpp"
 
+#include "adapters/adapters.hpp"
 #include "adapters/handoff.hpp"
 #include "base/log.hpp"
 #include "base/memory_reserve.hpp"
@@ -56,7 +57,8 @@ Supervisor::Supervisor(RunPlan plan)
       stop_(plan_.grace, plan_.exit_grace),
       readiness_(loop_, plan_.readiness,
                  Readiness::Hooks{[this](const std::vector<std::string>& lines) { notify(lines); },
-                                  [this](const std::string& line) { on_not_ready(line); }, [this] { on_ready(); }},
+                                  [this](const std::string& line) { on_not_ready(line); }, [this] { on_ready(); },
+                                  [this] { return certificates_.note(); }},
                  make_probe(plan_.readiness.check, reaper_, loop_)),
       watchdog_(loop_, WatchdogConfig{plan_.readiness.check, plan_.watchdog},
                 [this](const std::vector<std::string>& lines) { notify(lines); },
@@ -278,10 +280,24 @@ void Supervisor::on_main_exited(int wait_status) {
 }
 
 void Supervisor::on_server_message(pid_t sender, const NotifyMessage& msg) {
+    if (!msg.log_entry.empty()) return on_log_entry(sender, msg.log_entry);
+    if (msg.reloading) certificates_.clear();  // the new configuration's names get their own events
     auto lines = watchdog_.relayable(readiness_.relayable(sender, msg));
     // The manager hears STOPPING=1 once: sdshim's when it stops the server, else the server's own.
     if (msg.stopping && std::exchange(stopping_announced_, true)) std::erase(lines, std::string("STOPPING=1"));
     if (!lines.empty()) relay_->send(lines);
+}
+
+// The server's log says a certificate failed or was obtained (caddy's ACME): StatusText says which
+// names have none and why, for as long as that is so, and nothing of it once they all have one.
+void Supervisor::on_log_entry(pid_t sender, const std::string& entry) {
+    const auto read = adapter_for(plan_.kind).certificate_event;
+    const auto event = read ? read(entry) : std::nullopt;
+    if (!event)
+        return log::debug("log entry from pid {} ignored: no certificate event that the {} adapter reads", sender,
+                          server_name(plan_.kind));
+    if (!certificates_.take(*event) || stop_.stopping() || main_status_ || watchdog_.failing()) return;
+    if (auto status = readiness_.serving_status()) notify({"STATUS=" + *status});  // bounded: under 2000 bytes
 }
 
 void Supervisor::on_not_ready(const std::string& line) {

@@ -11,6 +11,7 @@
 #include "core/signal_channel.hpp"
 #include "notify/notify_relay.hpp"
 #include "plan/run_plan.hpp"
+#include "readiness/certificate_trouble.hpp"
 #include "readiness/idle_policy.hpp"
 #include "readiness/readiness.hpp"
 #include "readiness/reload_check.hpp"
@@ -49,6 +50,7 @@ private:
     void on_children();
     void on_main_exited(int wait_status);
     void on_server_message(pid_t sender, const NotifyMessage& msg);
+    void on_log_entry(pid_t sender, const std::string& entry);
     void on_not_ready(const std::string& line);
     void on_ready();
     void start_idle_looks();
@@ -78,6 +80,7 @@ private:
     StopSequence stop_;
     Readiness readiness_;
     Watchdog watchdog_;
+    CertificateTrouble certificates_;  // from the server's log entries: a note on its "is ready" STATUS=
     ReloadCheck reload_check_;
     std::optional<IdlePolicy> idle_;  // --exit-idle, until the stop
     bool idle_looking_ = false;

@@ -69,6 +69,7 @@ ServerAdapter make_caddy() {
     a.signal_defaults = {{SIGQUIT, SIGTERM}};  // QUIT makes caddy exit at once (exit code 2); TERM is graceful
     a.accepts_on_every_socket = true;
     a.connections_countable = true;
+    a.certificate_event = caddy_certificate_event;  // its `log { output net unixgram/{$NOTIFY_SOCKET} }`
     return a;
 }
 

@@ -4,6 +4,7 @@
 
 #include "activation/activation.hpp"
 #include "adapters/server_kind.hpp"
+#include "adapters/server_log.hpp"
 #include "core/signal_map.hpp"
 #include "launch/child_env.hpp"
 
@@ -39,6 +40,9 @@ struct ServerAdapter {
     // validates a new config itself).
     std::vector<std::string> (*config_test)(const std::vector<std::string>& argv) = nullptr;
     const char* config_error_mark = "";  // the test's line that says what is wrong holds it ("[emerg]")
+    // Reads its JSON log entries that reach the notify socket (a datagram that starts with '{'): null
+    // when it sends none.
+    std::optional<CertificateEvent> (*certificate_event)(std::string_view entry) = nullptr;
 };
 
 const ServerAdapter& adapter_for(ServerKind kind);

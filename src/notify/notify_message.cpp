@@ -79,7 +79,8 @@ Result<NotifyMessage> parse_notify(std::string_view datagram, bool truncated, st
     if (!valid_utf8(datagram)) return Error{"not valid UTF-8"};
 
     NotifyMessage msg;
-    std::size_t start = 0;
+    if (datagram.front() == '{') msg.log_entry = datagram;
+    std::size_t start = msg.log_entry.empty() ? 0 : datagram.size();
     while (start < datagram.size()) {
         std::size_t end = datagram.find('\n', start);
         if (end == std::string_view::npos) end = datagram.size();

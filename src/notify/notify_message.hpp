@@ -20,11 +20,15 @@ struct NotifyMessage {
     bool ready = false;                // READY=1 is among `relay`
     bool reloading = false;
     bool stopping = false;
+    // A datagram that starts with '{' is no notification but one JSON log entry of the server's
+    // (caddy's `log { output net unixgram/{$NOTIFY_SOCKET} }`): kept whole here, for its adapter.
+    std::string log_entry;
 };
 
 // Parses one received datagram the way systemd does: newline-separated KEY=VALUE assignments,
 // UTF-8, no NUL bytes, at most kNotifyMaxBytes. `truncated` is recvmsg's MSG_TRUNC; `fds` how
 // many descriptors came with it (they are never relayed). The error says why the whole datagram is ignored.
+// A log entry (see NotifyMessage::log_entry) passes the same checks and relays nothing.
 Result<NotifyMessage> parse_notify(std::string_view datagram, bool truncated, std::size_t fds);
 
 // The datagrams to send onwards: everything but READY=1 together first, then READY=1 alone,

@@ -134,11 +134,20 @@ void Readiness::become_ready(const std::string& how) {
     log::info("{} {}: {} ({} after {})", cfg_.check.program, reload ? "reloaded" : "is ready", how,
               format_duration(took), reload ? "SIGHUP" : "start");
     if (decider_ != Decider::server)
-        hooks_.notify({fmt::format("STATUS={} {}", cfg_.check.program, reload ? "reloaded" : "is ready"), "READY=1"});
+        hooks_.notify({"STATUS=" + state_text(reload), "READY=1"});
     if (!reload && hooks_.ready) hooks_.ready();
     // One look whether the server holds every inherited socket: not after the exec, which is too
     // early, nor where the probe's looks have just seen them.
     if (decider_ != Decider::exec && !follows_workers()) check_dropped_now();
+}
+
+std::string Readiness::state_text(bool reload) const {
+    return cfg_.check.program + (reload ? " reloaded" : " is ready") + (hooks_.note ? hooks_.note() : "");
+}
+
+std::optional<std::string> Readiness::serving_status() const {
+    if (state_ != State::ready || server_reloading_ || server_sets_status_) return std::nullopt;
+    return state_text(false);
 }
 
 bool Readiness::check_dropped_now() {
@@ -189,13 +198,13 @@ std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage&
     if (!msg.ready) return lines;
     if (decider_ == Decider::server && looking()) {
         become_ready(fmt::format("pid {} sent READY=1", sender));
-        status(cfg_.check.program + " is ready");
+        status(state_text(false));
         return lines;
     }
     if (server_reloading_) {
         server_reloading_ = false;
         log::info("{} reloaded: pid {} sent READY=1", cfg_.check.program, sender);
-        status(cfg_.check.program + " reloaded");
+        status(state_text(true));
         return lines;
     }
     if (decider_ == Decider::server) return lines;

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ public:
         std::function<void(const std::vector<std::string>&)> notify;  // to the outer socket
         std::function<void(const std::string&)> fail;                 // log the line and stop the server
         std::function<void()> ready = nullptr;                        // the first time it is ready
+        std::function<std::string()> note = nullptr;  // appended to "<server> is ready" (certificate trouble)
     };
 
     // `probe`: the mode's (make_probe); not used for notify and exec, which need none.
@@ -55,6 +57,8 @@ public:
     // the adapter can explain an exit before readiness (nginx: the `listen` fix), that is logged too.
     std::string server_exited(int wait_status);
     bool ready() const { return state_ == State::ready; }
+    // "<server> is ready<note>" while it is ready, not reloading, and sdshim writes its STATUS=.
+    std::optional<std::string> serving_status() const;
     std::string waiting_for() const;
 
 private:
@@ -71,6 +75,7 @@ private:
     void timed_out();
     bool check_dropped_now();
     bool fail_dropped(const std::vector<SocketInfo>& dropped);
+    std::string state_text(bool reload) const;  // "<server> is ready" or "reloaded", and the note
 
     EventLoop& loop_;
     ReadinessConfig cfg_;

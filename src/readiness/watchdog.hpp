@@ -47,6 +47,7 @@ public:
     // own WATCHDOG=1 would keep systemd content while the check fails: it is dropped.
     // WATCHDOG=trigger still passes.
     std::vector<std::string> relayable(std::vector<std::string> lines) const;
+    bool failing() const { return failing_; }  // its last look saw the server not serving
 
 private:
     bool server_pings() const { return cfg_.check.mode.kind == ReadyKind::notify; }

@@ -1,5 +1,8 @@
-// Fuzz target: the sd_notify datagram parser and filter, and the datagrams it re-sends.
+// Fuzz target: the sd_notify datagram parser and filter, the datagrams it re-sends, and a server's
+// JSON log entries (caddy's certificate events) with the STATUS= note made of them.
+#include "adapters/server_log.hpp"
 #include "notify/notify_message.hpp"
+#include "readiness/certificate_trouble.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -21,6 +24,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Accepted: what systemd would accept, never more.
     if (datagram.size() > sdshim::kNotifyMaxBytes || (data[0] & 1)) std::abort();
     if (datagram.find('\0') != std::string_view::npos || !sdshim::valid_utf8(datagram)) std::abort();
+    if (!msg->log_entry.empty()) {  // a log entry relays nothing; what is read of it is one line of UTF-8
+        if (!msg->relay.empty() || msg->ready || msg->log_entry != datagram) std::abort();
+        static sdshim::CertificateTrouble trouble;  // across inputs: names come and go
+        if (auto event = sdshim::caddy_certificate_event(msg->log_entry)) {
+            for (const std::string* text : {&event->identifier, &event->error})
+                if (!sdshim::valid_utf8(*text) || std::any_of(text->begin(), text->end(), [](char c) {
+                        return static_cast<unsigned char>(c) < 0x20;
+                    }))
+                    std::abort();
+            trouble.take(*event);
+        }
+        const std::string note = trouble.note();
+        if (!sdshim::valid_utf8(note) || note.find('\n') != std::string::npos || note.size() > 1503)
+            std::abort();
+        return 0;
+    }
     for (const auto& a : msg->relay) {
         if (a.find('=') == std::string::npos || a.find('\n') != std::string::npos) std::abort();
         if (a.rfind("MAINPID=", 0) == 0 || a.rfind("FDSTORE=", 0) == 0 || a.rfind("BARRIER=", 0) == 0) std::abort();

@@ -2,6 +2,7 @@
 where sdshim decides readiness while its READY=1 was dropped, leaving the manager "reloading"; a
 NOTIFY_SOCKET that appeared a second late lost STATUS= and READY=1 that the log said would wait."""
 import os
+import signal
 import tempfile
 import time
 import unittest
@@ -64,3 +65,31 @@ class LateOuterSocket(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LogEntryInjection(unittest.TestCase):
+    """A certificate error is the server's (or, through it, an ACME server's) text. Decoded as JSON, its
+    escaped newlines would have split the STATUS= line sdshim makes of it into assignments of their own:
+    ERRNO=, STOPPING=1, READY=1 that systemd would act on."""
+
+    def setUp(self):
+        require_root(self)
+
+    def test_escaped_newlines_in_a_certificate_error_stay_inside_the_status(self):
+        rx = notify_receiver(self)
+        evil = r"boom\u000aERRNO=5\u000aSTOPPING=1\r\u000aREADY=1\u000d\u000aWATCHDOG=trigger"
+        entry = ('{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer",'
+                 '"identifier":"a.example\\u000aRELOADING=1","error":"' + evil + '"}')
+        peer = [PEER, "send", "READY=1", "sleep", "100", "send", entry, "sleep", "200", "hold"]
+        with Shim(["--server=caddy", "--", *peer], env={"NOTIFY_SOCKET": rx.address}) as s:
+            rx.wait_for(lambda m: "no certificate for" in m)
+            time.sleep(0.3)
+            lines = [line for m in rx.messages() for line in m.split("\n")]  # before the stop's own STOPPING=1
+            s.signal(signal.SIGTERM)
+            s.wait()
+        for forbidden in ("ERRNO=5", "STOPPING=1", "WATCHDOG=trigger", "RELOADING=1"):
+            self.assertFalse([line for line in lines if line.startswith(forbidden)], lines)
+        self.assertEqual(lines.count("READY=1"), 1, lines)
+        status = next(line for line in lines if "no certificate for" in line)
+        self.assertEqual(status, "STATUS=caddy is ready; no certificate for a.example RELOADING=1: boom ERRNO=5 "
+                                 "STOPPING=1  READY = 1  WATCHDOG=trigger")

@@ -125,3 +125,56 @@ for d in [b'STATUS=' + b'x' * 5000, b'STATUS=\xff\xfe', b'READY=1\ngarbage', b'R
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def caddy_entry(logger, msg, identifier, error=None):
+    """One of caddy's JSON log entries as its `log { output net unixgram/{$NOTIFY_SOCKET} }` sends it."""
+    entry = f'{{"level":"{"error" if error else "info"}","ts":1764950400.5,"logger":"{logger}","msg":"{msg}",' \
+            f'"identifier":"{identifier}","issuer":"acme-v02.api.letsencrypt.org-directory"'
+    return entry + (f',"error":"{error}"}}' if error else "}")
+
+
+FAILED = caddy_entry("tls.obtain", "could not get certificate from issuer", "whoami.example.com",
+                     'dial tcp 10.99.0.2:14000: connect: connection refused')
+OBTAINED = caddy_entry("tls.obtain", "certificate obtained successfully", "whoami.example.com")
+
+
+class CertificateStatus(unittest.TestCase):
+    """caddy's certificate log entries, sent to its NOTIFY_SOCKET, become the note on its STATUS=."""
+
+    def setUp(self):
+        require_root(self)
+        self.rx = notify_receiver(self)
+
+    def statuses(self):
+        lines = [line for m in self.rx.messages() for line in m.split("\n")]
+        return [line for line in lines if line.startswith("STATUS=") and not waiting_status(line)]
+
+    def test_a_failed_certificate_is_in_the_status_until_it_is_obtained(self):
+        note = "STATUS=caddy is ready; no certificate for whoami.example.com: dial tcp 10.99.0.2:14000: connect: " \
+               "connection refused"
+        peer = [PEER, "send", FAILED, "send", "READY=1", "sleep", "300", "send", OBTAINED, "sleep", "300",
+                "send", "RELOADING=1", "send", FAILED.replace("whoami", "static"), "send", "READY=1", "hold"]
+        reloaded = "STATUS=caddy reloaded; no certificate for static.example.com: dial tcp 10.99.0.2:14000: connect: " \
+                   "connection refused"
+        with Shim(["--server=caddy", "--log-level=debug", "--", *peer], env={"NOTIFY_SOCKET": self.rx.address}) as s:
+            # Failed before caddy's READY=1: said with it, not before (no "ready" while it is not).
+            self.rx.wait_for(reloaded)
+            s.signal(signal.SIGTERM)
+            s.wait()
+            err = s.stderr()
+        # Obtained: the note goes. A reload starts over: the old names are forgotten, the new one's
+        # failure during the reload comes with its READY=1.
+        self.assertEqual(self.statuses()[:4], [note, "STATUS=caddy is ready", "STATUS=reloading caddy", reloaded])
+        self.assertLess(self.rx.messages().index(note), self.rx.messages().index("READY=1"))
+        self.assertNotIn("ignored", err)
+
+    def test_another_servers_json_is_neither_relayed_nor_a_note(self):
+        with Shim(["--log-level=debug", "--", PEER, "send", "READY=1", "send", FAILED, "sleep", "200"],
+                  env={"NOTIFY_SOCKET": self.rx.address}) as s:
+            self.assertEqual(s.wait(), 0, s.stderr())
+            err = s.stderr()
+        self.rx.wait_for("STATUS=notify_peer exited with code 0")
+        self.assertFalse([m for m in self.rx.messages() if "certificate" in m], self.rx.messages())
+        self.assertIn("ignored: no certificate event that the generic adapter reads", err)
+        self.assertNotIn("[sdshim] warning", err)

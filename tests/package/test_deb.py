@@ -34,9 +34,10 @@ def shipped_examples():
     for pattern, where in (("docker/systemd/*.socket", "systemd"), ("docker/systemd/*.service", "systemd"),
                            ("docker/quadlet/*.container", "quadlet"), ("docker/quadlet/*.conf", "quadlet"),
                            ("docker/quadlet/*.network", "quadlet"), ("docker/init/*", "init"),
-                           ("docker/caddy-proxy/*", "caddy-proxy"), ("docker/nginx-proxy/*", "nginx-proxy")):
+                           ("docker/caddy-proxy/*", "caddy-proxy"), ("docker/nginx-proxy/*", "nginx-proxy"),
+                           ("docker/nginx-proxy/rootless/*", "nginx-proxy/rootless")):
         files += [f"./usr/share/doc/sdshim/examples/{where}/{os.path.basename(p)}"
-                  for p in glob.glob(os.path.join(REPO, pattern))]
+                  for p in glob.glob(os.path.join(REPO, pattern)) if os.path.isfile(p)]
     return files
 
 

@@ -22,7 +22,11 @@ QUADLETS = [("setup 2", "docker/quadlet/nginx.container", "nginx.service", False
             ("setup 6, User=webuser", "docker/caddy-proxy/caddy.service", "caddy.service", False),
             ("setup 6, 7", "docker/quadlet/whoami.container", "whoami.service", False),
             ("setup 7", "docker/nginx-proxy/nginx-proxy.container", "nginx-proxy.service", False),
-            ("setup 7", "docker/nginx-proxy/nginx-proxy-acme.service", "nginx-proxy-acme.service", False)]
+            ("setup 7", "docker/nginx-proxy/nginx-proxy-acme.service", "nginx-proxy-acme.service", False),
+            ("setup 7, User=webuser", "docker/nginx-proxy/nginx-proxy.service", "nginx-proxy.service", False),
+            ("setup 7 rootless", "docker/nginx-proxy/rootless/nginx-proxy.container", "nginx-proxy.service", True),
+            ("setup 7 rootless", "docker/nginx-proxy/rootless/nginx-proxy-acme.service", "nginx-proxy-acme.service",
+             True)]
 
 
 def text_at(revision, path):

@@ -29,6 +29,9 @@ class ProxyRig(HostGuard):
     def setUpClass(cls):
         super().setUpClass()
         rig = cls.rig = Rig("trixie").start()
+        # Rootless podman's network (pasta) opens /dev/net/tun, which a host's udev makes 0666; the
+        # rig's /dev is a tmpfs of its own with the host's mode, 0600 where no udev rule ran.
+        rig.sh("chmod 0666 /dev/net/tun")
         add_client_namespace(rig)
         make_pebble_tls(rig)
 
@@ -89,8 +92,20 @@ class CaddyProxy(ProxyRig):
         self.assertEqual(status, 308, body)
         self.assertIn("location: https://127.0.0.1/", body.lower())
         s = rig.wait_state("caddy.service", ["active", "failed"], user=self.user)
-        self.assertEqual((s["ActiveState"], s["SubState"], s["StatusText"]), ("active", "running", "caddy is ready"), s)
+        self.assertEqual((s["ActiveState"], s["SubState"]), ("active", "running"), s)
+        # Without a CA, caddy's first attempt can fail before its READY=1: the note comes with it.
+        self.assertTrue(s["StatusText"] == "caddy is ready" or not pebble and s["StatusText"].startswith("caddy is ready"), s)
         return cursor
+
+    def wait_status(self, match, timeout):
+        """Waits (a bound on a hang) until caddy.service's StatusText matches; returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.rig.show("caddy.service", user=self.user)["StatusText"]
+            if re.fullmatch(match, text):
+                return text
+            self.assertLess(time.monotonic(), deadline, f"StatusText never matched /{match}/: {text!r}")
+            time.sleep(0.5)
 
     def wait_certificates(self):
         """Each name's certificate from pebble (a bound on a hang; caddy obtains them after READY=1)."""
@@ -210,12 +225,35 @@ class CaddyProxyRootful(CaddyProxy, unittest.TestCase):
         rig = self.rig
         cursor = self.start_fresh(pebble=False)  # active, "caddy is ready", port 80 answered
         self.journal_has(cursor, r'"could not get certificate from issuer".*connection refused')
+        # The reason in StatusText too (caddy's log entries through its NOTIFY_SOCKET), for both names
+        names = "|".join(re.escape(n) for n in NAMES)
+        self.wait_status(rf"caddy is ready; no certificate for ({names}), ({names}): .*{re.escape(ACME_DIR)}.*"
+                         r"connection refused", timeout=30)
         # HTTPS has no certificate yet: the handshake fails at once rather than hanging
         t0 = time.monotonic()
         r = https_get(self.rig, "whoami.example.com", "127.0.0.1", "--http2")
         self.assertNotEqual(r.returncode, 0)
         self.assertLess(time.monotonic() - t0, 15, "an HTTPS client waited for a certificate that cannot come")
         status, _ = rig.curl("-o /dev/null http://127.0.0.1:80/")
+        self.assertEqual(status, 308)
+        # The CA comes back: at caddy's next attempt (a minute after the first) both certificates
+        # come, and the note goes; nothing of it stays behind.
+        start_pebble(rig)
+        self.wait_status("caddy is ready", timeout=150)
+        self.wait_certificates()
+        r = https_get(self.rig, "whoami.example.com", RIG_ADDR, "--http2", client=True)
+        self.assertTrue(r.stdout.endswith("\n200 2"), r.stdout[-200:] + r.stderr)
+        self.stop_cleanly()
+
+
+    def test_ca_refuses_caddy_is_ready_and_says_why(self):
+        # pebble validates on ports where nothing listens: every order is refused, with a reason
+        self.start_fresh(http_port=5002, tls_port=5001)
+        names = "|".join(re.escape(n) for n in NAMES)
+        text = self.wait_status(rf"caddy is ready; no certificate for ({names}), ({names}): "
+                                r".*urn:ietf:params:acme:error:.*", timeout=60)
+        self.assertEqual(len(set(re.findall(names, text.split(":", 1)[0]))), 2, text)
+        status, _ = self.rig.curl("-o /dev/null http://127.0.0.1:80/")
         self.assertEqual(status, 308)
         self.stop_cleanly()
 
@@ -235,54 +273,73 @@ class CaddyProxyUserService(CaddyProxy, unittest.TestCase):
 
 
 SETUP7 = os.path.join(REPO, "docker", "nginx-proxy")
-NGINX_STATE = "/var/lib/sdshim/nginx-proxy"
 
 
-class NginxProxy(ProxyRig, unittest.TestCase):
-    """Setup 7 (rootful quadlet): nginx 1.22 and 1.30 as a TLS reverse proxy to two backends, the
-    certificate from pebble through lego's HTTP-01 on nginx's inherited port 80."""
+class NginxProxy(ProxyRig):
+    """Setup 7: nginx as a TLS reverse proxy to two backends, the certificate from pebble through lego's
+    HTTP-01 on nginx's inherited port 80. `variant`: "rootful" (quadlet, system; lego a system unit),
+    "rootless" (rootless/: quadlet and lego in webuser's user manager; ip_unprivileged_port_start
+    lowered to 80 in the rig) or "user-service" (nginx-proxy.service: a system unit with User=webuser;
+    lego's system unit with User=webuser in a drop-in)."""
+    variant = None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         rig = cls.rig
-        rig.load_images(NGINX_80, NGINX_MAINLINE_80, WHOAMI)
-        qdir = quadlet_dir(False)
+        cls.user = cls.variant == "rootless"
+        cls.podman_user = cls.variant != "rootful"
+        cls.state = f"/home/{WEBUSER}/.local/state/sdshim/nginx-proxy" if cls.user else "/var/lib/sdshim/nginx-proxy"
+        cls.ctl = "systemctl --user" if cls.user else "systemctl"
+        rig.load_images(NGINX_80, WHOAMI, *([] if cls.podman_user else [NGINX_MAINLINE_80]), user=cls.podman_user)
         rig.install(os.path.join(SETUP7, "proxy.conf"), "/etc/sdshim/nginx-proxy/proxy.conf")
-        for f in ("nginx-proxy.socket", "nginx-proxy-acme.service", "nginx-proxy-acme.timer"):
-            rig.install(os.path.join(SETUP7, f), f"/etc/systemd/system/{f}")
-        rig.install(os.path.join(SETUP7, "nginx-proxy.container"), f"{qdir}/nginx-proxy.container")
-        for f in ("web.network", "whoami@.container"):
-            rig.install(os.path.join(QUADLET, f), f"{qdir}/{f}")
-        rig.put(f"[Service]\nEnvironment=ACME_CA={ACME_DIR} LEGO_CA_CERTIFICATES={PEBBLE}/ca.pem\n",
-                "/etc/systemd/system/nginx-proxy-acme.service.d/pebble.conf")
-        rig.systemctl("daemon-reload")
+        udir, qdir = unit_dir(cls.user), quadlet_dir(cls.user)
+        acme = os.path.join(SETUP7, "rootless" if cls.user else "", "nginx-proxy-acme.service")
+        for src in (os.path.join(SETUP7, "nginx-proxy.socket"), acme, os.path.join(SETUP7, "nginx-proxy-acme.timer")):
+            rig.install(src, f"{udir}/{os.path.basename(src)}", user=cls.user)
+        env = f"Environment=ACME_CA={ACME_DIR} LEGO_CA_CERTIFICATES={PEBBLE}/ca.pem\n"
+        if cls.variant == "user-service":
+            rig.install(os.path.join(SETUP7, "nginx-proxy.service"), f"{udir}/nginx-proxy.service")
+            env += f"User={WEBUSER}\n"
+        else:
+            container = os.path.join(SETUP7, "rootless" if cls.user else "", "nginx-proxy.container")
+            rig.install(container, f"{qdir}/nginx-proxy.container", user=cls.user)
+            for f in ("web.network", "whoami@.container"):
+                rig.install(os.path.join(QUADLET, f), f"{qdir}/{f}", user=cls.user)
+        rig.put(f"[Service]\n{env}", f"{udir}/nginx-proxy-acme.service.d/pebble.conf", user=cls.user)
+        if cls.user:
+            rig.sh(f"chown -R {WEBUSER}: /home/{WEBUSER}/.config")
+            rig.sh("sysctl -q net.ipv4.ip_unprivileged_port_start=80")  # the rig's own netns
+        rig.systemctl("daemon-reload", user=cls.user)
 
     def acme(self, renew_days=30):
-        d = "/run/systemd/system/nginx-proxy-acme.service.d"
-        r = self.rig.sh(f"mkdir -p {d} && printf '[Service]\\nEnvironment=ACME_RENEW_DAYS={renew_days}\\n' > {d}/days.conf "
-                        f"&& systemctl daemon-reload && timeout 120 systemctl start nginx-proxy-acme.service; rc=$?; "
-                        f"rm -rf {d}; systemctl daemon-reload; exit $rc", check=False, timeout=180)
-        out = self.rig.sh("journalctl -u nginx-proxy-acme.service -u nginx-proxy.service -n 3000 --no-pager -o cat "
-                          "| grep -v '\" 200 ' | tail -40", check=False).stdout
+        d = f"{unit_dir(self.user)}/nginx-proxy-acme.service.d"
+        r = self.rig.sh(f"printf '[Service]\\nEnvironment=ACME_RENEW_DAYS={renew_days}\\n' > {d}/days.conf "
+                        f"&& {self.ctl} daemon-reload && timeout 120 {self.ctl} start nginx-proxy-acme.service; rc=$?; "
+                        f"rm -f {d}/days.conf; {self.ctl} daemon-reload; exit $rc", user=self.user, check=False, timeout=180)
+        unit = "--user-unit" if self.user else "-u"
+        out = self.rig.sh(f"journalctl {unit} nginx-proxy-acme.service {unit} nginx-proxy.service -n 3000 --no-pager "
+                          "-o cat | grep -v '\" 200 ' | tail -40", check=False).stdout
         self.assertEqual(r.returncode, 0, out)
 
     def proxy(self, image, version):
-        rig = self.rig
-        qdir = quadlet_dir(False)
-        rig.put(f"[Container]\nImage={image}\n", f"{qdir}/nginx-proxy.container.d/image.conf")
-        rig.systemctl("daemon-reload")
-        self.addCleanup(rig.sh, f"systemctl stop nginx-proxy-acme.service nginx-proxy.socket nginx-proxy.service whoami@1 whoami@2; "
-                                f"systemctl reset-failed; rm -rf {NGINX_STATE}", check=False)
+        rig, ctl, user = self.rig, self.ctl, self.user
+        unit = {"user_unit" if user else "unit": "nginx-proxy.service"}
+        if self.variant != "user-service":
+            rig.put(f"[Container]\nImage={image}\n", f"{quadlet_dir(user)}/nginx-proxy.container.d/image.conf", user=user)
+            rig.systemctl("daemon-reload", user=user)
+        self.addCleanup(rig.sh, f"rm -rf {self.state}", check=False)
+        self.addCleanup(rig.sh, f"{ctl} stop nginx-proxy-acme.service nginx-proxy.socket nginx-proxy.service "
+                                f"whoami@1 whoami@2; {ctl} reset-failed", user=user, check=False)
         start_pebble(rig, lifetime=3600)
         cursor = rig.cursor()
-        rig.systemctl("start nginx-proxy.socket")
+        rig.systemctl("start nginx-proxy.socket", user=user)
         status, body = rig.curl("-o /dev/null -D - http://127.0.0.1:80/")
         self.assertEqual(status, 301, body)
         self.assertIn("location: https://127.0.0.1/", body.lower())
-        s = rig.wait_state("nginx-proxy.service", ["active", "failed"])
+        s = rig.wait_state("nginx-proxy.service", ["active", "failed"], user=user)
         self.assertEqual((s["ActiveState"], s["StatusText"]), ("active", "nginx is ready"), s)
-        v = rig.sh("podman exec systemd-nginx-proxy nginx -v 2>&1").stdout
+        v = rig.sh("podman exec systemd-nginx-proxy nginx -v 2>&1", user=self.podman_user).stdout
         self.assertIn(f"nginx/{version}", v)
 
         # the first certificate: pebble fetches lego's token from the other namespace through port 80
@@ -291,8 +348,7 @@ class NginxProxy(ProxyRig, unittest.TestCase):
         self.acme()
         cert = served_certificate(rig, "whoami.example.com")
         self.assertIn("Pebble Intermediate CA", cert[1] or "", cert)
-        entries = rig.journal_until(cursor, lambda e: any("/.well-known/acme-challenge/" in m for _, _, m in e),
-                                    unit="nginx-proxy.service")
+        entries = rig.journal_until(cursor, lambda e: any("/.well-known/acme-challenge/" in m for _, _, m in e), **unit)
         self.assertTrue(any(m.startswith(f"{CLIENT_ADDR} ") and "/.well-known/acme-challenge/" in m and '" 200 ' in m
                             for _, _, m in entries), [m for _, _, m in entries][-20:])
 
@@ -318,7 +374,7 @@ class NginxProxy(ProxyRig, unittest.TestCase):
         self.assertIn("started", load.stdout)
         time.sleep(1)
         self.acme(renew_days=100000)
-        rig.wait_state("nginx-proxy.service", ["active"])
+        rig.wait_state("nginx-proxy.service", ["active"], user=user)
         time.sleep(1)
         rig.sh("touch /tmp/stop-load; for i in $(seq 100); do [ -e /tmp/load-result ] && break; sleep 0.2; done")
         sent, failed = map(int, rig.sh("cat /tmp/load-result; rm -f /tmp/load-result /tmp/stop-load").stdout.split())
@@ -327,23 +383,42 @@ class NginxProxy(ProxyRig, unittest.TestCase):
         self.assertIn("Pebble Intermediate CA", renewed[1])
         self.assertEqual(failed, 0, f"{failed} of {sent} requests failed during the renewal")
         self.assertGreater(sent, 0)
-        entries = rig.journal_until(cursor, lambda e: any("nginx reloaded" in m for _, _, m in e), unit="nginx-proxy.service")
+        entries = rig.journal_until(cursor, lambda e: any("nginx reloaded" in m for _, _, m in e), **unit)
         self.assertTrue(any("nginx reloaded" in m for _, _, m in entries))
+        self.assertEqual(rig.show("nginx-proxy.service", user=user)["StatusText"], "nginx reloaded")
 
         # a clean stop; the next connection starts it again, with the certificate lego keeps
-        rig.systemctl("stop nginx-proxy.service")
-        s = rig.show("nginx-proxy.service")
+        rig.systemctl("stop nginx-proxy.service", user=user)
+        s = rig.show("nginx-proxy.service", user=user)
         self.assertEqual((s["ActiveState"], s["Result"]), ("inactive", "success"), s)
-        self.assertEqual(rig.sh("podman ps -aq --filter name=systemd-nginx-proxy").stdout.strip(), "")
+        self.assertEqual(rig.sh("podman ps -aq --filter name=systemd-nginx-proxy", user=self.podman_user).stdout.strip(), "")
         r = https_get(rig, "whoami.example.com", RIG_ADDR, "--http2", client=True)
         self.assertTrue(r.stdout.endswith("\n200 2"), r.stdout[-300:] + r.stderr)
         self.assertEqual(served_certificate(rig, "whoami.example.com")[0], renewed[0])
+
+
+class NginxProxyRootful(NginxProxy, unittest.TestCase):
+    variant = "rootful"
 
     def test_nginx_1_22_tls_proxy_two_backends_client_address_acme_renewal_stop_restart(self):
         self.proxy(NGINX_80, "1.22")
 
     def test_nginx_1_30_tls_proxy_two_backends_client_address_acme_renewal_stop_restart(self):
         self.proxy(NGINX_MAINLINE_80, "1.30")
+
+
+class NginxProxyRootless(NginxProxy, unittest.TestCase):
+    variant = "rootless"
+
+    def test_nginx_tls_proxy_two_backends_client_address_acme_renewal_stop_restart(self):
+        self.proxy(NGINX_80, "1.22")
+
+
+class NginxProxyUserService(NginxProxy, unittest.TestCase):
+    variant = "user-service"
+
+    def test_nginx_tls_proxy_two_backends_client_address_acme_renewal_stop_restart(self):
+        self.proxy(NGINX_80, "1.22")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,30 @@
+// The server's certificates that failed and have not been obtained since: the note its STATUS= carries.
+#pragma once
+
+#include "adapters/server_log.hpp"
+
+#include <string>
+#include <vector>
+
+namespace sdshim {
+
+class CertificateTrouble {
+public:
+    static constexpr std::size_t kMaxNames = 16;  // failing names remembered; a flood of them costs no more
+
+    // Takes one event; true when note() changed.
+    bool take(const CertificateEvent& event);
+    // A new configuration (a reload) starts over: names it no longer has would never be cleared.
+    void clear();
+    // "" while every certificate is fine, else what the status adds after "caddy is ready":
+    // "; no certificate for whoami.example.com, static.example.com: <the latest reason>", at most
+    // 1,503 bytes.
+    std::string note() const;
+
+private:
+    std::vector<std::string> missing_;    // no certificate yet: the first one failed
+    std::vector<std::string> unrenewed_;  // the renewal failed: the old certificate still serves
+    std::string reason_;                  // the latest failure's
+};
+
+}  // namespace sdshim
