@@ -80,7 +80,7 @@ Result<NotifyMessage> parse_notify(std::string_view datagram, bool truncated, st
 
     NotifyMessage msg;
     if (datagram.front() == '{') msg.log_entry = datagram;
-    std::size_t start = msg.log_entry.empty() ? 0 : datagram.size();
+    std::size_t start = msg.log_entry.empty() ? 0 : datagram.size();  // a log entry has no lines to read
     while (start < datagram.size()) {
         std::size_t end = datagram.find('\n', start);
         if (end == std::string_view::npos) end = datagram.size();

@@ -40,6 +40,21 @@ class ProxyRig(HostGuard):
         cls.rig.close()
         super().tearDownClass()
 
+    @classmethod
+    def install_backends(cls, *files):
+        """docker/quadlet/'s network and backend files where the variant's quadlets go."""
+        for f in files:
+            cls.rig.install(os.path.join(QUADLET, f), f"{quadlet_dir(cls.user)}/{f}", user=cls.user)
+
+    @classmethod
+    def units_installed(cls):
+        """Rootless: webuser owns its files, and its manager may bind 80 and 443 (in the rig's own
+        network namespace); then the manager reads them."""
+        if cls.user:
+            cls.rig.sh(f"chown -R {WEBUSER}: /home/{WEBUSER}/.config")
+            cls.rig.sh("sysctl -q net.ipv4.ip_unprivileged_port_start=80")
+        cls.rig.systemctl("daemon-reload", user=cls.user)
+
 
 class CaddyProxy(ProxyRig):
     """Setup 6, installed as `variant` says: "rootful" (quadlet, system), "rootless" (quadlet, webuser's
@@ -64,13 +79,9 @@ class CaddyProxy(ProxyRig):
         else:
             qdir = quadlet_dir(cls.user)
             rig.install(os.path.join(SETUP6, "caddy.container"), f"{qdir}/caddy.container", user=cls.user)
-            for f in ("web.network", "whoami.container"):
-                rig.install(os.path.join(QUADLET, f), f"{qdir}/{f}", user=cls.user)
+            cls.install_backends("web.network", "whoami.container")
             rig.put(f"[Container]\n{PEBBLE_ENV}", f"{qdir}/caddy.container.d/pebble.conf", user=cls.user)
-            if cls.user:
-                rig.sh(f"chown -R {WEBUSER}: /home/{WEBUSER}/.config")
-                rig.sh("sysctl -q net.ipv4.ip_unprivileged_port_start=80")  # the rig's own netns
-        rig.systemctl("daemon-reload", user=cls.user)
+        cls.units_installed()
 
     # ------------------------------------------------------------------ steps
     def start_fresh(self, pebble=True, http_port=80, tls_port=443):
@@ -304,13 +315,9 @@ class NginxProxy(ProxyRig):
         else:
             container = os.path.join(SETUP7, "rootless" if cls.user else "", "nginx-proxy.container")
             rig.install(container, f"{qdir}/nginx-proxy.container", user=cls.user)
-            for f in ("web.network", "whoami@.container"):
-                rig.install(os.path.join(QUADLET, f), f"{qdir}/{f}", user=cls.user)
+            cls.install_backends("web.network", "whoami@.container")
         rig.put(f"[Service]\n{env}", f"{udir}/nginx-proxy-acme.service.d/pebble.conf", user=cls.user)
-        if cls.user:
-            rig.sh(f"chown -R {WEBUSER}: /home/{WEBUSER}/.config")
-            rig.sh("sysctl -q net.ipv4.ip_unprivileged_port_start=80")  # the rig's own netns
-        rig.systemctl("daemon-reload", user=cls.user)
+        cls.units_installed()
 
     def acme(self, renew_days=30):
         d = f"{unit_dir(self.user)}/nginx-proxy-acme.service.d"
