@@ -69,9 +69,14 @@ class Lifecycle(HostGuard):
         self.assertEqual(rig.wait_state(service, ["active", "failed"])["ActiveState"], "active")
         return original
 
-    def under_load(self, server, action, run):
+    def under_load(self, server, action, run, stops_caddy=False):
         """Runs `run()` while the load client sends requests to the server's port, from SETTLE seconds
-        before until SETTLE seconds after the unit is active again; returns (run()'s value, report)."""
+        before until SETTLE seconds after the unit is active again; returns (run()'s value, report).
+        `stops_caddy`: the action sends caddy SIGTERM. caddy closes, with no answer, a connection it
+        accepts in the ~2 ms between taking SIGTERM ("shutting down apps") and stopping its servers
+        ("servers shutting down"): measured with the client's connect and EOF times against caddy's
+        log, 1 request in about 1,000 in 2 to 5 of 30 restarts, with this sdshim and the one before
+        (README, Limitations). That one loss is allowed there; any other failure is not."""
         service, _, port, _ = SERVERS[server]
         rig = self.rig
         rig.sh(f"/home/load_client 127.0.0.1 {port} 4 10 300 >/tmp/load.json 2>/tmp/load.err & echo $! >/tmp/load.pid")
@@ -86,7 +91,8 @@ class Lifecycle(HostGuard):
         report = json.loads(rig.sh("cat /tmp/load.json").stdout)
         self.figures.append((server, action, report))
         self.assertGreater(report["requests"], 0, report)
-        self.assertEqual(report["failed"], 0, f"{server}, {action}: {report}")
+        allowed = 1 if stops_caddy and report["reasons"] == ["closed without an answer"] else 0
+        self.assertLessEqual(report["failed"], allowed, f"{server}, {action}: {report}")
         return value, report
 
     def container(self):
@@ -112,7 +118,8 @@ class Lifecycle(HostGuard):
         self.under_load(server, "nothing (baseline)", lambda: time.sleep(2))
 
         before = self.container()
-        self.under_load(server, "systemctl restart", lambda: rig.systemctl(f"restart {service}"))
+        self.under_load(server, "systemctl restart", lambda: rig.systemctl(f"restart {service}"),
+                        stops_caddy=server == "caddy")
         after = self.container()
         self.assertNotEqual(before[0], after[0], "restart did not make a new container")
 
@@ -124,7 +131,8 @@ class Lifecycle(HostGuard):
 
         new = self.tag_new_image(image, "LABEL org.sdshim.test=new-generation\n")
         self.assertNotEqual(new, original)
-        updated, _ = self.under_load(server, "podman auto-update (new image)", self.auto_update)
+        updated, _ = self.under_load(server, "podman auto-update (new image)", self.auto_update,
+                                     stops_caddy=server == "caddy")
         self.assertEqual(updated, {service: "true"})
         running = self.container()
         self.assertNotEqual(running[0], after[0])
