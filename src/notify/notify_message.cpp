@@ -105,6 +105,12 @@ Result<NotifyMessage> parse_notify(std::string_view datagram, bool truncated, st
     return msg;
 }
 
+std::size_t utf8_cut(std::string_view text, std::size_t max) {
+    if (text.size() <= max) return text.size();
+    while (max > 0 && (static_cast<unsigned char>(text[max]) & 0xC0) == 0x80) --max;
+    return max;
+}
+
 std::string conmon_safe(std::string_view line) {
     if (line == "READY=1" || line == "WATCHDOG=1") return std::string(line);
     std::string out(line);
@@ -127,11 +133,8 @@ std::vector<std::string> outbound_datagrams(const std::vector<std::string>& rela
             continue;
         }
         std::string line = conmon_safe(original);
-        if (line.size() > kNotifyMaxBytes) {  // only a rewritten line at the limit: cut it, on a UTF-8 boundary
-            std::size_t cut = kNotifyMaxBytes;
-            while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-            line.resize(cut);
-        }
+        // only a rewritten line at the limit: cut it, on a UTF-8 boundary
+        if (line.size() > kNotifyMaxBytes) line.resize(utf8_cut(line, kNotifyMaxBytes));
         if (!rest.empty() && rest.size() + 1 + line.size() > kNotifyMaxBytes) {
             out.push_back(std::move(rest));
             rest.clear();

@@ -43,5 +43,7 @@ std::vector<std::string> outbound_datagrams(const std::vector<std::string>& rela
 std::string conmon_safe(std::string_view line);
 
 bool valid_utf8(std::string_view text);
+// The longest length up to `max` at which `text` (UTF-8) can be cut without splitting a character.
+std::size_t utf8_cut(std::string_view text, std::size_t max);
 
 }  // namespace sdshim

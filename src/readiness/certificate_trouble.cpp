@@ -1,6 +1,8 @@
 // The server's certificates that failed and have not been obtained since: the note its STATUS= carries.
 #include "readiness/certificate_trouble.hpp"
 
+#include "notify/notify_message.hpp"
+
 #include <algorithm>
 
 namespace sdshim {
@@ -11,8 +13,7 @@ constexpr std::size_t kNoteBytes = 1500;   // and the whole note, names included
 
 std::string cut_utf8(const std::string& text, std::size_t max) {
     if (text.size() <= max) return text;
-    while (max > 0 && (static_cast<unsigned char>(text[max]) & 0xC0) == 0x80) --max;
-    return text.substr(0, max) + "...";
+    return text.substr(0, utf8_cut(text, max)) + "...";
 }
 
 void append_names(std::string& out, const char* what, const std::vector<std::string>& names) {

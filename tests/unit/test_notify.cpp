@@ -170,3 +170,13 @@ TEST_CASE("relay queue: a state change is a whole line, not a substring") {
     CHECK_FALSE(is_state_change("READY=10"));
     CHECK_FALSE(is_state_change("WATCHDOG=1"));
 }
+
+TEST_CASE("utf8_cut never splits a character") {
+    const std::string euro = "ab\xe2\x82\xac";  // 2 + 3 bytes
+    CHECK(utf8_cut(euro, 10) == 5);
+    CHECK(utf8_cut(euro, 5) == 5);
+    CHECK(utf8_cut(euro, 4) == 2);
+    CHECK(utf8_cut(euro, 3) == 2);
+    CHECK(utf8_cut(euro, 2) == 2);
+    CHECK(utf8_cut(euro, 0) == 0);
+}
