@@ -7,7 +7,7 @@ import pathlib
 import re
 import sys
 
-LAYERS = ["base", "proc", "core", "launch", "activation", "adapters", "notify", "bridge", "readiness", "config", "plan"]
+LAYERS = ["base", "proc", "core", "launch", "activation", "adapters", "notify", "bridge", "reload", "idle", "readiness", "config", "plan"]
 TOP = len(LAYERS)  # src/main.cpp and src/supervisor.*
 
 

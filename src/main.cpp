@@ -8,6 +8,7 @@
 #include "config/cli.hpp"
 #include "core/exit_status.hpp"
 #include "core/fd_hygiene.hpp"
+#include "core/own_signals.hpp"
 #include "plan/intake.hpp"
 #include "plan/run_plan.hpp"
 #include "readiness/health_check.hpp"
@@ -36,7 +37,16 @@ std::string inspect_report(const Options& opt, const RunInputs& in) {
                             : inspect_text(in.activation, in.sockets, kind, adapter);
 }
 
-// `sdshim reload`, not PID 1: a SIGHUP queued to PID 1, then its answer, for up to `timeout`.
+// Whether PID 1 catches `sig` (the SigCgt mask of /proc/1/status).
+bool pid1_catches(int sig) {
+    const std::string status = read_small_file("/proc/1/status");
+    const auto at = status.find("\nSigCgt:");
+    if (at == std::string::npos) return false;
+    const auto mask = FieldReader(std::string_view(status).substr(at + 8)).number<unsigned long long>(16);
+    return mask && sig >= 1 && sig <= 64 && ((*mask >> (sig - 1)) & 1) != 0;
+}
+
+// `sdshim reload`, not PID 1: a request queued to PID 1, then its answer, for up to `timeout`.
 int request_reload(Millis timeout) {
     sigset_t answers;
     ::sigemptyset(&answers);
@@ -51,10 +61,17 @@ int request_reload(Millis timeout) {
                    "reload`", pid1);
         return kExitUsage;
     }
+    // Its own real-time signal queues: many askers at once are as many requests. An sdshim PID 1 from
+    // before it (another image's, through --init-path) takes SIGHUP, where a second pending one is lost.
+    const int sig = pid1_catches(reload_request_signal()) ? reload_request_signal() : SIGHUP;
     sigval request{};
     request.sival_int = kReloadRequest;
-    if (::sigqueue(1, SIGHUP, request) != 0) {
-        log::error("sdshim reload: cannot signal PID 1: {}", std::strerror(errno));
+    if (::sigqueue(1, sig, request) != 0) {
+        const int err = errno;
+        if (err == EAGAIN)
+            log::error("sdshim reload: PID 1's queue of signals is full (RLIMIT_SIGPENDING): nothing was asked; try again");
+        else
+            log::error("sdshim reload: cannot signal PID 1: {}", std::strerror(err));
         return 1;
     }
     const auto until = std::chrono::steady_clock::now() + timeout;

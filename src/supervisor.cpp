@@ -10,7 +10,9 @@
 #include "base/signal_names.hpp"
 #include "core/exit_status.hpp"
 #include "core/fd_hygiene.hpp"
+#include "core/own_signals.hpp"
 #include "launch/launch.hpp"
+#include "notify/status_text.hpp"
 #include "proc/process_tree.hpp"
 
 #include <fmt/format.h>
@@ -27,8 +29,10 @@ namespace sdshim {
 namespace {
 
 // The server's NOTIFY_SOCKET check: only processes the shim started may speak for the service.
-NotifyRelay::SenderCheck sender_check(NotifyAccess access, pid_t main_pid) {
-    return [access, main_pid](pid_t pid) -> Status {
+// `main` is read at each message: the relay is attached before the launch, and messages are read after it.
+NotifyRelay::SenderCheck sender_check(NotifyAccess access, const pid_t& main) {
+    return [access, &main](pid_t pid) -> Status {
+        const pid_t main_pid = main;
         if (pid <= 0) return Error{"the sender is outside the container's pid namespace"};
         // By pid, not by /proc: the main child's last message may be read after it was reaped.
         if (pid == main_pid) return {};
@@ -39,13 +43,10 @@ NotifyRelay::SenderCheck sender_check(NotifyAccess access, pid_t main_pid) {
 }
 
 std::unique_ptr<Bridge> make_bridge(EventLoop& loop, BridgeConfig bc) {
-    // Raised only now: the server keeps the limit it was given.
-    if (bc.max_connections == 0) bc.max_connections = default_bridge_max_connections(raise_fd_limit());
     const char* header = bc.proxy == ProxyProtocol::none ? ""
                          : bc.proxy == ProxyProtocol::v1 ? " with a PROXY v1 header"
                                                          : " with a PROXY v2 header";
     for (const auto& l : bc.listeners) log::info("bridging {} to {}{}", l.label, l.target.text, header);
-    log::debug("bridge: at most {} connection(s) at once", bc.max_connections);
     return std::make_unique<Bridge>(loop, std::move(bc));
 }
 
@@ -65,9 +66,8 @@ Supervisor::Supervisor(RunPlan plan)
                 make_probe(plan_.readiness.check, reaper_, loop_)),
       reload_check_(loop_, reaper_, plan_.reload_check,
                     [this] { send_reload(checked_reload_.first, checked_reload_.second, nullptr); },
-                    [this](const std::string& why) { on_reload_refused(why); }) {
-    if (plan_.exit_idle.count() > 0) idle_.emplace(plan_.exit_idle);
-    idle_look_ = loop_.add_deadline([this] { look_idle(); });
+                    [this](const std::string& why) { on_reload_refused(why); }),
+      idle_(loop_, plan_.exit_idle, plan_.idle_listeners, [this] { on_idle(); }) {
     stop_deadline_ = loop_.add_deadline([this] {
         loop_.arm(stop_deadline_, stop_.deadline_expired(EventLoop::Clock::now()));
         if (stop_.gave_up()) finish();
@@ -93,6 +93,8 @@ int Supervisor::fail(const Error& error, int exit_code) const {
     return exit_code;
 }
 
+// Everything that can fail is done before the launch: once the server runs, nothing may end the shim
+// without the stop sequence (catatonit's "from here on we may not bail").
 int Supervisor::start() {
     for (const auto& line : plan_.debug) log::debug("{}", line);
     for (const auto& line : plan_.warnings) log::warn("{}", line);
@@ -106,36 +108,45 @@ int Supervisor::start() {
         relay_ = std::move(*opened);
         log::debug("notify relay: {} -> {}", relay_->inner_address(), relay_->outer_address());
         server.env.push_back("NOTIFY_SOCKET=" + relay_->inner_address());
+        if (auto attached = relay_->attach(loop_, sender_check(plan_.notify_access, main_pid_),
+                                           [this](pid_t pid, const NotifyMessage& msg) { on_server_message(pid, msg); });
+            !attached)
+            return fail(attached.error(), 1);
     }
+    if (plan_.bridge) bridge_ = make_bridge(loop_, *plan_.bridge);
+    Reaper::OnExit on_main = [this](int status) { on_main_exited(status); };  // made now: no allocation after
+
     auto launched = launch(server);
-    if (!reload_check_.enabled()) close_own_copies(plan_.handed_over);  // else the test takes them too
+    if (!plan_.keep_own_copies) close_own_copies(plan_.handed_over);
     if (!launched) {  // out of processes is no exec error
         const int err = launched.error().code;
         return fail(launched.error(), is_shortage(err) ? 1 : exit_code_for_exec_error(err));
     }
     main_pid_ = *launched;
-    reaper_.expect(main_pid_, [this](int status) { on_main_exited(status); });
-    log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", server.argv[0], main_pid_,
-               server_name(plan_.kind), plan_.handed_over.size(), ready_mode_name(plan_.readiness.check.mode));
-    if (::chdir("/") != 0) log::debug("chdir /: {}", std::strerror(errno));
-
-    // Before the loop: a failure here is "cannot start at all".
-    if (relay_)
-        if (auto attached = relay_->attach(loop_, sender_check(plan_.notify_access, main_pid_),
-                                           [this](pid_t pid, const NotifyMessage& msg) { on_server_message(pid, msg); });
-            !attached)
-            throw StartFailure(attached.error());
-    if (plan_.bridge) bridge_ = make_bridge(loop_, *plan_.bridge);
+    reaper_.expect(main_pid_, std::move(on_main));
     return 0;
+}
+
+void Supervisor::after_launch() {
+    try {
+        log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", plan_.server.argv[0], main_pid_,
+                   server_name(plan_.kind), plan_.handed_over.size(), ready_mode_name(plan_.readiness.check.mode));
+        if (::chdir("/") != 0) log::debug("chdir /: {}", std::strerror(errno));
+        // Raised only now: the server keeps the limit it was given.
+        if (bridge_) bridge_->limit_connections(default_bridge_max_connections(raise_fd_limit()));
+        // Behind a bridge with --ready=target or http://, tcp:, clients wait in the backlog until the
+        // server serves: accepted earlier, their connections would be refused by the target.
+        if (bridge_ && !bridge_waits_for_ready()) bridge_->start();
+        readiness_.started(main_pid_);
+        if (plan_.notify_socket.empty()) start_idle_looks();  // else once ready: here nothing waits for READY=1
+    } catch (const std::exception& e) {
+        on_not_ready(fmt::format("cannot go on after starting {}: {}", plan_.program, e.what()));
+    }
 }
 
 int Supervisor::run() {
     if (const int failed = start(); failed != 0) return failed;
-    // Behind a bridge with --ready=target or http://, tcp:, clients wait in the backlog until the
-    // server serves: accepted earlier, their connections would be refused by the target.
-    if (bridge_ && !bridge_waits_for_ready()) bridge_->start();
-    readiness_.started(main_pid_);
-    if (plan_.notify_socket.empty()) start_idle_looks();  // else once ready: here nothing waits for READY=1
+    after_launch();
     on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
     if (!finished_)
         if (auto ran = loop_.run(); !ran) {  // epoll itself broke: nothing can be waited for any more
@@ -180,22 +191,40 @@ void Supervisor::handle(const SignalChannel::Batch& batch) {
         const signalfd_siginfo& si = batch.info[i];
         const int sig = static_cast<int>(si.ssi_signo);
         const auto sender = static_cast<pid_t>(si.ssi_pid);
+        const bool queued = si.ssi_code == SI_QUEUE;
+        // `sdshim reload`: its own real-time signal, or SIGHUP from an asker that predates it.
+        const bool reload_request = queued && si.ssi_int == kReloadRequest && sender > 0 &&
+                                    (sig == reload_request_signal() || sig == SIGHUP);
         if (sig == SIGCHLD) {
             on_children();
+        } else if (idle_.take_signal(si)) {
+            continue;  // a client reached a listener: the next idle look counts it
+        } else if (reload_request) {
+            on_reload_request(sender);
         } else if (is_stop_signal(sig)) {
             begin_stop(sig, sender);
         } else {
             sigval value{};
             value.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(si.ssi_ptr));
-            const bool queued = si.ssi_code == SI_QUEUE;
-            if (queued && sig == SIGHUP && si.ssi_int == kReloadRequest && sender > 0) {
-                if (reload_requests_.size() < 64) reload_requests_.push_back(sender);
-                forward(sig, sender, nullptr);
-            } else {
-                forward(sig, sender, queued ? &value : nullptr);
-            }
+            forward(sig, sender, queued ? &value : nullptr);
         }
     }
+}
+
+// Each asker gets exactly one answer: from the check run that starts after its request, or from the
+// signal itself (see ReloadAskers). The server gets the reload signal as if SIGHUP had come.
+void Supervisor::on_reload_request(pid_t asker) {
+    if (main_status_ || stop_.stopping()) {
+        ::kill(asker, SIGUSR2);
+        return;
+    }
+    if (!reload_askers_.add(asker, reload_check_.runs_started() + 1)) {
+        log::warn("sdshim reload from pid {} refused: {} requests already wait for their answer", asker,
+                  ReloadAskers::kMaxWaiting);
+        ::kill(asker, SIGUSR2);
+        return;
+    }
+    forward(SIGHUP, asker, nullptr);
 }
 
 void Supervisor::forward(int sig, pid_t sender, const sigval* value) {
@@ -206,21 +235,17 @@ void Supervisor::forward(int sig, pid_t sender, const sigval* value) {
     }
     if (reload) return send_reload(sig, sender, value);
     const auto d = forwarder_.forward(sig, sender, main_pid_, !main_status_, value);
-    answer_reload_requests(d.action == ForwardDecision::Action::forward);
+    reload_askers_.answer(d.action == ForwardDecision::Action::forward);  // no reload signal: SIGHUP itself
 }
 
-// Never blocks: one kill(2) per asker, which may be gone already.
-void Supervisor::answer_reload_requests(bool sent) {
-    for (pid_t asker : reload_requests_) ::kill(asker, sent ? SIGUSR1 : SIGUSR2);
-    reload_requests_.clear();
-}
-
+// Without a check, or once the check of run runs_started() passed: the askers up to that run.
 void Supervisor::send_reload(int sig, pid_t sender, const sigval* value) {
-    if (main_status_ || stop_.stopping()) return answer_reload_requests(false);
+    const auto covered = reload_check_.enabled() ? reload_check_.runs_started() : ReloadAskers::kAll;
+    if (main_status_ || stop_.stopping()) return reload_askers_.answer(false, covered);
     readiness_.before_reload();
     auto d = forwarder_.forward(sig, sender, main_pid_, !main_status_, value);
     if (d.action == ForwardDecision::Action::forward) readiness_.reload_signalled();
-    answer_reload_requests(d.action == ForwardDecision::Action::forward);
+    reload_askers_.answer(d.action == ForwardDecision::Action::forward, covered);
 }
 
 // The server keeps its workers and its configuration; systemd hears why, and no RELOADING=1.
@@ -228,8 +253,8 @@ void Supervisor::on_reload_refused(const std::string& why) {
     const std::string line = fmt::format("reload refused: {}; {} goes on with its current configuration, and got no {}",
                                          why, plan_.program, signal_name(plan_.signal_map.apply(checked_reload_.first)));
     log::error("{}", line);
-    notify({"STATUS=" + line.substr(0, 2000)});
-    answer_reload_requests(false);
+    notify({status_line(line)});
+    reload_askers_.answer(false, reload_check_.runs_started());  // a re-check for later askers may follow
 }
 
 bool Supervisor::begin_stop(int sig, pid_t sender, const std::string& why) {
@@ -237,16 +262,16 @@ bool Supervisor::begin_stop(int sig, pid_t sender, const std::string& why) {
     auto d = forwarder_.forward(sig, sender, main_pid_, !main_status_);
     if (!d.starts_stop) return false;
     reload_check_.cancel();
-    answer_reload_requests(false);
+    reload_askers_.answer(false);
     if (first) {
         if (bridge_) bridge_->stop_accepting();
         readiness_.stopping();
         watchdog_.stop();
-        stop_idle_looks();
-        std::vector<std::string> lines{
-            why.empty() ? fmt::format("STATUS=stopping {}: {} sent, SIGKILL in {}", plan_.program,
-                                      signal_name(d.signal), format_duration(plan_.grace))
-                        : "STATUS=" + why.substr(0, 2000)};
+        idle_.stop();
+        std::vector<std::string> lines{status_line(
+            why.empty() ? fmt::format("stopping {}: {} sent, SIGKILL in {}", plan_.program, signal_name(d.signal),
+                                      format_duration(plan_.grace))
+                        : why)};
         if (!stopping_announced_) lines.insert(lines.begin(), "STOPPING=1");
         stopping_announced_ = true;
         notify(lines);
@@ -268,15 +293,15 @@ void Supervisor::on_main_exited(int wait_status) {
     main_status_ = wait_status;
     main_exited_now_ = true;
     watchdog_.stop();
-    stop_idle_looks();  // an exit of its own is never called idle (nor its code replaced by 0)
+    idle_.stop();  // an exit of its own is never called idle (nor its code replaced by 0)
     reload_check_.cancel();
-    answer_reload_requests(false);
+    reload_askers_.answer(false);
     log::info("{} (pid {}) {}", plan_.server.argv[0], main_pid_, describe_status(wait_status));
     // What the server sent before it exited comes first, and may be its READY=1: read it before
     // judging how it ended, so the last STATUS= is really the last.
     if (relay_) relay_->drain();
     const std::string why = readiness_.server_exited(wait_status);
-    if (!failed_) notify({"STATUS=" + why.substr(0, 2000)});  // else the failure's own STATUS stays
+    if (!failed_) notify({status_line(why)});  // else the failure's own STATUS stays
 }
 
 void Supervisor::on_server_message(pid_t sender, const NotifyMessage& msg) {
@@ -297,7 +322,7 @@ void Supervisor::on_log_entry(pid_t sender, const std::string& entry) {
         return log::debug("log entry from pid {} ignored: no certificate event that the {} adapter reads", sender,
                           server_name(plan_.kind));
     if (!certificates_.take(*event) || stop_.stopping() || main_status_ || watchdog_.failing()) return;
-    if (auto status = readiness_.serving_status()) notify({"STATUS=" + *status});  // bounded: under 2000 bytes
+    if (auto status = readiness_.serving_status()) notify({status_line(*status)});
 }
 
 void Supervisor::on_not_ready(const std::string& line) {
@@ -305,7 +330,7 @@ void Supervisor::on_not_ready(const std::string& line) {
     failed_ = true;
     // The reason is the stop's own STATUS=, in its one datagram: a second one sent after it could still
     // be in conmon's socket when the container ends, and be lost (seen on a loaded machine).
-    if (!begin_stop(SIGTERM, ::getpid(), line)) notify({"STATUS=" + line.substr(0, 2000)});
+    if (!begin_stop(SIGTERM, ::getpid(), line)) notify({status_line(line)});
 }
 
 void Supervisor::on_ready() {
@@ -315,20 +340,14 @@ void Supervisor::on_ready() {
 }
 
 void Supervisor::start_idle_looks() {
-    if (!std::exchange(idle_looking_, true)) look_idle();
+    if (!idle_.enabled()) return;
+    IdleWatch::OwnCount own;
+    if (bridge_) own = [this] { return ConnectionSample{bridge_->open_connections(), bridge_->accepted()}; };
+    if (auto started = idle_.start(::getpid(), std::move(own)); !started)
+        log::error("{}: {} is not stopped when idle", started.message(), plan_.program);
 }
 
-void Supervisor::stop_idle_looks() {
-    idle_.reset();
-    loop_.arm(idle_look_, std::nullopt);
-}
-
-void Supervisor::look_idle() {
-    if (!idle_) return;
-    const auto now = EventLoop::Clock::now();
-    const ConnectionSample sample = bridge_ ? ConnectionSample{bridge_->open_connections(), bridge_->accepted()}
-                                            : count_connections_here(plan_.idle_listeners);
-    if (!idle_->look(sample, now)) return loop_.arm(idle_look_, idle_->next_look(now));
+void Supervisor::on_idle() {
     const std::string line = fmt::format("no client connection for {} (--exit-idle): stopping {}; the socket stays "
                                          "with systemd, and the next connection starts it again",
                                          format_duration(plan_.exit_idle), plan_.program);

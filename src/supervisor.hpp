@@ -11,11 +11,12 @@
 #include "core/signal_channel.hpp"
 #include "notify/notify_relay.hpp"
 #include "plan/run_plan.hpp"
+#include "idle/idle_watch.hpp"
 #include "readiness/certificate_trouble.hpp"
-#include "readiness/idle_policy.hpp"
 #include "readiness/readiness.hpp"
-#include "readiness/reload_check.hpp"
 #include "readiness/watchdog.hpp"
+#include "reload/reload_askers.hpp"
+#include "reload/reload_check.hpp"
 
 #include <memory>
 #include <optional>
@@ -26,10 +27,6 @@
 #include <sys/types.h>
 
 namespace sdshim {
-
-// `sdshim reload` asks PID 1 with a SIGHUP queued with this value, and hears SIGUSR1 (the reload
-// signal went to the server) or SIGUSR2 (refused: the check failed, or no server to send it to).
-inline constexpr int kReloadRequest = 0x5d5e1d;
 
 class Supervisor {
 public:
@@ -44,6 +41,8 @@ public:
 
 private:
     int start();  // 0, or the exit code of a start that failed (already logged)
+    // After the launch nothing may end the shim without the stop sequence: what fails there stops the server.
+    void after_launch();
     int fail(const Error& error, int exit_code) const;
     void on_signals(bool wait);  // wait: block for one (the loop has no other source), else read all
     void handle(const SignalChannel::Batch& batch);
@@ -54,8 +53,8 @@ private:
     void on_not_ready(const std::string& line);
     void on_ready();
     void start_idle_looks();
-    void stop_idle_looks();
-    void look_idle();
+    void on_idle();
+    void on_reload_request(pid_t asker);
     // Returns whether this started the stop (and so sent its STOPPING=1 and STATUS=, `why` if given).
     bool begin_stop(int sig, pid_t sender, const std::string& why = {});
     bool bridge_waits_for_ready() const {
@@ -65,7 +64,6 @@ private:
     void forward(int sig, pid_t sender, const sigval* value);
     void send_reload(int sig, pid_t sender, const sigval* value);
     void on_reload_refused(const std::string& why);
-    void answer_reload_requests(bool sent);
     void finish();
     void finish_now();
     void notify(const std::vector<std::string>& lines);
@@ -82,14 +80,12 @@ private:
     Watchdog watchdog_;
     CertificateTrouble certificates_;  // from the server's log entries: a note on its "is ready" STATUS=
     ReloadCheck reload_check_;
-    std::optional<IdlePolicy> idle_;  // --exit-idle, until the stop
-    bool idle_looking_ = false;
+    ReloadAskers reload_askers_;  // `sdshim reload`s waiting for their answer
+    IdleWatch idle_;              // --exit-idle
     std::pair<int, pid_t> checked_reload_{0, 0};  // the reload signal, and its sender, that waits for the check
-    std::vector<pid_t> reload_requests_;          // `sdshim reload`s waiting for the answer
     EventLoop::DeadlineId stop_deadline_;
     EventLoop::DeadlineId drain_deadline_;
     EventLoop::DeadlineId signals_again_;
-    EventLoop::DeadlineId idle_look_;
     pid_t main_pid_ = 0;
     std::optional<int> main_status_;
     bool main_exited_now_ = false;  // in this round of reaping

@@ -74,10 +74,17 @@ struct Bridge::Connection {
 Bridge::Bridge(EventLoop& loop, BridgeConfig config)
     : loop_(loop),
       cfg_(std::move(config)),
+      plan_limit_given_(cfg_.max_connections > 0),
       retry_accept_(loop.add_deadline([this] { resume_accepting(); })),
       timer_(loop.add_deadline([this] { on_timers(); })) {
     for (const auto& l : cfg_.listeners) listeners_.emplace_back(l.fd);
     if (cfg_.max_connections == 0) cfg_.max_connections = 1;
+}
+
+void Bridge::limit_connections(std::size_t max) {
+    if (plan_limit_given_) return;
+    cfg_.max_connections = std::max<std::size_t>(max, 1);
+    log::debug("bridge: at most {} connection(s) at once", cfg_.max_connections);
 }
 
 Bridge::~Bridge() {

@@ -40,6 +40,9 @@ public:
     Bridge& operator=(const Bridge&) = delete;
 
     void start();
+    // The limit from RLIMIT_NOFILE once it was raised after the launch, unless the config set one.
+    // Never fails (it runs after the launch, where nothing may).
+    void limit_connections(std::size_t max);
     // The stop sequence: the listening sockets are closed (what was not accepted stays in the
     // kernel's queue for systemd's next start); open connections go on until they end.
     void stop_accepting();
@@ -71,6 +74,7 @@ private:
 
     EventLoop& loop_;
     BridgeConfig cfg_;
+    bool plan_limit_given_;
     std::vector<UniqueFd> listeners_;
     std::list<std::unique_ptr<Connection>> connections_;
     std::list<std::unique_ptr<Connection>> dead_;  // closed, freed at the start of the next handler

@@ -10,7 +10,9 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <utility>
 
 namespace sdshim {
 namespace {
@@ -25,40 +27,6 @@ std::string alternatives(const std::vector<std::string>& words) {
 
 std::string with_default(std::string_view help, const std::string& value) {
     return value.empty() ? std::string(help) : fmt::format("{} (default {})", help, value);
-}
-
-// One value out of a fixed list; `aliases` are accepted too, but not listed as their own choice.
-// Words are literals (const char*): a table of strings built at start costs kilobytes of code.
-// Parameters are views and lists, so a call site makes no temporaries (each one costs cleanup code).
-template <class F, class V = F>
-void choice(std::vector<Option>& t, const char* name, const char* env, std::string_view help_text, F Options::*field,
-              std::initializer_list<std::pair<const char*, V>> value_list,
-              std::initializer_list<std::pair<const char*, const char*>> alias_list = {}) {
-    std::vector<std::pair<const char*, V>> values(value_list);
-    std::vector<std::pair<const char*, const char*>> aliases(alias_list);
-    std::string help(help_text);
-    std::vector<std::string> words;
-    std::string def;
-    for (const auto& [word, value] : values) {
-        words.emplace_back(word);
-        if (Options{}.*field == value) def = word;
-    }
-    std::string metavar;
-    for (const auto& w : words) metavar += (metavar.empty() ? "" : "|") + w;
-    for (const auto& [alias, meaning] : aliases) help += fmt::format("; {} is {}", alias, meaning);
-    Option o{name, env, metavar, false, with_default(help, def), alternatives(words), nullptr};
-    o.apply = [field, values, aliases](Options& opt, std::string_view v) -> Status {
-        std::string_view word = v;
-        for (const auto& [alias, meaning] : aliases)
-            if (v == alias) word = meaning;
-        for (const auto& [w, value] : values)
-            if (word == w) {
-                opt.*field = value;
-                return {};
-            }
-        return Error{};
-    };
-    t.push_back(std::move(o));
 }
 
 // A duration within [min, max]; 0 also where `zero` says what it means.
@@ -78,194 +46,361 @@ std::string expected_duration(const DurationRange& r, Millis example) {
     return out;
 }
 
-Status check_duration(const Result<Millis>& d, const DurationRange& r) {
+// 0 means `zero` only when it is written as 0: "0.0001ms" rounds to 0 and is below the range instead.
+Status check_duration(const Result<Millis>& d, const DurationRange& r, std::string_view text) {
     if (!d) return d.error();
-    if (d->count() == 0 && r.zero) return {};
+    const bool written_zero = text.find_first_of("123456789") == std::string_view::npos;
+    if (d->count() == 0 && r.zero && written_zero) return {};
     if (*d < r.min || (r.max && *d > *r.max)) return Error{};
     return {};
 }
 
-void duration(std::vector<Option>& t, const char* name, const char* env, std::string_view help, Millis Options::*field, DurationRange r = {}) {
-    const Millis def = Options{}.*field;
-    Option o{name, env, "DURATION", false, with_default(help, format_duration(def)),
-             expected_duration(r, def.count() > 0 ? def : Millis(30000)), nullptr};
-    o.apply = [field, r](Options& opt, std::string_view v) -> Status {
-        auto d = parse_duration(v);
-        if (auto ok = check_duration(d, r); !ok) return ok;
-        opt.*field = *d;
-        return {};
-    };
-    t.push_back(std::move(o));
-}
+// The entries of the table are constant data, one of these per option; make_table() turns each
+// into an Option (the help with its default, the expectation, the parser) in the order listed there.
+struct FlagSpec {
+    const char* name;
+    const char* env;
+    const char* help;
+    bool Options::*field;
+};
 
-void flag(std::vector<Option>& t, const char* name, const char* env, std::string_view help, bool Options::*field) {
-    Option o{name, env, "", false, std::string(help), "1 or 0", nullptr};
-    o.apply = [field](Options& opt, std::string_view v) -> Status {
-        if (v == "1" || v == "true" || v == "yes" || v == "on") opt.*field = true;
-        else if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) opt.*field = false;
-        else return Error{};
-        return {};
-    };
-    t.push_back(std::move(o));
-}
+struct DurationSpec {
+    const char* name;
+    const char* env;
+    const char* help;
+    Millis Options::*field;
+    DurationRange range;
+};
+
+// One value out of a fixed list; `aliases` are accepted too, but not listed as their own choice.
+template <class F, class V = F>
+struct ChoiceSpec {
+    const char* name;
+    const char* env;
+    const char* help;
+    F Options::*field;
+    std::span<const std::pair<const char*, V>> values;
+    std::span<const std::pair<const char*, const char*>> aliases;
+};
 
 // A value of its own syntax: its parser says what is wrong, after `expected`.
-void custom(std::vector<Option>& t, const char* name, const char* env, const char* metavar, bool repeatable, std::string_view help,
-              std::string_view expected, Status (*apply)(Options&, std::string_view)) {
-    t.push_back(Option{name, env, metavar, repeatable, std::string(help), std::string(expected), apply});
+struct CustomSpec {
+    const char* name;
+    const char* env;
+    const char* metavar;
+    bool repeatable;
+    const char* help;
+    const char* expected;
+    Status (*apply)(Options&, std::string_view);
+};
+
+Status parse_flag(Options& opt, std::string_view v, const void* spec) {
+    const auto field = static_cast<const FlagSpec*>(spec)->field;
+    if (v == "1" || v == "true" || v == "yes" || v == "on") opt.*field = true;
+    else if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) opt.*field = false;
+    else return Error{};
+    return {};
 }
 
+void add(std::vector<Option>& t, const FlagSpec& spec) {
+    t.push_back(Option{spec.name, spec.env, "", false, spec.help, "1 or 0", parse_flag, &spec});
+}
+
+Status parse_duration_option(Options& opt, std::string_view v, const void* spec) {
+    const auto& s = *static_cast<const DurationSpec*>(spec);
+    auto d = parse_duration(v);
+    if (auto ok = check_duration(d, s.range, v); !ok) return ok;
+    opt.*s.field = *d;
+    return {};
+}
+
+void add(std::vector<Option>& t, const DurationSpec& spec) {
+    const Millis def = Options{}.*spec.field;
+    t.push_back(Option{spec.name, spec.env, "DURATION", false, with_default(spec.help, format_duration(def)),
+                       expected_duration(spec.range, def.count() > 0 ? def : Millis(30000)), parse_duration_option,
+                       &spec});
+}
+
+template <class F, class V>
+Status parse_choice(Options& opt, std::string_view v, const void* spec) {
+    const auto& s = *static_cast<const ChoiceSpec<F, V>*>(spec);
+    std::string_view word = v;
+    for (const auto& [alias, meaning] : s.aliases)
+        if (v == alias) word = meaning;
+    for (const auto& [w, value] : s.values)
+        if (word == w) {
+            opt.*s.field = value;
+            return {};
+        }
+    return Error{};
+}
+
+template <class F, class V>
+void add(std::vector<Option>& t, const ChoiceSpec<F, V>& spec) {
+    std::string help(spec.help);
+    std::vector<std::string> words;
+    std::string def;
+    for (const auto& [word, value] : spec.values) {
+        words.emplace_back(word);
+        if (Options{}.*spec.field == value) def = word;
+    }
+    std::string metavar;
+    for (const auto& w : words) metavar += (metavar.empty() ? "" : "|") + w;
+    for (const auto& [alias, meaning] : spec.aliases) help += fmt::format("; {} is {}", alias, meaning);
+    t.push_back(Option{spec.name, spec.env, metavar, false, with_default(help, def), alternatives(words),
+                       parse_choice<F, V>, &spec});
+}
+
+Status parse_custom(Options& opt, std::string_view v, const void* spec) {
+    return static_cast<const CustomSpec*>(spec)->apply(opt, v);
+}
+
+void add(std::vector<Option>& t, const CustomSpec& spec) {
+    t.push_back(Option{spec.name, spec.env, spec.metavar, spec.repeatable, spec.help, spec.expected, parse_custom,
+                       &spec});
+}
+
+// The table, in --help's order. Each entry is a constant that its Option points to (its parser reads
+// it): no call site makes temporaries that need cleaning up (a table built with them cost 14 KB of
+// code), and no entry needs a std::function of its own.
 std::vector<Option> make_table() {
     std::vector<Option> t;
     static_assert(std::size(kServerKinds) == 3, "--server lists every kind");
     auto kind = [](int i) {
         return std::pair<const char*, std::optional<ServerKind>>{adapter_for(kServerKinds[i]).name, kServerKinds[i]};
     };
-    choice(t, "server", "SDSHIM_SERVER",
-           "server adapter; auto looks at the program's name, also behind a wrapper script",
-           &Options::server, {{"auto", std::nullopt}, kind(0), kind(1), kind(2)});
-    flag(t, "inspect", "SDSHIM_INSPECT",
-         "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
-         &Options::inspect);
-    flag(t, "json", "SDSHIM_JSON", "with --inspect: print JSON", &Options::inspect_json);
-    custom(t, "check", "SDSHIM_CHECK", "TARGET", false,
-           "look once whether TARGET serves, print one line and exit 0 if it does, 1 if not (also: sdshim "
-           "check TARGET), for podman's HealthCmd= in an image without curl: http://HOST[:PORT][/PATH] "
-           "must answer 2xx or 3xx, tcp:HOST:PORT and unix:PATH must accept a connection",
-           "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH", [](Options& o, std::string_view v) -> Status {
-               auto target = parse_health_target(v);
-               if (!target) return target.error();
-               o.check = *target;
-               return {};
-           });
-    duration(t, "check-timeout", "SDSHIM_CHECK_TIMEOUT",
-             "how long one look may take, its connect and answer together: --check's, and each of "
-             "--ready=http://, tcp: and unix: (readiness looks again; the watchdog withholds WATCHDOG=1)",
-             &Options::check_timeout,
-             DurationRange{Millis(1), Millis(3600000)});
-    flag(t, "reload", "SDSHIM_RELOAD",
-         "in the container (podman exec, the unit's ExecReload=): ask the sdshim that is PID 1 for a "
-         "reload, which it checks first (--reload-check), and wait up to --ready-timeout for its answer; "
-         "exit 0 if the reload signal went to the server, 1 if it was refused (PID 1's log and STATUS= "
-         "say why); runs no program (also: sdshim reload)",
-         &Options::reload);
-    choice<std::string, const char*>(t, "log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs", &Options::log_level,
-                                     {{"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"},
-                                      {"error", "error"}, {"critical", "critical"}, {"off", "off"}},
-                                     {{"warning", "warn"}});
-    choice(t, "log-format", "SDSHIM_LOG_FORMAT", "text ([sdshim] level: message) or json (one object per line)",
-           &Options::log_format,
-           {{"text", LogFormat::text}, {"json", LogFormat::json}});
-    duration(t, "grace", "SDSHIM_GRACE", "after a stop signal, time before everything left is SIGKILLed",
-             &Options::grace);
-    duration(t, "exit-grace", "SDSHIM_EXIT_GRACE",
-             "after the main child exits, time between SIGTERM and SIGKILL of the rest", &Options::exit_grace);
-    duration(t, "exit-idle", "SDSHIM_EXIT_IDLE",
-             "scale to zero: once no client connection has been open for DURATION, stop the server "
-             "gracefully and exit 0; systemd keeps the socket, and the next connection starts the "
-             "container again (counted: nginx's and caddy's TCP connections, and --bridge's own)",
-             &Options::exit_idle, DurationRange{Millis(1000), Millis(86400000), "off"});
-    custom(t, "map-signal", "SDSHIM_MAP_SIGNAL", "FROM:TO", true,
-           "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)",
-           "FROM:TO with signal names or numbers", [](Options& o, std::string_view v) -> Status {
-               auto rule = parse_signal_rule(v);
-               if (!rule) return rule.error();
-               o.signal_map.add(*rule);
-               return {};
-           });
-    choice(t, "forward-to", "SDSHIM_FORWARD_TO",
-           "send forwarded signals to the main child or to its whole process group", &Options::forward_to,
-           {{"child", ForwardTo::child}, {"group", ForwardTo::group}});
-    custom(t, "success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
-           "report this exit code of the main child as 0 (repeatable)", "an exit code from 0 to 255",
-           [](Options& o, std::string_view v) -> Status {
-               auto code = parse_whole_number<int>(v);
-               if (!code || *code < 0 || *code > 255) return Error{};
-               o.success_exit.push_back(*code);
-               return {};
-           });
-    custom(t, "ready", "SDSHIM_READY", "MODE", false,
-           "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the "
-           "inherited sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND "
-           "(/bin/sh -c COMMAND, run in / with the shim's environment in a process group of its own, exits "
-           "0), http://HOST[:PORT][/PATH] (a GET answers 2xx or 3xx), tcp:HOST:PORT or unix:PATH (accepts "
-           "a connection), each look within --check-timeout; auto is target with --bridge, else listen for a "
-           "server that sends no READY=1 of its own (nginx) and notify otherwise (default auto)",
-           "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, cmd:COMMAND, "
-           "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH",
-           [](Options& o, std::string_view v) -> Status {
-               auto mode = parse_ready_mode(v);
-               if (!mode) return mode.error();
-               o.ready = *mode;
-               return {};
-           });
-    duration(t, "ready-timeout", "SDSHIM_READY_TIMEOUT", "fail and stop the server when it is not ready by then",
-             &Options::ready_timeout, DurationRange{Millis(1), std::nullopt, nullptr});
-    custom(t, "reload-check", "SDSHIM_RELOAD_CHECK", "CHECK", false,
-           "what runs before the server's reload signal (nginx: SIGHUP), which goes only if it exits 0; "
-           "else the server keeps its configuration, and the check's first line is logged and in "
-           "STATUS=: auto is the adapter's test (nginx -t -q with the server's own arguments, as "
-           "the shim's user), off sends the signal at once, cmd:COMMAND runs /bin/sh -c COMMAND; it "
-           "must end within --ready-timeout (default auto)",
-           "auto, off or cmd:COMMAND", [](Options& o, std::string_view v) -> Status {
-               if (v != "auto" && v != "off" &&
-                   !(v.starts_with("cmd:") && v.substr(4).find_first_not_of(" \t") != std::string_view::npos))
-                   return Error{};
-               o.reload_check = std::string(v);
-               return {};
-           });
+    static const std::pair<const char*, std::optional<ServerKind>> servers[] = {
+        {"auto", std::nullopt}, kind(0), kind(1), kind(2)};
+    {
+        static const ChoiceSpec<std::optional<ServerKind>> spec{
+                   "server", "SDSHIM_SERVER", "server adapter; auto looks at the program's name, also behind a wrapper script",
+                   &Options::server, servers, {}};
+        add(t, spec);
+    }
+    {
+        static constexpr FlagSpec spec{"inspect", "SDSHIM_INSPECT",
+             "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
+             &Options::inspect};
+        add(t, spec);
+    }
+    {
+        static constexpr FlagSpec spec{"json", "SDSHIM_JSON", "with --inspect: print JSON", &Options::inspect_json};
+        add(t, spec);
+    }
+    {
+        static constexpr CustomSpec spec{"check", "SDSHIM_CHECK", "TARGET", false,
+               "look once whether TARGET serves, print one line and exit 0 if it does, 1 if not (also: sdshim "
+               "check TARGET), for podman's HealthCmd= in an image without curl: http://HOST[:PORT][/PATH] "
+               "must answer 2xx or 3xx, tcp:HOST:PORT and unix:PATH must accept a connection",
+               "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH", [](Options& o, std::string_view v) -> Status {
+                   auto target = parse_health_target(v);
+                   if (!target) return target.error();
+                   o.check = *target;
+                   return {};
+               }};
+        add(t, spec);
+    }
+    {
+        static constexpr DurationSpec spec{"check-timeout", "SDSHIM_CHECK_TIMEOUT",
+                 "how long one look may take, its connect and answer together: --check's, and each of "
+                 "--ready=http://, tcp: and unix: (readiness looks again; the watchdog withholds WATCHDOG=1)",
+                 &Options::check_timeout,
+                 DurationRange{Millis(1), Millis(3600000)}};
+        add(t, spec);
+    }
+    {
+        static constexpr FlagSpec spec{"reload", "SDSHIM_RELOAD",
+             "in the container (podman exec, the unit's ExecReload=): ask the sdshim that is PID 1 for a "
+             "reload, which it checks first (--reload-check), and wait up to --ready-timeout for its answer; "
+             "exit 0 if the reload signal went to the server, 1 if it was refused (PID 1's log and STATUS= "
+             "say why); runs no program (also: sdshim reload)",
+             &Options::reload};
+        add(t, spec);
+    }
+    static constexpr std::pair<const char*, const char*> levels[] = {
+        {"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"},
+        {"error", "error"}, {"critical", "critical"}, {"off", "off"}};
+    static constexpr std::pair<const char*, const char*> level_aliases[] = {{"warning", "warn"}};
+    {
+        static constexpr ChoiceSpec<std::string, const char*> spec{"log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs",
+                                                    &Options::log_level, levels, level_aliases};
+        add(t, spec);
+    }
+    static constexpr std::pair<const char*, LogFormat> formats[] = {{"text", LogFormat::text}, {"json", LogFormat::json}};
+    {
+        static constexpr ChoiceSpec<LogFormat> spec{"log-format", "SDSHIM_LOG_FORMAT",
+                                     "text ([sdshim] level: message) or json (one object per line)", &Options::log_format,
+                                     formats, {}};
+        add(t, spec);
+    }
+    {
+        static constexpr DurationSpec spec{"grace", "SDSHIM_GRACE", "after a stop signal, time before everything left is SIGKILLed",
+                 &Options::grace, {}};
+        add(t, spec);
+    }
+    {
+        static constexpr DurationSpec spec{"exit-grace", "SDSHIM_EXIT_GRACE",
+                 "after the main child exits, time between SIGTERM and SIGKILL of the rest", &Options::exit_grace, {}};
+        add(t, spec);
+    }
+    {
+        static constexpr DurationSpec spec{"exit-idle", "SDSHIM_EXIT_IDLE",
+                 "scale to zero: once no client connection has been open for DURATION, stop the server "
+                 "gracefully and exit 0; systemd keeps the socket, and the next connection starts the "
+                 "container again (counted: the clients of nginx's and caddy's inherited TCP and UDP sockets, in "
+                 "whatever network namespace systemd made them, and --bridge's own)",
+                 &Options::exit_idle, DurationRange{Millis(1000), Millis(86400000), "off"}};
+        add(t, spec);
+    }
+    {
+        static constexpr CustomSpec spec{"map-signal", "SDSHIM_MAP_SIGNAL", "FROM:TO", true,
+               "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)",
+               "FROM:TO with signal names or numbers", [](Options& o, std::string_view v) -> Status {
+                   auto rule = parse_signal_rule(v);
+                   if (!rule) return rule.error();
+                   o.signal_map.add(*rule);
+                   return {};
+               }};
+        add(t, spec);
+    }
+    static constexpr std::pair<const char*, ForwardTo> targets[] = {{"child", ForwardTo::child},
+                                                                    {"group", ForwardTo::group}};
+    {
+        static constexpr ChoiceSpec<ForwardTo> spec{"forward-to", "SDSHIM_FORWARD_TO",
+                                     "send forwarded signals to the main child or to its whole process group",
+                                     &Options::forward_to, targets, {}};
+        add(t, spec);
+    }
+    {
+        static constexpr CustomSpec spec{"success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
+               "report this exit code of the main child as 0 (repeatable)", "an exit code from 0 to 255",
+               [](Options& o, std::string_view v) -> Status {
+                   auto code = parse_whole_number<int>(v);
+                   if (!code || *code < 0 || *code > 255) return Error{};
+                   o.success_exit.push_back(*code);
+                   return {};
+               }};
+        add(t, spec);
+    }
+    {
+        static constexpr CustomSpec spec{"ready", "SDSHIM_READY", "MODE", false,
+               "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the "
+               "inherited sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND "
+               "(/bin/sh -c COMMAND, run in / with the shim's environment in a process group of its own, exits "
+               "0), http://HOST[:PORT][/PATH] (a GET answers 2xx or 3xx), tcp:HOST:PORT or unix:PATH (accepts "
+               "a connection), each look within --check-timeout; auto is target with --bridge, else listen for a "
+               "server that sends no READY=1 of its own (nginx) and notify otherwise (default auto)",
+               "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, cmd:COMMAND, "
+               "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH",
+               [](Options& o, std::string_view v) -> Status {
+                   auto mode = parse_ready_mode(v);
+                   if (!mode) return mode.error();
+                   o.ready = *mode;
+                   return {};
+               }};
+        add(t, spec);
+    }
+    {
+        static constexpr DurationSpec spec{"ready-timeout", "SDSHIM_READY_TIMEOUT", "fail and stop the server when it is not ready by then",
+                 &Options::ready_timeout, DurationRange{Millis(1), std::nullopt, nullptr}};
+        add(t, spec);
+    }
+    {
+        static constexpr CustomSpec spec{"reload-check", "SDSHIM_RELOAD_CHECK", "CHECK", false,
+               "what runs before the server's reload signal (nginx: SIGHUP), which goes only if it exits 0; "
+               "else the server keeps its configuration, and the check's first line is logged and in "
+               "STATUS=: auto is the adapter's test (nginx -t -q with the server's own arguments, as "
+               "the shim's user), off sends the signal at once, cmd:COMMAND runs /bin/sh -c COMMAND; it "
+               "must end within --ready-timeout (default auto)",
+               "auto, off or cmd:COMMAND", [](Options& o, std::string_view v) -> Status {
+                   if (v != "auto" && v != "off" &&
+                       !(v.starts_with("cmd:") && v.substr(4).find_first_not_of(" \t") != std::string_view::npos))
+                       return Error{};
+                   o.reload_check = std::string(v);
+                   return {};
+               }};
+        add(t, spec);
+    }
+    // Its help and expectation name the bounds, which only exist as durations: made here, not constant.
     const DurationRange watchdog{kMinWatchdog, kMaxWatchdog, "off"};
-    custom(t, "watchdog", "SDSHIM_WATCHDOG", "DURATION", false,
-           fmt::format("the unit's WatchdogSec= ({} to {}, 0 for off): once ready, send WATCHDOG=1 every "
-                       "DURATION/2 while the server passes the --ready mode's check, so systemd restarts a "
-                       "server that stopped serving (notify: the server pings itself); default off, or "
-                       "WATCHDOG_USEC (clamped to the same bounds) when it reaches the container",
-                       format_duration(kMinWatchdog), format_duration(kMaxWatchdog)),
-           "the unit's WatchdogSec= as " + expected_duration(watchdog, Millis(10000)),
-           [](Options& o, std::string_view v) -> Status {
-               auto d = parse_duration(v);
-               if (auto ok = check_duration(d, {kMinWatchdog, kMaxWatchdog, "off"}); !ok) return ok;
-               o.watchdog = *d;
-               return {};
-           });
-    choice(t, "notify-access", "SDSHIM_NOTIFY_ACCESS",
-           "whose sd_notify messages are relayed: the main process or every process it started",
-           &Options::notify_access,
-           {{"main", NotifyAccess::main}, {"all", NotifyAccess::all}});
-    choice(t, "on-dropped-socket", "SDSHIM_ON_DROPPED_SOCKET",
-           "when the server closes an inherited socket (an nginx listen that matches no socket): stop with "
-           "an error line naming the fix, or only warn",
-           &Options::on_dropped_socket,
-           {{"fail", DroppedSocketPolicy::fail},
-                                                                    {"warn", DroppedSocketPolicy::warn}});
-    custom(t, "bridge", "SDSHIM_BRIDGE", "SOCKET=TARGET", true,
-           "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's "
-           "own TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket "
-           "(repeatable)",
-           "", [](Options& o, std::string_view v) -> Status {  // its error is the whole expectation
-               auto spec = parse_bridge_spec(v);
-               if (!spec) return spec.error();
-               o.bridges.push_back(*spec);
-               return {};
-           });
-    custom(t, "bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
-           "bridged connections open at once; more wait in the kernel's backlog (default: what "
-           "RLIMIT_NOFILE allows)",
-           "a number of connections from 1 to 1000000", [](Options& o, std::string_view v) -> Status {
-               auto n = parse_whole_number<std::size_t>(v);
-               if (!n || *n == 0 || *n > 1000000) return Error{};
-               o.bridge_max_connections = *n;
-               return {};
-           });
-    duration(t, "bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT",
-             "how long a bridged client waits for TARGET to answer its connect (a full backlog included) "
-             "before its connection is closed",
-             &Options::bridge_connect_timeout, DurationRange{Millis(1), std::nullopt, nullptr});
-    choice(t, "bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL",
-           "send the client's address to TARGET in a PROXY protocol header first", &Options::bridge_proxy,
-           {
-               {"v1", ProxyProtocol::v1}, {"v2", ProxyProtocol::v2}, {"none", ProxyProtocol::none}},
-           {{"1", "v1"}, {"2", "v2"}, {"off", "none"}});
+    {
+        static constexpr CustomSpec spec{"watchdog", "SDSHIM_WATCHDOG", "DURATION", false, "", "",
+                                         [](Options& o, std::string_view v) -> Status {
+                                             auto d = parse_duration(v);
+                                             if (auto ok = check_duration(d, {kMinWatchdog, kMaxWatchdog, "off"}, v);
+                                                 !ok)
+                                                 return ok;
+                                             o.watchdog = *d;
+                                             return {};
+                                         }};
+        add(t, spec);
+        t.back().help = fmt::format(
+            "the unit's WatchdogSec= ({} to {}, 0 for off): once ready, send WATCHDOG=1 every "
+            "DURATION/2 while the server passes the --ready mode's check, so systemd restarts a "
+            "server that stopped serving (notify: the server pings itself); default off, or "
+            "WATCHDOG_USEC (clamped to the same bounds) when it reaches the container",
+            format_duration(kMinWatchdog), format_duration(kMaxWatchdog));
+        t.back().expected = "the unit's WatchdogSec= as " + expected_duration(watchdog, Millis(10000));
+    }
+    static constexpr std::pair<const char*, NotifyAccess> access[] = {{"main", NotifyAccess::main},
+                                                                      {"all", NotifyAccess::all}};
+    {
+        static constexpr ChoiceSpec<NotifyAccess> spec{"notify-access", "SDSHIM_NOTIFY_ACCESS",
+                                        "whose sd_notify messages are relayed: the main process or every process it started",
+                                        &Options::notify_access, access, {}};
+        add(t, spec);
+    }
+    static constexpr std::pair<const char*, DroppedSocketPolicy> dropped[] = {{"fail", DroppedSocketPolicy::fail},
+                                                                              {"warn", DroppedSocketPolicy::warn}};
+    {
+        static constexpr ChoiceSpec<DroppedSocketPolicy> spec{
+                   "on-dropped-socket", "SDSHIM_ON_DROPPED_SOCKET",
+                   "when the server closes an inherited socket (an nginx listen that matches no socket): stop with "
+                   "an error line naming the fix, or only warn",
+                   &Options::on_dropped_socket, dropped, {}};
+        add(t, spec);
+    }
+    {
+        static constexpr CustomSpec spec{"bridge", "SDSHIM_BRIDGE", "SOCKET=TARGET", true,
+               "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's "
+               "own TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket "
+               "(repeatable)",
+               "", [](Options& o, std::string_view v) -> Status {  // its error is the whole expectation
+                   auto spec = parse_bridge_spec(v);
+                   if (!spec) return spec.error();
+                   o.bridges.push_back(*spec);
+                   return {};
+               }};
+        add(t, spec);
+    }
+    {
+        static constexpr CustomSpec spec{"bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
+               "bridged connections open at once; more wait in the kernel's backlog (default: what "
+               "RLIMIT_NOFILE allows)",
+               "a number of connections from 1 to 1000000", [](Options& o, std::string_view v) -> Status {
+                   auto n = parse_whole_number<std::size_t>(v);
+                   if (!n || *n == 0 || *n > 1000000) return Error{};
+                   o.bridge_max_connections = *n;
+                   return {};
+               }};
+        add(t, spec);
+    }
+    {
+        static constexpr DurationSpec spec{"bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT",
+                 "how long a bridged client waits for TARGET to answer its connect (a full backlog included) "
+                 "before its connection is closed",
+                 &Options::bridge_connect_timeout, DurationRange{Millis(1), std::nullopt, nullptr}};
+        add(t, spec);
+    }
+    static constexpr std::pair<const char*, ProxyProtocol> headers[] = {
+        {"v1", ProxyProtocol::v1}, {"v2", ProxyProtocol::v2}, {"none", ProxyProtocol::none}};
+    static constexpr std::pair<const char*, const char*> header_aliases[] = {{"1", "v1"}, {"2", "v2"}, {"off", "none"}};
+    {
+        static constexpr ChoiceSpec<ProxyProtocol> spec{"bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL",
+                                         "send the client's address to TARGET in a PROXY protocol header first",
+                                         &Options::bridge_proxy, headers, header_aliases};
+        add(t, spec);
+    }
     return t;
 }
 

@@ -76,7 +76,11 @@ struct Option {
     std::string help;       // what it does, ending with "(default ...)" where there is one
     std::string expected;   // "child or group": what a bad value's error says was expected; empty: the
                             // parser's error says it all
-    std::function<Status(Options&, std::string_view)> apply;  // false: `expected`, or a reason of its own
+    // Parses a value into the options: an Error with no message means "`expected`", else it has a
+    // reason of its own. One plain function per kind of option, with that option's constant spec.
+    Status (*parse)(Options&, std::string_view, const void* spec) = nullptr;
+    const void* spec = nullptr;
+    Status apply(Options& o, std::string_view value) const { return parse(o, value, spec); }
 };
 const std::vector<Option>& option_table();
 

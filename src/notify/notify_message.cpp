@@ -1,6 +1,8 @@
 // sd_notify datagrams: validation, what is relayed past podman and what is dropped, and how it is re-sent.
 #include "notify/notify_message.hpp"
 
+#include "notify/status_text.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -132,7 +134,8 @@ std::vector<std::string> outbound_datagrams(const std::vector<std::string>& rela
             ready = true;
             continue;
         }
-        std::string line = conmon_safe(original);
+        // Every STATUS=, sdshim's and the server's, leaves through status_text().
+        std::string line = conmon_safe(original.starts_with("STATUS=") ? status_line(original.substr(7)) : original);
         // only a rewritten line at the limit: cut it, on a UTF-8 boundary
         if (line.size() > kNotifyMaxBytes) line.resize(utf8_cut(line, kNotifyMaxBytes));
         if (!rest.empty() && rest.size() + 1 + line.size() > kNotifyMaxBytes) {

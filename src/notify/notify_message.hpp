@@ -31,7 +31,8 @@ struct NotifyMessage {
 // A log entry (see NotifyMessage::log_entry) passes the same checks and relays nothing.
 Result<NotifyMessage> parse_notify(std::string_view datagram, bool truncated, std::size_t fds);
 
-// The datagrams to send onwards: everything but READY=1 together first, then READY=1 alone,
+// The datagrams to send onwards: every STATUS= made fit by status_text(); everything but READY=1
+// together first, then READY=1 alone,
 // because conmon 2.1.6 relays a datagram only when it holds READY=1 or WATCHDOG=1.
 // conmon < 2.1.9 also takes any datagram that merely *contains* the text READY=1 or WATCHDOG=1 for
 // that message, so free text (STATUS=, ERRNO=, ...) never carries it out: see conmon_safe().

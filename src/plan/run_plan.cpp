@@ -21,8 +21,9 @@ std::vector<std::string> child_env(const std::vector<std::string>& environment, 
     return build_child_env(raw.data(), edit);
 }
 
-// --exit-idle: what counts the client connections. The bridge counts its own; the nginx and caddy
-// adapters' are the TCP connections of the listeners handed over.
+// --exit-idle: what counts the client connections. The bridge counts its own; for nginx and caddy,
+// the clients of the TCP listeners and UDP sockets handed over (caddy's QUIC), seen from PID 1's
+// own copies and the server's fds in whatever network namespace the listeners are.
 Status plan_exit_idle(const Options& opt, RunPlan& plan) {
     if (opt.exit_idle.count() == 0) return {};
     plan.exit_idle = opt.exit_idle;
@@ -34,19 +35,24 @@ Status plan_exit_idle(const Options& opt, RunPlan& plan) {
                                  what, plan.program)};
     std::vector<SocketInfo> uncounted;
     for (const auto& s : plan.handed_over) {
-        if ((s.family == AF_INET || s.family == AF_INET6) && s.type == SOCK_STREAM && s.listening)
-            plan.idle_listeners.insert(s.inode);
+        const bool inet = s.family == AF_INET || s.family == AF_INET6;
+        if (inet && ((s.type == SOCK_STREAM && s.listening) || (s.type == SOCK_DGRAM && !s.connected)))
+            plan.idle_listeners.push_back(s);
         else
             uncounted.push_back(s);
     }
     const std::string others = describe_sockets(uncounted);
-    if (plan.idle_listeners.empty())
+    bool tcp = false;
+    for (const auto& s : plan.idle_listeners) tcp = tcp || s.type == SOCK_STREAM;
+    if (!tcp)
         return Error{fmt::format("{}: no inherited listening TCP socket, whose connections it counts ({}); pass the "
                                  "sockets of a .socket unit's ListenStream=, or drop --exit-idle",
-                                 what, uncounted.empty() ? "LISTEN_FDS passed none" : "only " + others)};
+                                 what, plan.handed_over.empty() ? "LISTEN_FDS passed none"
+                                                                : "only " + describe_sockets(plan.handed_over))};
     if (!uncounted.empty())
-        plan.warnings.push_back(fmt::format("{}: the connections on {} are not counted (only TCP ones are): a client "
-                                            "there alone does not keep {} running", what, others, plan.program));
+        plan.warnings.push_back(fmt::format("{}: the connections on {} are not counted (only TCP and UDP ones are): a "
+                                            "client there alone does not keep {} running", what, others, plan.program));
+    plan.keep_own_copies = true;
     return {};
 }
 
@@ -162,6 +168,7 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     // nginx -t could not even create the socket of a `listen` it does not find inherited.
     plan.reload_check.env = plan.server.env;
     plan.reload_check.pass_fds = plan.server.pass_fds;
+    if (!plan.reload_check.argv.empty()) plan.keep_own_copies = true;  // the test takes them too
     return plan;
 }
 

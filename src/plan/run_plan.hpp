@@ -13,7 +13,7 @@
 #include "launch/launch.hpp"
 #include "notify/notify_access.hpp"
 #include "readiness/readiness.hpp"
-#include "readiness/reload_check.hpp"
+#include "reload/reload_check.hpp"
 #include "readiness/watchdog.hpp"
 
 #include <sys/types.h>
@@ -45,7 +45,8 @@ struct RunPlan {
     // address), the fds it keeps, and what the shim does to them around the launch.
     LaunchSpec server;
     std::vector<int> set_nonblocking;      // before the launch
-    std::vector<SocketInfo> handed_over;   // the shim closes its copies after the launch
+    std::vector<SocketInfo> handed_over;   // the shim closes its copies after the launch, unless it keeps them
+    bool keep_own_copies = false;          // for the reload check, and --exit-idle's watch
 
     std::string notify_socket;  // the outer NOTIFY_SOCKET; empty: no relay, no readiness, no watchdog
     NotifyAccess notify_access = NotifyAccess::all;
@@ -53,7 +54,7 @@ struct RunPlan {
     ReadinessConfig readiness;  // its check (mode, program, sockets, targets, probe environment) is the watchdog's too
     Millis watchdog{0};         // WatchdogSec; 0 is off
     Millis exit_idle{0};        // --exit-idle; 0 is off
-    std::set<unsigned long> idle_listeners;  // the TCP listeners whose connections it counts (none: the bridge's)
+    std::vector<SocketInfo> idle_listeners;  // whose clients it counts: TCP listeners, UDP (none: the bridge's)
 
     std::optional<BridgeConfig> bridge;  // max_connections 0: from RLIMIT_NOFILE, raised after the launch
 

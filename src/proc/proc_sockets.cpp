@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/fsuid.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -48,6 +49,25 @@ private:
     uid_t old_uid_;
     gid_t old_gid_;
 };
+
+// Whether /proc/<pid>/status allows reading the fd table by switching the fs ids (see FsIdentity).
+struct Reader {
+    bool switch_ids = false;
+    unsigned uid = 0, gid = 0;
+};
+Reader reader_for(std::string_view status) {
+    Reader r;
+    r.switch_ids = ::geteuid() == 0 && single_identity(status, "\nUid:", r.uid) &&
+                   single_identity(status, "\nGid:", r.gid) && r.uid != 0;
+    return r;
+}
+
+template <typename Fn>
+auto as_reader(const Reader& r, Fn fn) {
+    if (!r.switch_ids) return fn();
+    FsIdentity as_target(static_cast<uid_t>(r.uid), static_cast<gid_t>(r.gid));
+    return fn();
+}
 
 void read_fds(pid_t pid, ProcessSockets& out) {
     char path[64];
@@ -164,15 +184,7 @@ ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
     const std::string status = read_small_file(status_path);
     if (auto at = status.find("\nState:\t"); at != std::string::npos && at + 8 < status.size())
         out.stopped = status[at + 8] == 'T' || status[at + 8] == 't';
-    unsigned uid = 0, gid = 0;
-    const bool switch_ids = ::geteuid() == 0 && single_identity(status, "\nUid:", uid) &&
-                            single_identity(status, "\nGid:", gid) && uid != 0;
-    if (switch_ids) {
-        FsIdentity as_target(static_cast<uid_t>(uid), static_cast<gid_t>(gid));
-        read_fds(pid, out);
-    } else {
-        read_fds(pid, out);
-    }
+    as_reader(reader_for(status), [&] { read_fds(pid, out); });
     // An exiting process closes its fds before it becomes a zombie, and its SIGCHLD is on its way:
     // its fd table must not read as "closed every inherited socket". The kernel sets PF_EXITING
     // before it closes them and never clears it, so one look after the table was read tells
@@ -185,6 +197,32 @@ ProcessSockets read_process_sockets(pid_t pid, pid_t ppid) {
         return gone;
     }
     return out;
+}
+
+int visit_socket_fds(pid_t pid, const SocketVisitor& visit) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/status", pid);
+    return as_reader(reader_for(read_small_file(path)), [&] {
+        std::snprintf(path, sizeof path, "/proc/%d/fd", pid);
+        DIR* dir = ::opendir(path);
+        if (!dir) return errno;
+        while (dirent* ent = ::readdir(dir)) {
+            if (ent->d_name[0] == '.') continue;
+            char target[128];
+            const ssize_t n = ::readlinkat(::dirfd(dir), ent->d_name, target, sizeof target - 1);
+            const unsigned long inode = n > 0 ? parse_socket_link({target, static_cast<std::size_t>(n)}) : 0;
+            if (inode == 0) continue;
+            const auto protocol = [&] {
+                char link[96], name[32];
+                std::snprintf(link, sizeof link, "/proc/%d/fd/%s", pid, ent->d_name);
+                const ssize_t len = ::getxattr(link, "system.sockprotoname", name, sizeof name);
+                return len > 0 ? std::string(name, ::strnlen(name, static_cast<std::size_t>(len))) : std::string();
+            };
+            if (!visit(inode, protocol)) break;
+        }
+        ::closedir(dir);
+        return 0;
+    });
 }
 
 std::vector<ProcessSockets> read_tree_sockets(pid_t root) {

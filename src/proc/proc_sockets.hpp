@@ -3,7 +3,9 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +28,13 @@ ProcessSockets read_process_sockets(pid_t pid, pid_t ppid);
 
 // /proc/<pid>/stat of a process that is exiting (PF_EXITING), a zombie, or unreadable.
 bool stat_says_exiting(std::string_view stat);
+
+// Calls `visit(inode, protocol)` for each socket among the open fds of `pid`, read as above; `protocol()`
+// asks the kernel what the socket speaks ("TCP", "TCPv6", "UDP", "UNIX", ...; empty if it cannot say),
+// for the sockets the caller cannot place otherwise. `visit` returns false to stop. Returns 0, or the
+// errno of an fd table that could not be read (ENOENT: the process is gone).
+using SocketVisitor = std::function<bool(unsigned long inode, const std::function<std::string()>& protocol)>;
+int visit_socket_fds(pid_t pid, const SocketVisitor& visit);
 
 // Every process below `root`, read as above.
 std::vector<ProcessSockets> read_tree_sockets(pid_t root);

@@ -3,6 +3,8 @@
 
 #include "notify/notify_message.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace sdshim {
@@ -16,17 +18,27 @@ std::string cut_utf8(const std::string& text, std::size_t max) {
     return text.substr(0, utf8_cut(text, max)) + "...";
 }
 
-void append_names(std::string& out, const char* what, const std::vector<std::string>& names) {
+// "; no certificate for a, b" within `budget` bytes: names that do not fit are counted ("and 3 more").
+void append_names(std::string& out, std::size_t budget, const char* what, const std::vector<std::string>& names) {
     if (names.empty()) return;
     out += "; ";
     out += what;
-    for (std::size_t i = 0; i < names.size(); ++i) out += (i == 0 ? " " : ", ") + names[i];
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string more = fmt::format(" and {} more", names.size() - i);
+        const bool last = i + 1 == names.size();
+        if (out.size() + 2 + names[i].size() + (last ? 0 : more.size()) > budget) {
+            out += i == 0 ? more.substr(5) : more;  // " 3 more" after the label
+            return;
+        }
+        out += (i == 0 ? " " : ", ") + names[i];
+    }
 }
 
 }  // namespace
 
 bool CertificateTrouble::take(const CertificateEvent& event) {
-    const std::string before = note();
+    const auto missing = missing_, unrenewed = unrenewed_;
+    const auto reason = reason_;
     std::erase(missing_, event.identifier);
     std::erase(unrenewed_, event.identifier);
     if (event.failed) {
@@ -35,7 +47,8 @@ bool CertificateTrouble::take(const CertificateEvent& event) {
         (event.renewal ? unrenewed_ : missing_).push_back(event.identifier);
         reason_ = cut_utf8(event.error, kReasonBytes);
     }
-    return note() != before;
+    // By what is known, not by the note's text: a cut note could hide a new failure or reason.
+    return missing_ != missing || unrenewed_ != unrenewed || (event.failed && reason_ != reason);
 }
 
 void CertificateTrouble::clear() {
@@ -44,11 +57,13 @@ void CertificateTrouble::clear() {
 }
 
 std::string CertificateTrouble::note() const {
+    if (missing_.empty() && unrenewed_.empty()) return {};
+    const std::string reason = ": " + reason_;  // the newest reason is always there, whole
+    const std::size_t budget = kNoteBytes - reason.size();
     std::string out;
-    append_names(out, "no certificate for", missing_);
-    append_names(out, "certificate not renewed (the old one still serves) for", unrenewed_);
-    if (!out.empty()) out += ": " + reason_;
-    return cut_utf8(out, kNoteBytes);
+    append_names(out, budget, "no certificate for", missing_);
+    append_names(out, budget, "certificate not renewed (the old one still serves) for", unrenewed_);
+    return out + reason;
 }
 
 }  // namespace sdshim

@@ -18,7 +18,7 @@ public:
     void clear();
     // "" while every certificate is fine, else what the status adds after "caddy is ready":
     // "; no certificate for whoami.example.com, static.example.com: <the latest reason>", at most
-    // 1,503 bytes.
+    // 1,500 bytes: names that do not fit are counted ("and 3 more"), the reason (at most 403) is whole.
     std::string note() const;
 
 private:

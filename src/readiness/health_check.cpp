@@ -21,6 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::size_t kMaxHead = 8192;  // of the answer, before its final status line
+
 // What a server sent, fit for one line: printable ASCII, at most 120 characters.
 std::string printable(std::string_view text) {
     std::string out;
@@ -79,12 +81,18 @@ HealthVerdict read_verdict(const HealthTarget& target, int fd, const Deadline& d
 }  // namespace
 
 Result<int> http_status(std::string_view line) {
+    // "HTTP/1.1 200 OK", "HTTP/2 204": HTTP/ and a version (a digit, or digit.digit), one space, three
+    // digits, then a space or the end, as curl reads it.
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
     if (!line.starts_with("HTTP/")) return Error{"the answer is not HTTP"};
-    const auto space = line.find(' ');
-    if (space == std::string_view::npos || line.size() < space + 4) return Error{"the status line has no code"};
-    const std::string_view code = line.substr(space + 1, 3);
-    if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-        (line.size() > space + 4 && line[space + 4] != ' '))
+    std::size_t at = 5;
+    if (at < line.size() && digit(line[at])) ++at;
+    else return Error{"the status line has no HTTP version"};
+    if (at + 1 < line.size() && line[at] == '.' && digit(line[at + 1])) at += 2;
+    if (at >= line.size() || line[at] != ' ') return Error{"the status line has no HTTP version"};
+    const std::string_view code = line.substr(at + 1, 3);
+    if (code.size() != 3 || !std::all_of(code.begin(), code.end(), digit) ||
+        (line.size() > at + 4 && line[at + 4] != ' '))
         return Error{"the status line has no three-digit code"};
     return (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
 }
@@ -97,17 +105,38 @@ std::string health_request(const HealthTarget& target) {
 
 std::optional<HealthVerdict> verdict_from_head(const HealthTarget& target, std::string_view head, bool closed) {
     const auto unhealthy = [&](const std::string& why) { return HealthVerdict{false, target.text + ": " + why}; };
-    const auto end = head.find("\r\n");
-    if (end == std::string_view::npos) {
-        if (head.size() > 1024) return unhealthy("no status line in the first 1 KiB of the answer");
-        if (!closed) return std::nullopt;
-        return unhealthy(head.empty() ? "the connection was closed without an answer"
-                                      : "the connection was closed inside the status line");
+    // Interim answers (100 Continue, 103 Early Hints) come before the final one: each is a status
+    // line and headers up to an empty line, skipped as curl does. Lines may end in CRLF or LF alone.
+    std::size_t start = 0;
+    for (;;) {
+        const auto end = head.find('\n', start);
+        if (end == std::string_view::npos) {
+            if (head.size() > kMaxHead) return unhealthy("no final status line in the first 8 KiB of the answer");
+            if (!closed) return std::nullopt;
+            return unhealthy(head.empty() ? "the connection was closed without an answer"
+                                          : "the connection was closed inside the answer's head");
+        }
+        std::string_view line = head.substr(start, end - start);
+        if (line.ends_with('\r')) line.remove_suffix(1);
+        auto code = http_status(line);
+        if (!code) return unhealthy(fmt::format("{}: '{}'", code.message(), printable(line)));
+        if (*code < 100 || *code > 199 || *code == 101)
+            return HealthVerdict{healthy_status(*code), fmt::format("{} answered {}", target.text, printable(line))};
+        // An interim answer: its headers end at the first empty line.
+        std::size_t next = end + 1;
+        for (;;) {
+            const auto eol = head.find('\n', next);
+            if (eol == std::string_view::npos) {
+                if (head.size() > kMaxHead) return unhealthy("no final status line in the first 8 KiB of the answer");
+                if (!closed) return std::nullopt;
+                return unhealthy(fmt::format("the connection was closed after '{}'", printable(line)));
+            }
+            const std::string_view header = head.substr(next, eol - next);
+            next = eol + 1;
+            if (header.empty() || header == "\r") break;
+        }
+        start = next;
     }
-    const std::string_view line = head.substr(0, end);
-    auto code = http_status(line);
-    if (!code) return unhealthy(fmt::format("{}: '{}'", code.message(), printable(line)));
-    return HealthVerdict{healthy_status(*code), fmt::format("{} answered {}", target.text, printable(line))};
 }
 
 HealthVerdict check_health(const HealthTarget& target, Millis timeout) {

@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             trouble.take(*event);
         }
         const std::string note = trouble.note();
-        if (!sdshim::valid_utf8(note) || note.find('\n') != std::string::npos || note.size() > 1503)
+        if (!sdshim::valid_utf8(note) || note.find('\n') != std::string::npos || note.size() > 1500)
             std::abort();
         return 0;
     }

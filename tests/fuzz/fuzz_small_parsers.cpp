@@ -4,6 +4,8 @@
 #include "base/signal_names.hpp"
 #include "core/signal_map.hpp"
 #include "notify/notify_address.hpp"
+#include "notify/notify_message.hpp"
+#include "notify/status_text.hpp"
 #include "readiness/health_check.hpp"
 #include "readiness/health_target.hpp"
 #include "readiness/ready_mode.hpp"
@@ -72,8 +74,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if (auto code = sdshim::http_status(text)) {
         if (*code < 0 || *code > 999) std::abort();
+        if (!text.starts_with("HTTP/") || text[5] < '0' || text[5] > '9') std::abort();  // a version, always
     } else if (code.message().empty()) {
         std::abort();
     }
+
+    // The verdict on an answer's head, as it arrives and once the connection closed: a healthy one
+    // was a final 2xx or 3xx status line; a closed answer always has a verdict.
+    static const sdshim::HealthTarget http = *sdshim::parse_health_target("http://127.0.0.1:8080/");
+    for (const bool closed : {false, true}) {
+        const auto verdict = sdshim::verdict_from_head(http, text, closed);
+        if (closed && !verdict) std::abort();
+        if (verdict && verdict->healthy && text.find("HTTP/") == std::string::npos) std::abort();
+        if (verdict && verdict->text.empty()) std::abort();
+    }
+
+    // Every STATUS= text: valid UTF-8, no control character, within the limit.
+    const std::string status = sdshim::status_text(text);
+    if (!sdshim::valid_utf8(status) || status.size() > sdshim::kStatusMaxBytes) std::abort();
+    for (unsigned char c : status)
+        if (c < 0x20 || c == 0x7f) std::abort();
     return 0;
 }

@@ -1,8 +1,11 @@
 """--exit-idle as PID 1, in a network namespace of the test's own (nothing else's connections count):
-the shim stops the server and exits 0 once no client connection has been open for the limit; an open
-connection, or short ones that come and go between two looks, keep it running. Real nginx (its
-connections counted from /proc/net), and the bridge (its own table) in front of an echo server. A
-generic server without a bridge is refused at start."""
+the shim stops the server and exits 0 once no client connection has been open for the limit; a
+request longer than the limit, a keep-alive connection held idle, and short requests that come and
+go between two looks keep it running. Real nginx, and the bridge (its own table) in front of an echo
+server, each in two topologies: PID 1 in the listeners' network namespace (podman --network=host),
+and in one of its own (the deployment: systemd binds the socket on the host, the container has
+--network=none or a podman network, and its /proc/net never shows the listener or its clients).
+A generic server without a bridge is refused at start."""
 import os
 import shutil
 import signal
@@ -20,9 +23,11 @@ ECHO = os.path.join(TEST_HELPERS, "echo_server.py")
 HAVE_NGINX = os.path.exists("/usr/sbin/nginx")
 PORT = 8080  # inside the test's own network namespace
 
-# Run in the namespace: `hold S` keeps one connection open S seconds (an HTTP request not yet
-# finished, which nginx waits for); `requests N GAP` makes N short requests GAP seconds apart; each
-# prints what it saw (requests: and when the last one closed, on the monotonic clock all processes share).
+# Run in the namespace: `hold S` keeps one request unfinished S seconds (which nginx waits for);
+# `keepalive S` makes a request, keeps the connection idle S seconds and makes a second one on it
+# (HTTP/1.1 keep-alive; the echo server answers any line); `requests N GAP` makes N short requests
+# GAP seconds apart; each prints what it saw (requests: and when the last one closed, on the
+# monotonic clock all processes share).
 CLIENT = r"""
 import socket, sys, time
 action, port = sys.argv[1], int(sys.argv[2])
@@ -33,12 +38,29 @@ def connect():
         except OSError:
             time.sleep(0.05)
     raise SystemExit("cannot connect")
+def answer(c):
+    got = c.recv(4096)
+    while got and b"hello" not in got and b"GET" not in got:
+        more = c.recv(4096)
+        if not more:
+            break
+        got += more
+    return got
 if action == "hold":
     c = connect()
     c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
     time.sleep(float(sys.argv[3]))
     c.close()
     print("held")
+elif action == "keepalive":
+    c = connect()
+    c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    first = answer(c)
+    time.sleep(float(sys.argv[3]))
+    c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    second = answer(c)
+    c.close()
+    print("answered-after-idle" if first and second else f"lost {first!r} {second!r}")
 else:
     answered = 0
     for _ in range(int(sys.argv[3])):
@@ -76,9 +98,11 @@ class Base(unittest.TestCase):
         return subprocess.Popen(["nsenter", self.netns, PY, "-c", CLIENT, args[0], str(PORT), *map(str, args[1:])],
                                 stdout=subprocess.PIPE, text=True)
 
+    own_netns = False  # the deployment topology: PID 1 in a network namespace of its own
+
     def activated(self, shim_args):
         return Activated(["-l", f"127.0.0.1:{PORT}"], shim_args, env={"NOTIFY_SOCKET": self.rx.address},
-                         prefix=["nsenter", self.netns])
+                         prefix=["nsenter", self.netns], own_netns=self.own_netns)
 
     def assert_idle_exit(self, a, limit, program):
         """Exit 0 with the reason in the log and as the stop's STATUS=, with STOPPING=1; returns when
@@ -90,13 +114,17 @@ class Base(unittest.TestCase):
         return self.rx.wait_for(f"STOPPING=1\nSTATUS={line}")  # one datagram
 
     def idle_cycle(self, shim_args, program):
-        """Held open for 4 s (4 limits): still running; 12 requests 0.4 s apart (each over between two
-        looks, 250 ms apart): still running; then idle: exit 0."""
+        """A request held unfinished for 4 s (4 limits), then a keep-alive connection held idle for 4 s
+        and served after it: still running; 12 requests 0.4 s apart (each over between two looks, 250
+        ms apart): still running; then idle: exit 0."""
         with self.activated(["--exit-idle=1s", *shim_args]) as a:
             hold = self.client("hold", 4)
             self.rx.wait_for("READY=1", timeout=30)
             self.assertEqual(hold.communicate(timeout=30)[0].strip(), "held")
-            self.assertIsNone(a.proc.poll(), "exited while a connection was open: " + a.stderr())
+            self.assertIsNone(a.proc.poll(), "exited while a request was open: " + a.stderr())
+            idle_client = self.client("keepalive", 4)
+            self.assertEqual(idle_client.communicate(timeout=30)[0].strip(), "answered-after-idle", a.stderr())
+            self.assertIsNone(a.proc.poll(), "exited while a keep-alive connection was open: " + a.stderr())
             busy = self.client("requests", 12, 0.4)
             answered, count, last_closed = busy.communicate(timeout=60)[0].split()
             self.assertEqual((answered, count), ("answered", "12"))
@@ -116,12 +144,22 @@ class Nginx(Base):
         self.assertIn("exited with code 0", err)
 
 
+class NginxOwnNetns(Nginx):
+    """nginx's clients are sockets of the listeners' namespace: counted from the fds nginx's workers
+    hold and from the listener's arrivals, never from PID 1's /proc/net (where they are not)."""
+    own_netns = True
+
+
 class Bridged(Base):
     def test_the_bridge_counts_its_own_connections(self):
         shim_args = ["--bridge", f"3=127.0.0.1:{PORT + 1}", "--", PY, ECHO, str(PORT + 1), "echo"]
         # the echo server dies by SIGTERM, which --exit-idle's exit 0 covers
         err = self.idle_cycle(shim_args, "python3")
         self.assertIn("bridging fd 3", err)
+
+
+class BridgedOwnNetns(Bridged):
+    own_netns = True
 
 
 class OwnExit(unittest.TestCase):
@@ -146,9 +184,10 @@ class Refused(unittest.TestCase):
         self.assertEqual(r.stderr.strip(), "[sdshim] error: --exit-idle 300s: sdshim cannot count the client "
                          "connections of sleep (generic adapter): it counts nginx's, caddy's and --bridge's own; "
                          "use --bridge SOCKET=TARGET, or drop --exit-idle")
-        r = subprocess.run([SHIM, "--exit-idle=100ms", "sleep", "1"], capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 2, r.stderr)
-        self.assertIn("--exit-idle '100ms': expected a duration from 1s to 86400s", r.stderr)
+        for below in ("100ms", "0.0001ms", "0.4ms"):  # the last two round to 0, which is "off" only written as 0
+            r = subprocess.run([SHIM, f"--exit-idle={below}", "sleep", "1"], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(f"--exit-idle '{below}': expected a duration from 1s to 86400s", r.stderr)
 
 
 if __name__ == "__main__":

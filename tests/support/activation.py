@@ -26,16 +26,22 @@ def free_port():
 
 class Activated:
     """systemd-socket-activate LISTEN... -- env LISTEN_PID=1 unshare --pid --fork --mount-proc SHIM ARGS.
-    `prefix` runs it all under a command (nsenter --net=... for a network namespace of the test's own)."""
+    `prefix` runs it all under a command (nsenter --net=... for a network namespace of the test's own).
+    `own_netns`: the deployment topology. The listeners are made where systemd makes them (the
+    namespace the test and its clients are in), and PID 1 runs in a network namespace of its own with
+    only a loopback, as podman's --network=none container: the inherited sockets are the only way in."""
 
-    def __init__(self, listen_args, shim_args, datagram=False, pid1=True, env=None, wrapper=(), prefix=()):
+    def __init__(self, listen_args, shim_args, datagram=False, pid1=True, env=None, wrapper=(), prefix=(),
+                 own_netns=False):
         self.tmp = tempfile.TemporaryDirectory(prefix="shimtest-act-")
         self.out_path = os.path.join(self.tmp.name, "stdout")
         self.err_path = os.path.join(self.tmp.name, "stderr")
         env_args = ["env", f"ASAN_OPTIONS={os.environ.get('ASAN_OPTIONS', '')}",
                     *[f"{k}={v}" for k, v in (env or {}).items()]]
         if pid1:
-            env_args += ["LISTEN_PID=1", "unshare", "--pid", "--fork", "--mount-proc"]
+            env_args += ["LISTEN_PID=1", "unshare", "--pid", "--fork", "--mount-proc", *(["--net"] if own_netns else [])]
+        if own_netns:  # podman brings the loopback of a --network=none container up; the shim execs in its place
+            wrapper = ("sh", "-c", 'ip link set lo up && exec "$@"', "sh", *wrapper)
         cmd = ([*prefix, "systemd-socket-activate", *(["-d"] if datagram else []), *listen_args, "-E", "PATH", "--"] +
                env_args + [*wrapper, *EMULATOR, SHIM, *shim_args])
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:

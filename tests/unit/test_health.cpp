@@ -75,6 +75,10 @@ TEST_CASE("check: a status line's code, and which codes serve") {
     CHECK_FALSE(http_status("HTTP/1.1 20 OK").ok());
     CHECK_FALSE(http_status("HTTP/1.1 2000 OK").ok());
     CHECK_FALSE(http_status("HTTP/1.1 2x0 OK").ok());
+    CHECK_FALSE(http_status("HTTP/ 299 x").ok());  // no version: curl calls it no HTTP answer either
+    CHECK_FALSE(http_status("HTTP/x.1 200 OK").ok());
+    CHECK_FALSE(http_status("HTTP/1.1200 OK").ok());
+    CHECK(http_status("HTTP/3 200") == 200);
     CHECK(healthy_status(200));
     CHECK(healthy_status(399));
     CHECK_FALSE(healthy_status(199));
@@ -123,4 +127,32 @@ TEST_CASE("check: sdshim check TARGET is --check TARGET, takes one target and no
     CHECK(parse_cli({"sdshim", "--check", "tcp:127.0.0.1:1", "nginx"}, env).message() ==
           "--check runs no program: drop 'nginx'");
     CHECK_FALSE(parse_cli({"sdshim", "check", "--check-timeout", "0", "tcp:127.0.0.1:1"}, env).ok());
+}
+
+TEST_CASE("check: the verdict as curl gives it: LF line ends, interim answers skipped, a 101 is no answer") {
+    const auto target = *parse_health_target("http://127.0.0.1:8080/");
+    auto verdict = [&](std::string_view head, bool closed = false) { return verdict_from_head(target, head, closed); };
+    REQUIRE(verdict("HTTP/1.1 200 OK\n"));
+    CHECK(verdict("HTTP/1.1 200 OK\n")->healthy);  // a small server's bare LF
+    CHECK(verdict("HTTP/1.1 200 OK\r\n")->healthy);
+    CHECK_FALSE(verdict("HTTP/1.1 200 O"));  // more to come
+    // 103 Early Hints and 100 Continue come before the final answer, which decides
+    CHECK_FALSE(verdict("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n"));
+    CHECK_FALSE(verdict("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"));
+    REQUIRE(verdict("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\n"));
+    CHECK(verdict("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\n")->healthy);
+    CHECK(verdict("HTTP/1.1 100 Continue\n\nHTTP/1.1 204 No Content\n")->healthy);
+    CHECK_FALSE(verdict("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Busy\r\n")->healthy);
+    const auto closed = verdict("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n", true);  // inside its headers
+    REQUIRE(closed);
+    CHECK_FALSE(closed->healthy);
+    CHECK(closed->text.find("closed after 'HTTP/1.1 103 Early Hints'") != std::string::npos);
+    const auto no_final = verdict("HTTP/1.1 103 Early Hints\r\n\r\n", true);  // and no final answer
+    REQUIRE(no_final);
+    CHECK_FALSE(no_final->healthy);
+    CHECK_FALSE(verdict("HTTP/1.1 101 Switching Protocols\r\n\r\n")->healthy);
+    CHECK_FALSE(verdict("HTTP/ 299 x\r\n")->healthy);
+    const auto endless = verdict("HTTP/1.1 103 Early Hints\r\n" + std::string(9000, 'x'));
+    REQUIRE(endless);
+    CHECK_FALSE(endless->healthy);
 }

@@ -1,6 +1,7 @@
 // Unit tests: sd_notify datagram parsing, filtering for podman, outbound splitting, NOTIFY_SOCKET addresses.
 #include "notify/notify_address.hpp"
 #include "notify/notify_message.hpp"
+#include "notify/status_text.hpp"
 #include "notify/relay_queue.hpp"
 
 #include <catch2/catch.hpp>
@@ -88,7 +89,7 @@ TEST_CASE("READY=1 goes alone, after everything else, so conmon 2.1.6 passes it"
     CHECK(outbound_datagrams({"RELOADING=1", "MONOTONIC_USEC=5"}) == Lines{"RELOADING=1\nMONOTONIC_USEC=5"});
     CHECK(outbound_datagrams({}).empty());
     // Two long lines that would not fit one datagram are split, each under the limit.
-    std::string big = "STATUS=" + std::string(3000, 'y');
+    std::string big = "BUSERROR=" + std::string(3000, 'y');
     auto out = outbound_datagrams({big, "ERRNO=5" + std::string(1500, '0')});
     REQUIRE(out.size() == 2);
     for (const auto& d : out) CHECK(d.size() <= kNotifyMaxBytes);
@@ -105,14 +106,20 @@ TEST_CASE("no free text carries READY=1 or WATCHDOG=1 out, which conmon 2.1.6 wo
 
     auto out = outbound_datagrams({"STATUS=sent READY=1 early", "READY=1", "WATCHDOG=1"});
     CHECK(out == Lines{"STATUS=sent READY = 1 early\nWATCHDOG=1", "READY=1"});
-    // A STATUS at systemd's limit stays within it after the rewrite, cut on a character boundary.
-    std::string full = "STATUS=READY=1" + std::string(kNotifyMaxBytes - 17, 'x') + "\xe2\x82\xac";
-    REQUIRE(full.size() == kNotifyMaxBytes);
+    // A long STATUS is cut to kStatusMaxBytes on a character boundary (the euro sign's 3 bytes would
+    // straddle it), and rewritten after: the rewrite's 2 bytes cannot take it past systemd's limit.
+    std::string full = "STATUS=READY=1" + std::string(kStatusMaxBytes - 8, 'x') + "\xe2\x82\xac" + "tail";
     auto cut = outbound_datagrams({full});
+    REQUIRE(cut.size() == 1);
+    CHECK(cut[0] == "STATUS=READY = 1" + std::string(kStatusMaxBytes - 8, 'x'));
+    CHECK(valid_utf8(cut[0]));
+    // A line at systemd's limit that the rewrite makes longer is cut on a character boundary.
+    std::string errno_line = "BUSERROR=READY=1" + std::string(kNotifyMaxBytes - 19, 'x') + "\xe2\x82\xac";
+    REQUIRE(errno_line.size() == kNotifyMaxBytes);
+    cut = outbound_datagrams({errno_line});
     REQUIRE(cut.size() == 1);
     CHECK(cut[0].size() == kNotifyMaxBytes - 1);
     CHECK(valid_utf8(cut[0]));
-    CHECK(cut[0].find("READY=1") == std::string::npos);
 }
 
 TEST_CASE("NOTIFY_SOCKET addresses: paths and abstract names") {

@@ -141,11 +141,13 @@ TEST_CASE("plan: --exit-idle counts nginx's and caddy's TCP listeners, or the br
     auto plan = plan_run(options({"--exit-idle", "5m", "caddy", "run"}), in);
     REQUIRE(plan);
     CHECK(plan->exit_idle == std::chrono::minutes(5));
-    CHECK(plan->idle_listeners == std::set<unsigned long>{11, 12});
-    REQUIRE(plan->warnings.size() == 1);
-    CHECK(plan->warnings[0] == "--exit-idle 300s: the connections on fd 5 'quic' (0.0.0.0:443) are not counted (only TCP "
-                               "ones are): a client there alone does not keep caddy running");
+    std::set<unsigned long> counted;
+    for (const auto& s : plan->idle_listeners) counted.insert(s.inode);
+    CHECK(counted == std::set<unsigned long>{11, 12, 13});  // the TCP listeners and caddy's QUIC socket
+    CHECK(plan->warnings.empty());
+    CHECK(plan->keep_own_copies);  // PID 1 watches them for arrivals
     CHECK(plan_run(options({"nginx"}), inputs())->exit_idle.count() == 0);
+    CHECK_FALSE(plan_run(options({"caddy", "run"}), inputs())->keep_own_copies);
 
     const auto generic = plan_run(options({"--exit-idle", "30s", "myserver"}), inputs());
     REQUIRE_FALSE(generic);
@@ -162,6 +164,17 @@ TEST_CASE("plan: --exit-idle counts nginx's and caddy's TCP listeners, or the br
     unix_only.sockets = {sock(3, "http", AF_UNIX, "/run/web.sock", 21)};
     unix_only.activation.count = 1;
     unix_only.activation.names = {"http"};
+    unix_only.sockets.push_back(sock(4, "tcp", AF_INET, "0.0.0.0:80", 22));
+    unix_only.activation.count = 2;
+    unix_only.activation.names.push_back("tcp");
+    const auto unix_warned = plan_run(options({"--exit-idle", "1m", "nginx"}), unix_only);
+    REQUIRE(unix_warned);
+    REQUIRE(unix_warned->warnings.size() == 1);
+    CHECK(unix_warned->warnings[0] == "--exit-idle 60s: the connections on fd 3 'http' (/run/web.sock) are not counted "
+                                      "(only TCP and UDP ones are): a client there alone does not keep nginx running");
+    unix_only.sockets.pop_back();
+    unix_only.activation.count = 1;
+    unix_only.activation.names.pop_back();
     const auto unix_refused = plan_run(options({"--exit-idle", "1m", "nginx"}), unix_only);
     REQUIRE_FALSE(unix_refused);
     CHECK(unix_refused.message() == "--exit-idle 60s: no inherited listening TCP socket, whose connections it counts "

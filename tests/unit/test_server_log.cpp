@@ -144,6 +144,19 @@ TEST_CASE("the status note stays bounded: names and the reason") {
     CHECK(t.note().ends_with(std::string(399, 'x') + "..."));
     CHECK(valid_utf8(t.note()));
     for (int i = 0; i < 16; ++i) t.take(failed(std::string(300, 'a' + i) + "\xe2\x82\xac", "x"));
-    CHECK(t.note().size() <= 1503);  // long names too
+    CHECK(t.note().size() <= 1500);  // long names too
     CHECK(valid_utf8(t.note()));
+}
+
+TEST_CASE("long names never push the newest reason out, and a new failure is always news") {
+    CertificateTrouble t;
+    for (int i = 0; i < 16; ++i) CHECK(t.take(failed(std::string(200, 'a' + i) + ".example", "first reason")));
+    std::string note = t.note();
+    CHECK(note.size() <= 1500);
+    CHECK(note.ends_with(": first reason"));
+    CHECK(note.find(" more: first reason") != std::string::npos);  // names that did not fit are counted
+    // The same names, a new reason: the note changes at its end, where a cut would have hidden it.
+    CHECK(t.take(failed(std::string(200, 'p') + ".example", "second reason")));
+    CHECK(t.note().ends_with(": second reason"));
+    CHECK_FALSE(t.take(failed(std::string(200, 'p') + ".example", "second reason")));  // nothing new
 }

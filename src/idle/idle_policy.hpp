@@ -3,7 +3,7 @@
 
 #include "base/duration.hpp"
 #include "core/event_loop.hpp"
-#include "proc/connection_count.hpp"
+#include "idle/client_connections.hpp"
 
 #include <optional>
 
@@ -19,7 +19,7 @@ public:
     bool look(const ConnectionSample& sample, EventLoop::Clock::time_point now);
     // When to look again: every period, and at the moment the limit would be reached.
     EventLoop::Clock::time_point next_look(EventLoop::Clock::time_point now) const;
-    // A quarter of the limit, from 250ms to 15s: a client between two looks is seen by its counter.
+    // A quarter of the limit, from 250ms to 15s: a client between two looks is seen by its arrival.
     Millis period() const;
 
 private:

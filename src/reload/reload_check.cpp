@@ -1,7 +1,7 @@
 // The checked reload: before the server gets its reload signal, its configuration test runs (nginx -t);
 // the signal goes only if the test exits 0, else the server keeps serving what it has, and the test's
 // first line says why.
-#include "readiness/reload_check.hpp"
+#include "reload/reload_check.hpp"
 
 #include "base/log.hpp"
 #include "core/exit_status.hpp"
@@ -16,6 +16,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace sdshim {
 namespace {
@@ -45,9 +46,9 @@ ReloadCheck::ReloadCheck(EventLoop& loop, Reaper& reaper, ReloadCheckConfig conf
           log::warn("reload check: `{}` still runs after {}: killed", text_, format_duration(cfg_.timeout));
           const pid_t pid = pid_;
           end();
-          again_ = false;
           if (pid > 0) reaper_.forget(pid);  // reaped as an orphan from now on
           failed_(fmt::format("`{}` did not finish within {}", text_, format_duration(cfg_.timeout)));
+          if (std::exchange(again_, false)) start();  // the requests made meanwhile get a run of their own
       })) {}
 
 ReloadCheck::~ReloadCheck() { cancel(); }
@@ -71,6 +72,7 @@ void ReloadCheck::start() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
         const int err = errno;
+        ++runs_;  // a run that failed at once: its requests are answered by it
         return failed_(fmt::format("cannot run `{}`: pipe: {}", text_, std::strerror(err)));
     }
     UniqueFd read_end(fds[0]), write_end(fds[1]);
@@ -80,6 +82,7 @@ void ReloadCheck::start() {
     spec.pass_fds = cfg_.pass_fds;
     spec.take_terminal = false;
     spec.output_fd = write_end.get();
+    ++runs_;
     auto launched = launch(spec);
     if (!launched) return failed_(launched.message());
     pid_ = *launched;

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ public:
     ReloadCheck& operator=(const ReloadCheck&) = delete;
 
     bool enabled() const { return !cfg_.argv.empty(); }
+    // Runs started so far: a request made now is covered by run runs_started() + 1 (the one it
+    // starts, or the one after the run under way). `passed` and `failed` speak for run runs_started().
+    std::uint64_t runs_started() const { return runs_; }
     // A reload was asked for: starts the test, or, while one runs, asks for one more after it (the
     // configuration may have changed again). Without a test, `passed` at once.
     void request();
@@ -60,6 +64,7 @@ private:
     UniqueFd output_;     // the read end of the test's stdout and stderr
     std::string seen_;    // its first 4 KiB
     bool again_ = false;  // a request came while the test ran
+    std::uint64_t runs_ = 0;
 };
 
 }  // namespace sdshim

@@ -1,5 +1,5 @@
 // --exit-idle: from looks at the client connections now and then, when none has been open for the limit.
-#include "readiness/idle_policy.hpp"
+#include "idle/idle_policy.hpp"
 
 #include <algorithm>
 

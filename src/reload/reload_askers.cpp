@@ -1,0 +1,25 @@
+// `sdshim reload` askers waiting for their answer: each gets exactly one, from the outcome that
+// covers its request: the first check run that starts after it came, or the signal itself without a check.
+#include "reload/reload_askers.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+
+namespace sdshim {
+
+bool ReloadAskers::add(pid_t asker, std::uint64_t run) {
+    if (waiting_.size() >= kMaxWaiting) return false;
+    waiting_.push_back({asker, run});
+    return true;
+}
+
+void ReloadAskers::answer(bool sent, std::uint64_t up_to_run) {
+    std::erase_if(waiting_, [&](const Asker& a) {
+        if (a.run > up_to_run) return false;
+        ::kill(a.pid, sent ? SIGUSR1 : SIGUSR2);
+        return true;
+    });
+}
+
+}  // namespace sdshim

@@ -1,0 +1,108 @@
+"""Hostile: `sdshim reload` askers, as `podman exec NAME sdshim reload` makes them (a process that
+joins PID 1's pid namespace from outside), with PID 1 in a network namespace of its own (the
+deployment topology). Each asker gets exactly one answer, and a true one. Before: with no
+NOTIFY_SOCKET (plain podman run) PID 1 waited in sigwaitinfo, which left the request's value out, and
+no asker was ever answered; concurrent requests were lost (a second SIGHUP pending is dropped by the
+kernel): one of 2, 35 of 100 never answered; an asker whose request came while another's check was
+failing was told "refused" with it, though its own re-check passed and nginx reloaded."""
+import concurrent.futures
+import os
+import signal
+import subprocess
+import tempfile
+import unittest
+
+from support.activation import Activated, free_port, poke_tcp
+from support.notify import notify_receiver
+from support.servers import http_get, nginx_command, nginx_site
+from support.shim import SHIM, require_root, wait_for
+
+
+class ReloadRequests(unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        self.tmp = tempfile.TemporaryDirectory(prefix="shimtest-reload-")
+        self.addCleanup(self.tmp.cleanup)
+        self.dir = self.tmp.name
+
+    def nginx(self, shim_args=(), notify=False):
+        port = free_port()
+        nginx_site(self.dir, f"127.0.0.1:{port}")
+        env = {}
+        if notify:
+            self.rx = notify_receiver(self)
+            env["NOTIFY_SOCKET"] = self.rx.address
+        a = Activated(["-l", f"127.0.0.1:{port}"], [*shim_args, *nginx_command(self.dir)], env=env, own_netns=True)
+        self.addCleanup(a.__exit__, None, None, None)
+        poke_tcp(port).close()
+        shim = a.shim_pid()
+        wait_for(lambda: os.path.exists(f"{self.dir}/nginx.pid"), what="nginx to start")
+        return a, shim, port
+
+    @staticmethod
+    def ask(shim, timeout="20s"):
+        r = subprocess.run(["nsenter", "-t", str(shim), "-p", "-m", "--", SHIM, "reload", f"--ready-timeout={timeout}"],
+                           capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout + r.stderr
+
+    def storm(self, shim, count):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=count) as pool:
+            return list(pool.map(lambda _: self.ask(shim), range(count)))
+
+    def test_without_a_notify_socket_every_asker_is_answered(self):
+        """PID 1 waits in sigwaitinfo (its signalfd is all it watches): the request's value must come through."""
+        a, shim, port = self.nginx()
+        def in_sigwaitinfo():  # once nginx serves: nothing left to look at
+            with open(f"/proc/{shim}/wchan") as f:
+                return f.read().split(".")[0] == "do_sigtimedwait"
+        wait_for(in_sigwaitinfo, timeout=30, what="PID 1 to wait in sigwaitinfo")
+        rc, out = self.ask(shim, timeout="5s")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("PID 1 sent the reload signal on", out)
+        results = self.storm(shim, 100)
+        self.assertEqual([rc for rc, _ in results], [0] * 100, [out for rc, out in results if rc][:3])
+        self.assertIn(b"200 OK", http_get(port))
+        os.kill(shim, signal.SIGTERM)
+        self.assertEqual(a.wait(timeout=60), 0, a.stderr())
+
+    def test_a_hundred_askers_at_once_each_get_the_answer_of_the_check_that_covers_them(self):
+        a, shim, port = self.nginx(notify=True)
+        self.rx.wait_for("READY=1", timeout=30)
+        results = self.storm(shim, 100)
+        self.assertEqual([rc for rc, _ in results], [0] * 100, [out for rc, out in results if rc][:3])
+        # a broken configuration: every asker is refused, and nginx keeps serving
+        conf = f"{self.dir}/nginx.conf"
+        with open(conf) as f:
+            good = f.read()
+        with open(conf, "w") as f:
+            f.write(good.replace("http {", "http {\n    bogus_directive on;", 1))
+        results = self.storm(shim, 100)
+        self.assertEqual([rc for rc, _ in results], [1] * 100, [out for rc, out in results if rc != 1][:3])
+        self.assertIn(b"200 OK", http_get(port))
+        status = [m for m in self.rx.messages() if m.startswith("STATUS=reload refused: ")]
+        self.assertTrue(status)
+        self.assertIn('unknown directive "bogus_directive"', status[-1])
+        os.kill(shim, signal.SIGTERM)
+        self.assertEqual(a.wait(timeout=60), 0, a.stderr())
+
+    def test_a_request_made_while_a_check_fails_gets_the_answer_of_its_own_recheck(self):
+        flag = os.path.join(self.dir, "fixed")
+        check = f"cmd:s=1; test -e {flag} && s=0; sleep 1; exit $s"  # decided by the flag at its start
+        a, shim, port = self.nginx([f"--reload-check={check}"], notify=True)
+        self.rx.wait_for("READY=1", timeout=30)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            first = pool.submit(self.ask, shim)
+            wait_for(lambda: "reload check: running" in a.stderr(), what="the first check")
+            open(flag, "w").close()  # the configuration is fixed while the first check still runs
+            second = pool.submit(self.ask, shim)
+            wait_for(lambda: "one more reload is checked after it" in a.stderr(), what="the second request")
+            self.assertEqual(first.result()[0], 1, first.result()[1])  # its check failed: refused
+            self.assertEqual(second.result()[0], 0, second.result()[1])  # its own re-check passed: sent
+        self.rx.wait_for(lambda m: m.startswith("RELOADING=1"))
+        os.kill(shim, signal.SIGTERM)
+        self.assertEqual(a.wait(timeout=60), 0, a.stderr())
+        self.assertEqual(a.stderr().count("signal 1 (SIGHUP) received"), 1, a.stderr())
+
+
+if __name__ == "__main__":
+    unittest.main()
