@@ -86,13 +86,14 @@ class ReloadRequests(unittest.TestCase):
         self.assertEqual(a.wait(timeout=60), 0, a.stderr())
 
     def test_a_request_made_while_a_check_fails_gets_the_answer_of_its_own_recheck(self):
-        flag = os.path.join(self.dir, "fixed")
-        check = f"cmd:s=1; test -e {flag} && s=0; sleep 1; exit $s"  # decided by the flag at its start
+        flag, decided = os.path.join(self.dir, "fixed"), os.path.join(self.dir, "decided")
+        # decided by the flag at its start, then long enough for the second request to come meanwhile
+        check = f"cmd:s=1; test -e {flag} && s=0; touch {decided}; sleep 3; exit $s"
         a, shim, port = self.nginx([f"--reload-check={check}"], notify=True)
         self.rx.wait_for("READY=1", timeout=30)
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             first = pool.submit(self.ask, shim)
-            wait_for(lambda: "reload check: running" in a.stderr(), what="the first check")
+            wait_for(lambda: os.path.exists(decided), timeout=30, what="the first check to decide")
             open(flag, "w").close()  # the configuration is fixed while the first check still runs
             second = pool.submit(self.ask, shim)
             wait_for(lambda: "one more reload is checked after it" in a.stderr(), what="the second request")
