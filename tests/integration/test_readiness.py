@@ -34,11 +34,13 @@ class Base(unittest.TestCase):
 
 @unittest.skipUnless(HAVE_NGINX, "nginx-light is not installed")
 class Nginx(Base):
+    own_netns = False  # see NginxOwnNetns
+
     def test_ready_synthesized_when_workers_poll_and_a_request_then_is_answered(self):
         port = free_port()
         nginx_site(self.dir, f"127.0.0.1:{port}")
         with Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir), env={"NOTIFY_SOCKET": self.rx.address},
-                       wrapper=NO_PTRACE) as a:
+                       wrapper=NO_PTRACE, own_netns=self.own_netns) as a:
             first = poke_tcp(port)
             self.rx.wait_for("READY=1")
             response = http_get(port, timeout=2)  # sent the instant READY arrived
@@ -72,7 +74,7 @@ class Nginx(Base):
         port = free_port()
         nginx_site(self.dir, f"127.0.0.1:{port}")
         with Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir),
-                       env={"NOTIFY_SOCKET": self.rx.address}) as a:
+                       env={"NOTIFY_SOCKET": self.rx.address}, own_netns=self.own_netns) as a:
             poke_tcp(port).close()
             self.rx.wait_for("READY=1")
             before_us = time.monotonic_ns() // 1000
@@ -102,7 +104,7 @@ class Nginx(Base):
         with open(conf) as f:
             good = f.read()
         a = Activated(["-l", f"127.0.0.1:{port}"], nginx_command(self.dir), env={"NOTIFY_SOCKET": self.rx.address},
-                      wrapper=RESTRICTED)
+                      wrapper=RESTRICTED, own_netns=self.own_netns)
         self.addCleanup(a.__exit__, None, None, None)
         poke_tcp(port).close()
         self.rx.wait_for("READY=1")
@@ -154,7 +156,7 @@ class Nginx(Base):
         check = f"cmd:test -e {flag} || exec sleep 30"
         with Activated(["-l", f"127.0.0.1:{port}"], ["--ready-timeout=1s", f"--reload-check={check}",
                                                       *nginx_command(self.dir)],
-                       env={"NOTIFY_SOCKET": self.rx.address}) as a:
+                       env={"NOTIFY_SOCKET": self.rx.address}, own_netns=self.own_netns) as a:
             poke_tcp(port).close()
             self.rx.wait_for("READY=1")
             shim = a.shim_pid()
@@ -203,7 +205,7 @@ class Nginx(Base):
         port, other = free_port(), free_port()
         nginx_site(self.dir, f"127.0.0.1:{other}")
         with Activated(["-l", f"127.0.0.1:{port}", "--fdname=web"], nginx_command(self.dir),
-                       env={"NOTIFY_SOCKET": self.rx.address}) as a:
+                       env={"NOTIFY_SOCKET": self.rx.address}, own_netns=self.own_netns) as a:
             poke_tcp(port)
             started = time.monotonic()
             rc = a.wait(timeout=20)
@@ -226,7 +228,7 @@ class Nginx(Base):
             rx = NotifyReceiver()
             self.addCleanup(rx.close)
             with Activated(["-l", f"127.0.0.1:{port}", "--fdname=web"], nginx_command(self.dir),
-                           env={"NOTIFY_SOCKET": rx.address}, wrapper=RESTRICTED) as a:
+                           env={"NOTIFY_SOCKET": rx.address}, wrapper=RESTRICTED, own_netns=self.own_netns) as a:
                 poke_tcp(port).close()
                 rc = a.wait(timeout=60)
                 err = a.stderr()
@@ -246,7 +248,7 @@ class Nginx(Base):
         port, other = free_port(), free_port()
         nginx_site(self.dir, f"127.0.0.1:{other}")
         with Activated(["-l", f"127.0.0.1:{port}"], ["--on-dropped-socket=warn", *nginx_command(self.dir)],
-                       env={"NOTIFY_SOCKET": self.rx.address}) as a:
+                       env={"NOTIFY_SOCKET": self.rx.address}, own_netns=self.own_netns) as a:
             poke_tcp(port)
             wait_for(lambda: "nginx closed inherited fd 3" in a.stderr(), what="the warning")
             time.sleep(0.3)
@@ -257,6 +259,13 @@ class Nginx(Base):
 
 
 @unittest.skipUnless(shutil.which("caddy"), "caddy is not installed")
+class NginxOwnNetns(Nginx):
+    """The same with PID 1 in a network namespace of its own and the listener and clients in the
+    test's (systemd's socket, a container with --network=none): readiness, reload checks and
+    `sdshim reload` read nothing from PID 1's /proc/net for inherited sockets."""
+    own_netns = True
+
+
 class Caddy(Base):
     def test_real_caddy_relays_reloading_ready_and_stopping(self):
         port = free_port()

@@ -240,13 +240,13 @@ def serve_ready_stop(test, container, port, page):
 
 class ActivatedContainer:
     """`systemd-socket-activate -l ADDR ... -- podman run --rm --network=none --sdnotify=container IMAGE`
-    (plain `podman run` when listen is None).
+    (plain `podman run` when listen is None; `network` names another podman network).
 
     `user` runs systemd-socket-activate and podman as that user (setup 1); `bind_as_root` keeps the
     socket bound by root and runs only podman as the user (setup 3)."""
 
     def __init__(self, image, listen, name, user=None, bind_as_root=False, datagram=(), fdnames=None,
-                 podman_args=(), command=(), receiver=None, notify_through_conmon=True):
+                 podman_args=(), command=(), receiver=None, notify_through_conmon=True, network="none"):
         self.name = name
         self.user = user
         self.receiver = receiver or Receiver()
@@ -274,7 +274,7 @@ class ActivatedContainer:
             if fdnames:
                 activate.append("--fdname=" + ":".join(fdnames))
             activate += passed + ["--"]
-        run = ["podman", "run", "--rm", "--name", name, "--network=none", "--sdnotify=container",
+        run = ["podman", "run", "--rm", "--name", name, f"--network={network}", "--sdnotify=container",
                *podman_args, image, *command]
         if user and bind_as_root:
             cmd = activate + user.prefix() + run

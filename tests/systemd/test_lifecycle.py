@@ -181,6 +181,90 @@ class Lifecycle(HostGuard):
     def test_caddy_exits_when_idle_and_the_next_request_starts_it_again(self):
         self.exits_when_idle_and_starts_again("caddy")
 
+    def busy_keeps_it_then_idle_stops_it(self, server, network=None):
+        """The deployment topology: systemd's socket in the rig's network namespace, the container in
+        one of its own (Network=none as shipped, or a podman network), SDSHIM_EXIT_IDLE=3s. A keep-alive
+        connection held idle for 9 s (3 limits) keeps the same container running and is answered after
+        it; 9 s of steady load: no idle stop, no failed request; then idle: one stop, Result=success,
+        and the next connection is served. (Before: the container's /proc/net showed none of the
+        listener's clients, and the unit stopped under a held connection and under load.)"""
+        service, sockets, port, _ = SERVERS[server]
+        rig = self.rig
+        if network:  # the shipped file with a podman network, without the hardening that needs none
+            path = f"{quadlet_dir(False)}/{server}.container"
+            with open(os.path.join(QUADLET, f"{server}.container")) as f:
+                shipped = f.read()
+            cut = shipped.index("NoNewPrivileges=yes\nRestrictAddressFamilies")
+            rig.put(shipped[:cut].replace("Network=none", f"Network={network}") + "\n" +
+                    shipped[shipped.index("[Quadlet]"):], path)
+            self.addCleanup(rig.sh, f"cp {path}.shipped {path}; rm {path}.shipped; systemctl daemon-reload",
+                            check=False)
+            rig.install(os.path.join(QUADLET, f"{server}.container"), f"{path}.shipped")
+        dropin = f"/etc/containers/systemd/{server}.container.d"
+        rig.put("[Container]\nEnvironment=SDSHIM_EXIT_IDLE=3s\n[Service]\nRestart=on-failure\n", f"{dropin}/idle.conf")
+        self.addCleanup(rig.sh, f"rm -rf {dropin}; systemctl daemon-reload", check=False)
+        rig.systemctl("daemon-reload")
+        self.start(server)
+        pid = rig.show(service)["MainPID"]
+        cursor = rig.cursor()
+
+        held = rig.sh(f"exec 3<>/dev/tcp/127.0.0.1/{port}; printf 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' >&3; "
+                      "sleep 9; printf 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3; "
+                      "timeout 20 cat <&3 | grep -c '^HTTP/1.1 '", check=False).stdout.strip()
+        self.assertEqual(held, "2", "both requests on the held connection answered")
+        self.assertEqual((rig.show(service)["ActiveState"], rig.show(service)["MainPID"]), ("active", pid))
+
+        rig.sh(f"/home/load_client 127.0.0.1 {port} 4 10 300 >/tmp/load.json 2>/tmp/load.err & echo $! >/tmp/load.pid")
+        time.sleep(9)
+        rig.sh("kill -INT $(cat /tmp/load.pid); while kill -0 $(cat /tmp/load.pid) 2>/dev/null; do sleep 0.1; done")
+        report = json.loads(rig.sh("cat /tmp/load.json").stdout)
+        self.assertGreater(report["requests"], 0, report)
+        self.assertEqual(report["failed"], 0, report)
+        self.assertEqual((rig.show(service)["ActiveState"], rig.show(service)["MainPID"]), ("active", pid))
+        self.assertFalse([m for _, _, m in rig.journal(cursor, unit=service) if "(--exit-idle)" in m])
+
+        s = rig.wait_state(service, ["inactive", "failed"], timeout=60)
+        self.assertEqual((s["ActiveState"], s["Result"], s["ExecMainStatus"], s["NRestarts"]),
+                         ("inactive", "success", "0", "0"), s)
+        stops = [m for _, _, m in rig.journal_until(cursor, lambda e: any("(--exit-idle)" in m for _, _, m in e),
+                                                    unit=service) if "[sdshim] info: no client connection for 3s" in m]
+        self.assertEqual(len(stops), 1, stops)
+        self.assertTrue(all(rig.show(u)["ActiveState"] == "active" for u in sockets))
+        self.assertIn(rig.curl(f"-o /dev/null http://127.0.0.1:{port}/")[0], (200, 302, 308))
+        self.assertEqual(rig.show(service)["ActiveState"], "active")
+
+    def test_nginx_with_no_network_runs_while_a_client_holds_on_or_load_comes_then_stops_when_idle(self):
+        self.busy_keeps_it_then_idle_stops_it("nginx")
+
+    def test_nginx_on_a_podman_network_runs_while_a_client_holds_on_or_load_comes_then_stops_when_idle(self):
+        self.busy_keeps_it_then_idle_stops_it("nginx", network="podman")
+
+    def test_caddy_with_no_network_runs_while_a_client_holds_on_or_load_comes_then_stops_when_idle(self):
+        self.busy_keeps_it_then_idle_stops_it("caddy")
+
+    def test_a_hundred_sdshim_reloads_from_podman_exec_each_get_what_nginx_did(self):
+        """`podman exec systemd-nginx sdshim reload` (what ExecReload= runs) 100 times at once: each
+        exits 0 and nginx reloaded; with a broken configuration each exits 1, nginx keeps its workers,
+        and systemctl reload fails. (Before: SIGHUP, of which the kernel keeps one pending: askers
+        went unanswered.)"""
+        rig = self.rig
+        self.start("nginx")
+        storm = ("for i in $(seq 100); do (podman exec systemd-nginx /usr/local/bin/sdshim reload >/dev/null 2>&1; "
+                 "echo $?) & done | sort | uniq -c")
+        cursor = rig.cursor()
+        self.assertEqual(rig.sh(storm, timeout=600).stdout.split(), ["100", "0"])
+        entries = rig.journal_until(cursor, lambda e: any("[sdshim] info: nginx reloaded" in m for _, _, m in e),
+                                    unit="nginx.service")
+        self.assertTrue([m for _, _, m in entries if "[sdshim] info: nginx reloaded" in m])
+        workers = rig.sh("sleep 2; pgrep -f 'nginx: worker' | sort").stdout.split()
+        rig.sh("podman exec systemd-nginx sh -c \"sed -i 's/^http {/http { bogus_directive on;/' "
+               "/etc/nginx/nginx.conf\"")
+        self.assertEqual(rig.sh(storm, timeout=600).stdout.split(), ["100", "1"])
+        self.assertEqual(rig.sh("pgrep -f 'nginx: worker' | sort").stdout.split(), workers)
+        self.assertNotEqual(rig.systemctl("reload nginx.service", check=False).returncode, 0)
+        self.assertIn("reload refused: ", rig.show("nginx.service")["StatusText"])
+        self.assertIn(rig.curl("-o /dev/null http://127.0.0.1:80/")[0], (200,))
+
     def test_nginx_auto_update_rolls_back_an_image_that_cannot_serve(self):
         """The new image's nginx listens on 8081, not on the socket's 80: under the shipped hardening it
         exits at once, sdshim says why and never sends READY=1, the restart fails, and podman
