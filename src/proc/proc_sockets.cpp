@@ -213,7 +213,7 @@ int visit_socket_fds(pid_t pid, const SocketVisitor& visit) {
             const unsigned long inode = n > 0 ? parse_socket_link({target, static_cast<std::size_t>(n)}) : 0;
             if (inode == 0) continue;
             const auto protocol = [&] {
-                char link[96], name[32];
+                char link[32 + sizeof ent->d_name], name[32];
                 std::snprintf(link, sizeof link, "/proc/%d/fd/%s", pid, ent->d_name);
                 const ssize_t len = ::getxattr(link, "system.sockprotoname", name, sizeof name);
                 return len > 0 ? std::string(name, ::strnlen(name, static_cast<std::size_t>(len))) : std::string();

@@ -6,6 +6,7 @@
 #include "base/log.hpp"
 #include "core/exit_status.hpp"
 #include "launch/launch.hpp"
+#include "notify/notify_message.hpp"
 
 #include <fmt/format.h>
 
@@ -148,8 +149,9 @@ std::string ReloadCheck::first_line() const {
         std::size_t end = seen_.find('\n', start);
         if (end == std::string::npos) end = seen_.size();
         std::string line;
-        for (std::size_t i = start; i < end && line.size() < 400; ++i)
+        for (std::size_t i = start; i < end && line.size() <= 400; ++i)
             line.push_back(static_cast<unsigned char>(seen_[i]) >= ' ' && seen_[i] != 0x7f ? seen_[i] : ' ');
+        line.resize(utf8_cut(line, 400));  // never half a character: the log line and STATUS= stay UTF-8
         start = end + 1;
         if (line.find_first_not_of(' ') == std::string::npos) continue;
         if (!cfg_.error_mark.empty() && line.find(cfg_.error_mark) != std::string::npos) return line;

@@ -33,7 +33,7 @@ class ExitIdle(unittest.TestCase):
         require_image(NGINX_8080)
 
     def busy_then_idle(self, name, network="none", user=None):
-        with ActivatedContainer(NGINX_8080, "127.0.0.1:8080", name, user=user, network=network,
+        with ActivatedContainer(NGINX_8080, "0.0.0.0:8080", name, user=user, network=network,
                                 podman_args=["-e", f"SDSHIM_EXIT_IDLE={LIMIT}s"]) as c:
             held = socket.create_connection(("127.0.0.1", 8080), timeout=30)  # starts the container
             self.assertIn(b"200 OK", request(held))

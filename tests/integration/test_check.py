@@ -54,6 +54,33 @@ class Check(unittest.TestCase):
             self.assertEqual(err, "")
         self.assertIn(("/ok", f"127.0.0.1:{self.port}"), self.http.seen)
 
+    def test_verdicts_as_curl_gives_them(self):
+        """A bare LF after the status line (small servers), and 103 Early Hints before the final answer,
+        are healthy answers; a status line without a version is not. (Before: the first two were
+        called unhealthy, the last healthy.)"""
+        answers = {
+            b"HTTP/1.1 200 OK\nContent-Length: 0\n\n": (0, "answered HTTP/1.1 200 OK"),
+            b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n":
+                (0, "answered HTTP/1.1 204 No Content"),
+            b"HTTP/ 299 x\r\n\r\n": (1, "the status line has no HTTP version"),
+        }
+        for answer, (rc, text) in answers.items():
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                s.listen()
+
+                def serve():
+                    c, _ = s.accept()
+                    c.recv(4096)
+                    c.sendall(answer)
+                    c.close()
+                t = threading.Thread(target=serve, daemon=True)
+                t.start()
+                code, out, err, _ = check(f"http://127.0.0.1:{s.getsockname()[1]}/")
+                t.join(10)
+            self.assertEqual(code, rc, (answer, out, err))
+            self.assertIn(text, out)
+
     def test_tcp_and_unix_listeners_serve_closed_ones_do_not(self):
         with socket.socket() as s, tempfile.TemporaryDirectory() as tmp:
             s.bind(("127.0.0.1", 0))
