@@ -40,7 +40,7 @@ class ReloadRequests(unittest.TestCase):
         return a, shim, port
 
     @staticmethod
-    def ask(shim, timeout="20s"):
+    def ask(shim, timeout="60s"):  # an answer that never comes shows as this timeout, however long it is
         r = subprocess.run(["nsenter", "-t", str(shim), "-p", "-m", "--", SHIM, "reload", f"--ready-timeout={timeout}"],
                            capture_output=True, text=True, timeout=120)
         return r.returncode, r.stdout + r.stderr

@@ -242,6 +242,23 @@ class Lifecycle(HostGuard):
     def test_caddy_with_no_network_runs_while_a_client_holds_on_or_load_comes_then_stops_when_idle(self):
         self.busy_keeps_it_then_idle_stops_it("caddy")
 
+    def storm(self, command, expected):
+        """`command` 100 times at once in the rig; asserts that each exits `expected`. An exec that podman
+        itself failed (exit 125/255 with podman's own error, sdshim never ran: seen once in 5 storms,
+        as podman 5.4's exec under 100 at once) is named and run again alone, once."""
+        rig = self.rig
+        rig.sh(f"rm -rf /tmp/storm; mkdir /tmp/storm; for i in $(seq 100); do ({command} >/tmp/storm/$i.out 2>&1; "
+               "echo $? >/tmp/storm/$i.rc) & done; wait", timeout=600)
+        results = rig.sh("for i in $(seq 100); do printf '%s\\t%s\\n' $(cat /tmp/storm/$i.rc) "
+                         "\"$(tr '\\n' ' ' </tmp/storm/$i.out)\"; done").stdout.splitlines()
+        podman_failed = [r for r in results if r.split("\t")[0] in ("125", "255") and "sdshim" not in r]
+        self.assertLessEqual(len(podman_failed), 2, results)
+        for failed in podman_failed:
+            print(f"podman exec failed before sdshim ran, run again: {failed}")
+            self.assertEqual(rig.sh(command, check=False, timeout=120).returncode, expected)
+        answers = [r.split("\t")[0] for r in results if r not in podman_failed]
+        self.assertEqual(answers, [str(expected)] * len(answers), results)
+
     def test_a_hundred_sdshim_reloads_from_podman_exec_and_systemctl_each_get_what_nginx_did(self):
         """`podman exec systemd-nginx sdshim reload` (what ExecReload= runs) 100 times at once, then
         `systemctl reload` 100 times at once: each exits 0 and nginx reloaded; with a broken
@@ -249,23 +266,21 @@ class Lifecycle(HostGuard):
         keeps one pending: askers went unanswered.)"""
         rig = self.rig
         self.start("nginx")
-        storm = ("for i in $(seq 100); do (podman exec systemd-nginx /usr/local/bin/sdshim reload >/dev/null 2>&1; "
-                 "echo $?) & done | sort | uniq -c")
+        ask = "podman exec systemd-nginx /usr/local/bin/sdshim reload"
         cursor = rig.cursor()
-        self.assertEqual(rig.sh(storm, timeout=600).stdout.split(), ["100", "0"])
+        self.storm(ask, 0)
         entries = rig.journal_until(cursor, lambda e: any("[sdshim] info: nginx reloaded" in m for _, _, m in e),
                                     unit="nginx.service")
         self.assertTrue([m for _, _, m in entries if "[sdshim] info: nginx reloaded" in m])
         # ExecReload= runs the same command; 100 systemctl reload at once are merged into reload jobs by
         # systemd, and each waits for the one it joined
-        reloads = "for i in $(seq 100); do (systemctl reload nginx.service >/dev/null 2>&1; echo $?) & done | sort | uniq -c"
-        self.assertEqual(rig.sh(reloads, timeout=600).stdout.split(), ["100", "0"])
-        workers = rig.sh("sleep 2; pgrep -f 'nginx: worker' | sort").stdout.split()
+        self.storm("systemctl reload nginx.service", 0)
+        workers = rig.sh("sleep 2; pgrep -f '^nginx: worker' | sort").stdout.split()
         rig.sh("podman exec systemd-nginx sh -c \"sed -i 's/^http {/http { bogus_directive on;/' "
                "/etc/nginx/nginx.conf\"")
-        self.assertEqual(rig.sh(storm, timeout=600).stdout.split(), ["100", "1"])
-        self.assertEqual(rig.sh("pgrep -f 'nginx: worker' | sort").stdout.split(), workers)
-        self.assertEqual(rig.sh(reloads, timeout=600).stdout.split(), ["100", "1"])  # each job failed
+        self.storm(ask, 1)
+        self.assertEqual(rig.sh("pgrep -f '^nginx: worker' | sort").stdout.split(), workers)
+        self.storm("systemctl reload nginx.service", 1)  # each job failed
         self.assertIn("reload refused: ", rig.show("nginx.service")["StatusText"])
         self.assertIn(rig.curl("-o /dev/null http://127.0.0.1:80/")[0], (200,))
 
