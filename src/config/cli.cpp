@@ -173,14 +173,19 @@ std::vector<Option> make_table() {
         {"auto", std::nullopt}, kind(0), kind(1), kind(2)};
     {
         static const ChoiceSpec<std::optional<ServerKind>> spec{
-                   "server", "SDSHIM_SERVER", "server adapter; auto looks at the program's name, also behind a wrapper script",
-                   &Options::server, servers, {}};
+            "server",
+            "SDSHIM_SERVER",
+            "server adapter; auto looks at the program's name, also behind a wrapper script",
+            &Options::server,
+            servers,
+            {}};
         add(t, spec);
     }
     {
-        static constexpr FlagSpec spec{"inspect", "SDSHIM_INSPECT",
-             "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
-             &Options::inspect};
+        static constexpr FlagSpec spec{
+            "inspect", "SDSHIM_INSPECT",
+            "print every inherited socket and what the adapter would export, then exit 0 (also: sdshim inspect)",
+            &Options::inspect};
         add(t, spec);
     }
     {
@@ -188,151 +193,188 @@ std::vector<Option> make_table() {
         add(t, spec);
     }
     {
-        static constexpr CustomSpec spec{"check", "SDSHIM_CHECK", "TARGET", false,
-               "look once whether TARGET serves, print one line and exit 0 if it does, 1 if not (also: sdshim "
-               "check TARGET), for podman's HealthCmd= in an image without curl: http://HOST[:PORT][/PATH] "
-               "must answer 2xx or 3xx, tcp:HOST:PORT and unix:PATH must accept a connection",
-               "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH", [](Options& o, std::string_view v) -> Status {
-                   auto target = parse_health_target(v);
-                   if (!target) return target.error();
-                   o.check = *target;
-                   return {};
-               }};
+        static constexpr CustomSpec spec{
+            "check",
+            "SDSHIM_CHECK",
+            "TARGET",
+            false,
+            "look once whether TARGET serves, print one line and exit 0 if it does, 1 if not (also: sdshim "
+            "check TARGET), for podman's HealthCmd= in an image without curl: http://HOST[:PORT][/PATH] "
+            "must answer 2xx or 3xx, tcp:HOST:PORT and unix:PATH must accept a connection",
+            "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH",
+            [](Options& o, std::string_view v) -> Status {
+                auto target = parse_health_target(v);
+                if (!target) return target.error();
+                o.check = *target;
+                return {};
+            }};
         add(t, spec);
     }
     {
-        static constexpr DurationSpec spec{"check-timeout", "SDSHIM_CHECK_TIMEOUT",
-                 "how long one look may take, its connect and answer together: --check's, and each of "
-                 "--ready=http://, tcp: and unix: (readiness looks again; the watchdog withholds WATCHDOG=1)",
-                 &Options::check_timeout,
-                 DurationRange{Millis(1), Millis(3600000)}};
+        static constexpr DurationSpec spec{
+            "check-timeout", "SDSHIM_CHECK_TIMEOUT",
+            "how long one look may take, its connect and answer together: --check's, and each of "
+            "--ready=http://, tcp: and unix: (readiness looks again; the watchdog withholds WATCHDOG=1)",
+            &Options::check_timeout, DurationRange{Millis(1), Millis(3600000)}};
         add(t, spec);
     }
     {
-        static constexpr FlagSpec spec{"reload", "SDSHIM_RELOAD",
-             "in the container (podman exec, the unit's ExecReload=): ask the sdshim that is PID 1 for a "
-             "reload, which it checks first (--reload-check), and wait up to --ready-timeout for its answer; "
-             "exit 0 if the reload signal went to the server, 1 if it was refused (PID 1's log and STATUS= "
-             "say why); runs no program (also: sdshim reload)",
-             &Options::reload};
+        static constexpr FlagSpec spec{
+            "reload", "SDSHIM_RELOAD",
+            "in the container (podman exec, the unit's ExecReload=): ask the sdshim that is PID 1 for a "
+            "reload, which it checks first (--reload-check), and wait up to --ready-timeout for its answer; "
+            "exit 0 if the reload signal went to the server, 1 if it was refused (PID 1's log and STATUS= "
+            "say why); runs no program (also: sdshim reload)",
+            &Options::reload};
         add(t, spec);
     }
     static constexpr std::pair<const char*, const char*> levels[] = {
-        {"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"},
+        {"trace", "trace"}, {"debug", "debug"},       {"info", "info"}, {"warn", "warn"},
         {"error", "error"}, {"critical", "critical"}, {"off", "off"}};
     static constexpr std::pair<const char*, const char*> level_aliases[] = {{"warning", "warn"}};
     {
-        static constexpr ChoiceSpec<std::string, const char*> spec{"log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs",
-                                                    &Options::log_level, levels, level_aliases};
+        static constexpr ChoiceSpec<std::string, const char*> spec{
+            "log-level", "SDSHIM_LOG_LEVEL", "how much sdshim logs", &Options::log_level, levels, level_aliases};
         add(t, spec);
     }
-    static constexpr std::pair<const char*, LogFormat> formats[] = {{"text", LogFormat::text}, {"json", LogFormat::json}};
+    static constexpr std::pair<const char*, LogFormat> formats[] = {{"text", LogFormat::text},
+                                                                    {"json", LogFormat::json}};
     {
-        static constexpr ChoiceSpec<LogFormat> spec{"log-format", "SDSHIM_LOG_FORMAT",
-                                     "text ([sdshim] level: message) or json (one object per line)", &Options::log_format,
-                                     formats, {}};
-        add(t, spec);
-    }
-    {
-        static constexpr DurationSpec spec{"grace", "SDSHIM_GRACE", "after a stop signal, time before everything left is SIGKILLed",
-                 &Options::grace, {}};
-        add(t, spec);
-    }
-    {
-        static constexpr DurationSpec spec{"exit-grace", "SDSHIM_EXIT_GRACE",
-                 "after the main child exits, time between SIGTERM and SIGKILL of the rest", &Options::exit_grace, {}};
+        static constexpr ChoiceSpec<LogFormat> spec{"log-format",
+                                                    "SDSHIM_LOG_FORMAT",
+                                                    "text ([sdshim] level: message) or json (one object per line)",
+                                                    &Options::log_format,
+                                                    formats,
+                                                    {}};
         add(t, spec);
     }
     {
-        static constexpr DurationSpec spec{"exit-idle", "SDSHIM_EXIT_IDLE",
-                 "scale to zero: once no client connection has been open for DURATION, stop the server "
-                 "gracefully and exit 0; systemd keeps the socket, and the next connection starts the "
-                 "container again (counted: the clients of nginx's and caddy's inherited TCP and UDP sockets, in "
-                 "whatever network namespace systemd made them, and --bridge's own)",
-                 &Options::exit_idle, DurationRange{Millis(1000), Millis(86400000), "off"}};
+        static constexpr DurationSpec spec{"grace",
+                                           "SDSHIM_GRACE",
+                                           "after a stop signal, time before everything left is SIGKILLed",
+                                           &Options::grace,
+                                           {}};
         add(t, spec);
     }
     {
-        static constexpr CustomSpec spec{"map-signal", "SDSHIM_MAP_SIGNAL", "FROM:TO", true,
-               "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)",
-               "FROM:TO with signal names or numbers", [](Options& o, std::string_view v) -> Status {
-                   auto rule = parse_signal_rule(v);
-                   if (!rule) return rule.error();
-                   o.signal_map.add(*rule);
-                   return {};
-               }};
+        static constexpr DurationSpec spec{"exit-grace",
+                                           "SDSHIM_EXIT_GRACE",
+                                           "after the main child exits, time between SIGTERM and SIGKILL of the rest",
+                                           &Options::exit_grace,
+                                           {}};
+        add(t, spec);
+    }
+    {
+        static constexpr DurationSpec spec{
+            "exit-idle", "SDSHIM_EXIT_IDLE",
+            "scale to zero: once no client connection has been open for DURATION, stop the server "
+            "gracefully and exit 0; systemd keeps the socket, and the next connection starts the "
+            "container again (counted: the clients of nginx's and caddy's inherited TCP and UDP sockets, in "
+            "whatever network namespace systemd made them, and --bridge's own)",
+            &Options::exit_idle, DurationRange{Millis(1000), Millis(86400000), "off"}};
+        add(t, spec);
+    }
+    {
+        static constexpr CustomSpec spec{"map-signal",
+                                         "SDSHIM_MAP_SIGNAL",
+                                         "FROM:TO",
+                                         true,
+                                         "rewrite a received signal before forwarding it; TO=0 drops it (repeatable)",
+                                         "FROM:TO with signal names or numbers",
+                                         [](Options& o, std::string_view v) -> Status {
+                                             auto rule = parse_signal_rule(v);
+                                             if (!rule) return rule.error();
+                                             o.signal_map.add(*rule);
+                                             return {};
+                                         }};
         add(t, spec);
     }
     static constexpr std::pair<const char*, ForwardTo> targets[] = {{"child", ForwardTo::child},
                                                                     {"group", ForwardTo::group}};
     {
-        static constexpr ChoiceSpec<ForwardTo> spec{"forward-to", "SDSHIM_FORWARD_TO",
-                                     "send forwarded signals to the main child or to its whole process group",
-                                     &Options::forward_to, targets, {}};
+        static constexpr ChoiceSpec<ForwardTo> spec{
+            "forward-to",
+            "SDSHIM_FORWARD_TO",
+            "send forwarded signals to the main child or to its whole process group",
+            &Options::forward_to,
+            targets,
+            {}};
         add(t, spec);
     }
     {
-        static constexpr CustomSpec spec{"success-exit", "SDSHIM_SUCCESS_EXIT", "CODE", true,
-               "report this exit code of the main child as 0 (repeatable)", "an exit code from 0 to 255",
-               [](Options& o, std::string_view v) -> Status {
-                   auto code = parse_whole_number<int>(v);
-                   if (!code || *code < 0 || *code > 255) return Error{};
-                   o.success_exit.push_back(*code);
-                   return {};
-               }};
+        static constexpr CustomSpec spec{"success-exit",
+                                         "SDSHIM_SUCCESS_EXIT",
+                                         "CODE",
+                                         true,
+                                         "report this exit code of the main child as 0 (repeatable)",
+                                         "an exit code from 0 to 255",
+                                         [](Options& o, std::string_view v) -> Status {
+                                             auto code = parse_whole_number<int>(v);
+                                             if (!code || *code < 0 || *code > 255) return Error{};
+                                             o.success_exit.push_back(*code);
+                                             return {};
+                                         }};
         add(t, spec);
     }
     {
-        static constexpr CustomSpec spec{"ready", "SDSHIM_READY", "MODE", false,
-               "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the "
-               "inherited sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND "
-               "(/bin/sh -c COMMAND, run in / with the shim's environment in a process group of its own, exits "
-               "0), http://HOST[:PORT][/PATH] (a GET answers 2xx or 3xx), tcp:HOST:PORT or unix:PATH (accepts "
-               "a connection), each look within --check-timeout; auto is target with --bridge, else listen for a "
-               "server that sends no READY=1 of its own (nginx) and notify otherwise (default auto)",
-               "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, cmd:COMMAND, "
-               "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH",
-               [](Options& o, std::string_view v) -> Status {
-                   auto mode = parse_ready_mode(v);
-                   if (!mode) return mode.error();
-                   o.ready = *mode;
-                   return {};
-               }};
+        static constexpr CustomSpec spec{
+            "ready",
+            "SDSHIM_READY",
+            "MODE",
+            false,
+            "when READY=1 goes to NOTIFY_SOCKET: notify (the server's own), listen (its workers poll the "
+            "inherited sockets), target (every --bridge TARGET accepts), pidfile[:PATH], exec, cmd:COMMAND "
+            "(/bin/sh -c COMMAND, run in / with the shim's environment in a process group of its own, exits "
+            "0), http://HOST[:PORT][/PATH] (a GET answers 2xx or 3xx), tcp:HOST:PORT or unix:PATH (accepts "
+            "a connection), each look within --check-timeout; auto is target with --bridge, else listen for a "
+            "server that sends no READY=1 of its own (nginx) and notify otherwise (default auto)",
+            "auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, cmd:COMMAND, "
+            "http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH",
+            [](Options& o, std::string_view v) -> Status {
+                auto mode = parse_ready_mode(v);
+                if (!mode) return mode.error();
+                o.ready = *mode;
+                return {};
+            }};
         add(t, spec);
     }
     {
-        static constexpr DurationSpec spec{"ready-timeout", "SDSHIM_READY_TIMEOUT", "fail and stop the server when it is not ready by then",
-                 &Options::ready_timeout, DurationRange{Millis(1), std::nullopt, nullptr}};
+        static constexpr DurationSpec spec{"ready-timeout", "SDSHIM_READY_TIMEOUT",
+                                           "fail and stop the server when it is not ready by then",
+                                           &Options::ready_timeout, DurationRange{Millis(1), std::nullopt, nullptr}};
         add(t, spec);
     }
     {
-        static constexpr CustomSpec spec{"reload-check", "SDSHIM_RELOAD_CHECK", "CHECK", false,
-               "what runs before the server's reload signal (nginx: SIGHUP), which goes only if it exits 0; "
-               "else the server keeps its configuration, and the check's first line is logged and in "
-               "STATUS=: auto is the adapter's test (nginx -t -q with the server's own arguments, as "
-               "the shim's user), off sends the signal at once, cmd:COMMAND runs /bin/sh -c COMMAND; it "
-               "must end within --ready-timeout (default auto)",
-               "auto, off or cmd:COMMAND", [](Options& o, std::string_view v) -> Status {
-                   if (v != "auto" && v != "off" &&
-                       !(v.starts_with("cmd:") && v.substr(4).find_first_not_of(" \t") != std::string_view::npos))
-                       return Error{};
-                   o.reload_check = std::string(v);
-                   return {};
-               }};
+        static constexpr CustomSpec spec{
+            "reload-check",
+            "SDSHIM_RELOAD_CHECK",
+            "CHECK",
+            false,
+            "what runs before the server's reload signal (nginx: SIGHUP), which goes only if it exits 0; "
+            "else the server keeps its configuration, and the check's first line is logged and in "
+            "STATUS=: auto is the adapter's test (nginx -t -q with the server's own arguments, as "
+            "the shim's user), off sends the signal at once, cmd:COMMAND runs /bin/sh -c COMMAND; it "
+            "must end within --ready-timeout (default auto)",
+            "auto, off or cmd:COMMAND",
+            [](Options& o, std::string_view v) -> Status {
+                if (v != "auto" && v != "off" &&
+                    !(v.starts_with("cmd:") && v.substr(4).find_first_not_of(" \t") != std::string_view::npos))
+                    return Error{};
+                o.reload_check = std::string(v);
+                return {};
+            }};
         add(t, spec);
     }
     // Its help and expectation name the bounds, which only exist as durations: made here, not constant.
     const DurationRange watchdog{kMinWatchdog, kMaxWatchdog, "off"};
     {
-        static constexpr CustomSpec spec{"watchdog", "SDSHIM_WATCHDOG", "DURATION", false, "", "",
-                                         [](Options& o, std::string_view v) -> Status {
-                                             auto d = parse_duration(v);
-                                             if (auto ok = check_duration(d, {kMinWatchdog, kMaxWatchdog, "off"}, v);
-                                                 !ok)
-                                                 return ok;
-                                             o.watchdog = *d;
-                                             return {};
-                                         }};
+        static constexpr CustomSpec spec{
+            "watchdog", "SDSHIM_WATCHDOG", "DURATION", false, "", "", [](Options& o, std::string_view v) -> Status {
+                auto d = parse_duration(v);
+                if (auto ok = check_duration(d, {kMinWatchdog, kMaxWatchdog, "off"}, v); !ok) return ok;
+                o.watchdog = *d;
+                return {};
+            }};
         add(t, spec);
         t.back().help = fmt::format(
             "the unit's WatchdogSec= ({} to {}, 0 for off): once ready, send WATCHDOG=1 every "
@@ -345,60 +387,82 @@ std::vector<Option> make_table() {
     static constexpr std::pair<const char*, NotifyAccess> access[] = {{"main", NotifyAccess::main},
                                                                       {"all", NotifyAccess::all}};
     {
-        static constexpr ChoiceSpec<NotifyAccess> spec{"notify-access", "SDSHIM_NOTIFY_ACCESS",
-                                        "whose sd_notify messages are relayed: the main process or every process it started",
-                                        &Options::notify_access, access, {}};
+        static constexpr ChoiceSpec<NotifyAccess> spec{
+            "notify-access",
+            "SDSHIM_NOTIFY_ACCESS",
+            "whose sd_notify messages are relayed: the main process or every process it started",
+            &Options::notify_access,
+            access,
+            {}};
         add(t, spec);
     }
     static constexpr std::pair<const char*, DroppedSocketPolicy> dropped[] = {{"fail", DroppedSocketPolicy::fail},
                                                                               {"warn", DroppedSocketPolicy::warn}};
     {
         static constexpr ChoiceSpec<DroppedSocketPolicy> spec{
-                   "on-dropped-socket", "SDSHIM_ON_DROPPED_SOCKET",
-                   "when the server closes an inherited socket (an nginx listen that matches no socket): stop with "
-                   "an error line naming the fix, or only warn",
-                   &Options::on_dropped_socket, dropped, {}};
+            "on-dropped-socket",
+            "SDSHIM_ON_DROPPED_SOCKET",
+            "when the server closes an inherited socket (an nginx listen that matches no socket): stop with "
+            "an error line naming the fix, or only warn",
+            &Options::on_dropped_socket,
+            dropped,
+            {}};
         add(t, spec);
     }
     {
-        static constexpr CustomSpec spec{"bridge", "SDSHIM_BRIDGE", "SOCKET=TARGET", true,
-               "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's "
-               "own TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket "
-               "(repeatable)",
-               "", [](Options& o, std::string_view v) -> Status {  // its error is the whole expectation
-                   auto spec = parse_bridge_spec(v);
-                   if (!spec) return spec.error();
-                   o.bridges.push_back(*spec);
-                   return {};
-               }};
+        static constexpr CustomSpec spec{
+            "bridge",
+            "SDSHIM_BRIDGE",
+            "SOCKET=TARGET",
+            true,
+            "accept on the inherited SOCKET (fd number or name) and relay each connection to the server's "
+            "own TARGET (IPV4:PORT, [IPV6]:PORT, unix:/PATH); the server then gets no inherited socket "
+            "(repeatable)",
+            "",
+            [](Options& o, std::string_view v) -> Status {  // its error is the whole expectation
+                auto spec = parse_bridge_spec(v);
+                if (!spec) return spec.error();
+                o.bridges.push_back(*spec);
+                return {};
+            }};
         add(t, spec);
     }
     {
-        static constexpr CustomSpec spec{"bridge-max-connections", "SDSHIM_BRIDGE_MAX_CONNECTIONS", "N", false,
-               "bridged connections open at once; more wait in the kernel's backlog (default: what "
-               "RLIMIT_NOFILE allows)",
-               "a number of connections from 1 to 1000000", [](Options& o, std::string_view v) -> Status {
-                   auto n = parse_whole_number<std::size_t>(v);
-                   if (!n || *n == 0 || *n > 1000000) return Error{};
-                   o.bridge_max_connections = *n;
-                   return {};
-               }};
+        static constexpr CustomSpec spec{
+            "bridge-max-connections",
+            "SDSHIM_BRIDGE_MAX_CONNECTIONS",
+            "N",
+            false,
+            "bridged connections open at once; more wait in the kernel's backlog (default: what "
+            "RLIMIT_NOFILE allows)",
+            "a number of connections from 1 to 1000000",
+            [](Options& o, std::string_view v) -> Status {
+                auto n = parse_whole_number<std::size_t>(v);
+                if (!n || *n == 0 || *n > 1000000) return Error{};
+                o.bridge_max_connections = *n;
+                return {};
+            }};
         add(t, spec);
     }
     {
-        static constexpr DurationSpec spec{"bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT",
-                 "how long a bridged client waits for TARGET to answer its connect (a full backlog included) "
-                 "before its connection is closed",
-                 &Options::bridge_connect_timeout, DurationRange{Millis(1), std::nullopt, nullptr}};
+        static constexpr DurationSpec spec{
+            "bridge-connect-timeout", "SDSHIM_BRIDGE_CONNECT_TIMEOUT",
+            "how long a bridged client waits for TARGET to answer its connect (a full backlog included) "
+            "before its connection is closed",
+            &Options::bridge_connect_timeout, DurationRange{Millis(1), std::nullopt, nullptr}};
         add(t, spec);
     }
     static constexpr std::pair<const char*, ProxyProtocol> headers[] = {
         {"v1", ProxyProtocol::v1}, {"v2", ProxyProtocol::v2}, {"none", ProxyProtocol::none}};
     static constexpr std::pair<const char*, const char*> header_aliases[] = {{"1", "v1"}, {"2", "v2"}, {"off", "none"}};
     {
-        static constexpr ChoiceSpec<ProxyProtocol> spec{"bridge-proxy-protocol", "SDSHIM_BRIDGE_PROXY_PROTOCOL",
-                                         "send the client's address to TARGET in a PROXY protocol header first",
-                                         &Options::bridge_proxy, headers, header_aliases};
+        static constexpr ChoiceSpec<ProxyProtocol> spec{
+            "bridge-proxy-protocol",
+            "SDSHIM_BRIDGE_PROXY_PROTOCOL",
+            "send the client's address to TARGET in a PROXY protocol header first",
+            &Options::bridge_proxy,
+            headers,
+            header_aliases};
         add(t, spec);
     }
     return t;
