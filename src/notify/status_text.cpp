@@ -2,30 +2,12 @@
 // a character boundary. systemd ignores a STATUS= that is not UTF-8, and shows what it gets on terminals.
 #include "notify/status_text.hpp"
 
+#include "notify/notify_message.hpp"
+
+#include <algorithm>
+
 namespace sdshim {
 namespace {
-
-// The code point at `i` and its length in bytes; 0xFFFD and 1 for a byte that starts no UTF-8 character.
-std::pair<char32_t, std::size_t> decode(std::string_view s, std::size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) return {c, 1};
-    std::size_t len = 0;
-    char32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-    else return {0xFFFD, 1};
-    if (i + len > s.size()) return {0xFFFD, 1};
-    for (std::size_t k = 1; k < len; ++k) {
-        const auto cc = static_cast<unsigned char>(s[i + k]);
-        if ((cc & 0xC0) != 0x80) return {0xFFFD, 1};
-        cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return {0xFFFD, 1};  // overlong forms, surrogates and values past U+10FFFF are not UTF-8
-    return {cp, len};
-}
 
 // Where the escape sequence that starts with ESC at `i` ends (the index after it).
 std::size_t skip_escape(std::string_view s, std::size_t i) {
@@ -43,24 +25,6 @@ std::size_t skip_escape(std::string_view s, std::size_t i) {
     return i + 2;  // ESC and one more
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 }  // namespace
 
 std::string status_text(std::string_view text, std::size_t max) {
@@ -72,12 +36,12 @@ std::string status_text(std::string_view text, std::size_t max) {
             i = skip_escape(text, i);
             continue;
         }
-        auto [cp, len] = decode(text, i);
-        i += len;
-        if (cp == '\t' || cp == '\n' || cp == '\r') cp = ' ';
-        else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) continue;
-        std::string ch;
-        append_utf8(ch, cp);
+        const Utf8Char c = utf8_char_at(text, i);
+        // A valid character is its own bytes; a byte that starts none becomes U+FFFD.
+        std::string_view ch = c.bytes == 1 && c.code == 0xFFFD ? "\xef\xbf\xbd" : text.substr(i, c.bytes);
+        i += c.bytes;
+        if (c.code == '\t' || c.code == '\n' || c.code == '\r') ch = " ";
+        else if (c.code < 0x20 || (c.code >= 0x7F && c.code <= 0x9F)) continue;
         if (out.size() + ch.size() > max) break;
         out += ch;
     }

@@ -69,31 +69,40 @@ auto as_reader(const Reader& r, Fn fn) {
     return fn();
 }
 
-void read_fds(pid_t pid, ProcessSockets& out) {
+// Calls `fn(name, target)` for each fd of `pid` with the link's target ("socket:[123]",
+// "anon_inode:[eventpoll]"), until it returns false. Returns 0, or the errno of opening the table.
+template <typename Fn>
+int for_each_fd_link(pid_t pid, Fn fn) {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/fd", pid);
     DIR* dir = ::opendir(path);
-    if (!dir) return;
-    out.readable = true;
-    UniqueFd info_dir;
+    if (!dir) return errno;
     while (dirent* ent = ::readdir(dir)) {
         if (ent->d_name[0] == '.') continue;
         char target[128];
-        ssize_t n = ::readlinkat(::dirfd(dir), ent->d_name, target, sizeof target - 1);
-        if (n <= 0) continue;
-        std::string_view t(target, static_cast<std::size_t>(n));
-        if (unsigned long ino = parse_socket_link(t)) {
+        const ssize_t n = ::readlinkat(::dirfd(dir), ent->d_name, target, sizeof target - 1);
+        if (n > 0 && !fn(ent->d_name, std::string_view(target, static_cast<std::size_t>(n)))) break;
+    }
+    ::closedir(dir);
+    return 0;
+}
+
+void read_fds(pid_t pid, ProcessSockets& out) {
+    UniqueFd info_dir;
+    const int err = for_each_fd_link(pid, [&](const char* name, std::string_view target) {
+        if (unsigned long ino = parse_socket_link(target)) {
             out.held.insert(ino);
-        } else if (t == "anon_inode:[eventpoll]") {
+        } else if (target == "anon_inode:[eventpoll]") {
             if (!info_dir) {
+                char path[64];
                 std::snprintf(path, sizeof path, "/proc/%d/fdinfo", pid);
                 info_dir.reset(::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
             }
-            for (unsigned long ino : parse_epoll_targets(read_small_file(ent->d_name, info_dir.get())))
-                out.polled.insert(ino);
+            for (unsigned long ino : parse_epoll_targets(read_small_file(name, info_dir.get()))) out.polled.insert(ino);
         }
-    }
-    ::closedir(dir);
+        return true;
+    });
+    out.readable = err == 0;
 }
 
 }  // namespace
@@ -203,25 +212,16 @@ int visit_socket_fds(pid_t pid, const SocketVisitor& visit) {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/status", pid);
     return as_reader(reader_for(read_small_file(path)), [&] {
-        std::snprintf(path, sizeof path, "/proc/%d/fd", pid);
-        DIR* dir = ::opendir(path);
-        if (!dir) return errno;
-        while (dirent* ent = ::readdir(dir)) {
-            if (ent->d_name[0] == '.') continue;
-            char target[128];
-            const ssize_t n = ::readlinkat(::dirfd(dir), ent->d_name, target, sizeof target - 1);
-            const unsigned long inode = n > 0 ? parse_socket_link({target, static_cast<std::size_t>(n)}) : 0;
-            if (inode == 0) continue;
+        return for_each_fd_link(pid, [&](const char* name, std::string_view target) {
+            const unsigned long inode = parse_socket_link(target);
             const auto protocol = [&] {
-                char link[32 + sizeof ent->d_name], name[32];
-                std::snprintf(link, sizeof link, "/proc/%d/fd/%s", pid, ent->d_name);
-                const ssize_t len = ::getxattr(link, "system.sockprotoname", name, sizeof name);
-                return len > 0 ? std::string(name, ::strnlen(name, static_cast<std::size_t>(len))) : std::string();
+                char link[32 + sizeof dirent::d_name], proto[32];
+                std::snprintf(link, sizeof link, "/proc/%d/fd/%s", pid, name);
+                const ssize_t len = ::getxattr(link, "system.sockprotoname", proto, sizeof proto);
+                return len > 0 ? std::string(proto, ::strnlen(proto, static_cast<std::size_t>(len))) : std::string();
             };
-            if (!visit(inode, protocol)) break;
-        }
-        ::closedir(dir);
-        return 0;
+            return inode == 0 || visit(inode, protocol);
+        });
     });
 }
 

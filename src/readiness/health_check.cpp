@@ -108,34 +108,28 @@ std::optional<HealthVerdict> verdict_from_head(const HealthTarget& target, std::
     // Interim answers (100 Continue, 103 Early Hints) come before the final one: each is a status
     // line and headers up to an empty line, skipped as curl does. Lines may end in CRLF or LF alone.
     std::size_t start = 0;
+    std::string_view interim;  // the interim status line whose headers are being skipped
     for (;;) {
         const auto end = head.find('\n', start);
         if (end == std::string_view::npos) {
             if (head.size() > kMaxHead) return unhealthy("no final status line in the first 8 KiB of the answer");
             if (!closed) return std::nullopt;
+            if (!interim.empty()) return unhealthy(fmt::format("the connection was closed after '{}'", printable(interim)));
             return unhealthy(head.empty() ? "the connection was closed without an answer"
                                           : "the connection was closed inside the answer's head");
         }
         std::string_view line = head.substr(start, end - start);
+        start = end + 1;
         if (line.ends_with('\r')) line.remove_suffix(1);
+        if (!interim.empty()) {
+            if (line.empty()) interim = {};  // its headers end here
+            continue;
+        }
         auto code = http_status(line);
         if (!code) return unhealthy(fmt::format("{}: '{}'", code.message(), printable(line)));
         if (*code < 100 || *code > 199 || *code == 101)
             return HealthVerdict{healthy_status(*code), fmt::format("{} answered {}", target.text, printable(line))};
-        // An interim answer: its headers end at the first empty line.
-        std::size_t next = end + 1;
-        for (;;) {
-            const auto eol = head.find('\n', next);
-            if (eol == std::string_view::npos) {
-                if (head.size() > kMaxHead) return unhealthy("no final status line in the first 8 KiB of the answer");
-                if (!closed) return std::nullopt;
-                return unhealthy(fmt::format("the connection was closed after '{}'", printable(line)));
-            }
-            const std::string_view header = head.substr(next, eol - next);
-            next = eol + 1;
-            if (header.empty() || header == "\r") break;
-        }
-        start = next;
+        interim = line;
     }
 }
 
