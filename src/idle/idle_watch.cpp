@@ -26,7 +26,7 @@ IdleWatch::IdleWatch(EventLoop& loop, Millis limit, std::vector<SocketInfo> list
 }
 
 Status IdleWatch::start(pid_t root, OwnCount own) {
-    if (!enabled() || policy_) return {};
+    if (!enabled() || policy_ || stopped_) return {};
     root_ = root;
     own_ = std::move(own);
     if (!own_)
@@ -40,6 +40,7 @@ Status IdleWatch::start(pid_t root, OwnCount own) {
 }
 
 void IdleWatch::stop() {
+    stopped_ = true;
     policy_.reset();
     loop_.arm(look_at_, std::nullopt);
     arrivals_.disarm();

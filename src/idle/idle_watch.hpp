@@ -51,6 +51,7 @@ private:
     OwnCount own_;
     std::uint64_t last_arrivals_ = 0;
     bool warned_unreadable_ = false;
+    bool stopped_ = false;  // for good: a later start() (a READY=1 during the stop) starts nothing
 };
 
 }  // namespace sdshim
