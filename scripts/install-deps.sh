@@ -7,7 +7,7 @@ packages=(
   libboost1.81-dev libspdlog-dev libfmt-dev catch2
   libsystemd-dev python3-systemd systemd caddy
   podman runc uidmap slirp4netns debootstrap iproute2 busybox-static python3-seccomp curl
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14
   g++-aarch64-linux-gnu qemu-user-static lintian man-db
 )
 

@@ -57,8 +57,10 @@ int request_reload(Millis timeout) {
     std::string pid1 = read_small_file("/proc/1/comm");
     if (!pid1.empty() && pid1.back() == '\n') pid1.pop_back();
     if (pid1 != "sdshim" && pid1 != "podman-init") {
-        log::error("sdshim reload: PID 1 is '{}', not sdshim: run it in the container, as `podman exec NAME sdshim "
-                   "reload`", pid1);
+        log::error(
+            "sdshim reload: PID 1 is '{}', not sdshim: run it in the container, as `podman exec NAME sdshim "
+            "reload`",
+            pid1);
         return kExitUsage;
     }
     // Its own real-time signal queues: many askers at once are as many requests. An sdshim PID 1 from
@@ -69,7 +71,8 @@ int request_reload(Millis timeout) {
     if (::sigqueue(1, sig, request) != 0) {
         const int err = errno;
         if (err == EAGAIN)
-            log::error("sdshim reload: PID 1's queue of signals is full (RLIMIT_SIGPENDING): nothing was asked; try again");
+            log::error(
+                "sdshim reload: PID 1's queue of signals is full (RLIMIT_SIGPENDING): nothing was asked; try again");
         else
             log::error("sdshim reload: cannot signal PID 1: {}", std::strerror(err));
         return 1;
@@ -77,18 +80,21 @@ int request_reload(Millis timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         const auto left = std::max(std::chrono::nanoseconds(0), until - std::chrono::steady_clock::now());
-        const timespec wait{static_cast<time_t>(left.count() / 1'000'000'000), static_cast<long>(left.count() % 1'000'000'000)};
+        const timespec wait{static_cast<time_t>(left.count() / 1'000'000'000),
+                            static_cast<long>(left.count() % 1'000'000'000)};
         siginfo_t info{};
         const int sig = ::sigtimedwait(&answers, &info, &wait);
         if (sig < 0 && errno == EINTR) continue;
         if (sig < 0) {
-            log::error("sdshim reload: no answer from PID 1 within {} (--ready-timeout): is PID 1 sdshim 0.1.0 or later?",
-                       format_duration(timeout));
+            log::error(
+                "sdshim reload: no answer from PID 1 within {} (--ready-timeout): is PID 1 sdshim 0.1.0 or later?",
+                format_duration(timeout));
             return 1;
         }
         if (info.si_pid != 1) continue;
         if (sig == SIGUSR1) return std::fputs("sdshim reload: PID 1 sent the reload signal on\n", stdout) < 0 ? 1 : 0;
-        log::error("sdshim reload: refused by PID 1: the server keeps its configuration (PID 1's log and STATUS= say why)");
+        log::error(
+            "sdshim reload: refused by PID 1: the server keeps its configuration (PID 1's log and STATUS= say why)");
         return 1;
     }
 }

@@ -36,7 +36,8 @@ NotifyRelay::SenderCheck sender_check(NotifyAccess access, const pid_t& main) {
         if (pid <= 0) return Error{"the sender is outside the container's pid namespace"};
         // By pid, not by /proc: the main child's last message may be read after it was reaped.
         if (pid == main_pid) return {};
-        if (access == NotifyAccess::main) return Error{fmt::format("--notify-access=main accepts only pid {}", main_pid)};
+        if (access == NotifyAccess::main)
+            return Error{fmt::format("--notify-access=main accepts only pid {}", main_pid)};
         if (pid != ::getpid() && is_in_tree(pid, ::getpid())) return {};
         return Error{"not a process started by the shim"};
     };
@@ -61,12 +62,14 @@ Supervisor::Supervisor(RunPlan plan)
                                   [this](const std::string& line) { on_not_ready(line); }, [this] { on_ready(); },
                                   [this] { return certificates_.note(); }},
                  make_probe(plan_.readiness.check, reaper_, loop_)),
-      watchdog_(loop_, WatchdogConfig{plan_.readiness.check, plan_.watchdog},
-                [this](const std::vector<std::string>& lines) { notify(lines); },
-                make_probe(plan_.readiness.check, reaper_, loop_)),
-      reload_check_(loop_, reaper_, plan_.reload_check,
-                    [this] { send_reload(checked_reload_.first, checked_reload_.second, nullptr); },
-                    [this](const std::string& why) { on_reload_refused(why); }),
+      watchdog_(
+          loop_, WatchdogConfig{plan_.readiness.check, plan_.watchdog},
+          [this](const std::vector<std::string>& lines) { notify(lines); },
+          make_probe(plan_.readiness.check, reaper_, loop_)),
+      reload_check_(
+          loop_, reaper_, plan_.reload_check,
+          [this] { send_reload(checked_reload_.first, checked_reload_.second, nullptr); },
+          [this](const std::string& why) { on_reload_refused(why); }),
       idle_(loop_, plan_.exit_idle, plan_.idle_listeners, [this] { on_idle(); }) {
     stop_deadline_ = loop_.add_deadline([this] {
         loop_.arm(stop_deadline_, stop_.deadline_expired(EventLoop::Clock::now()));
@@ -108,8 +111,9 @@ int Supervisor::start() {
         relay_ = std::move(*opened);
         log::debug("notify relay: {} -> {}", relay_->inner_address(), relay_->outer_address());
         server.env.push_back("NOTIFY_SOCKET=" + relay_->inner_address());
-        if (auto attached = relay_->attach(loop_, sender_check(plan_.notify_access, main_pid_),
-                                           [this](pid_t pid, const NotifyMessage& msg) { on_server_message(pid, msg); });
+        if (auto attached =
+                relay_->attach(loop_, sender_check(plan_.notify_access, main_pid_),
+                               [this](pid_t pid, const NotifyMessage& msg) { on_server_message(pid, msg); });
             !attached)
             return fail(attached.error(), 1);
     }
@@ -193,8 +197,8 @@ void Supervisor::handle(const SignalChannel::Batch& batch) {
         const auto sender = static_cast<pid_t>(si.ssi_pid);
         const bool queued = si.ssi_code == SI_QUEUE;
         // `sdshim reload`: its own real-time signal, or SIGHUP from an asker that predates it.
-        const bool reload_request = queued && si.ssi_int == kReloadRequest && sender > 0 &&
-                                    (sig == reload_request_signal() || sig == SIGHUP);
+        const bool reload_request =
+            queued && si.ssi_int == kReloadRequest && sender > 0 && (sig == reload_request_signal() || sig == SIGHUP);
         if (sig == SIGCHLD) {
             on_children();
         } else if (idle_.take_signal(si)) {
@@ -250,8 +254,9 @@ void Supervisor::send_reload(int sig, pid_t sender, const sigval* value) {
 
 // The server keeps its workers and its configuration; systemd hears why, and no RELOADING=1.
 void Supervisor::on_reload_refused(const std::string& why) {
-    const std::string line = fmt::format("reload refused: {}; {} goes on with its current configuration, and got no {}",
-                                         why, plan_.program, signal_name(plan_.signal_map.apply(checked_reload_.first)));
+    const std::string line =
+        fmt::format("reload refused: {}; {} goes on with its current configuration, and got no {}", why, plan_.program,
+                    signal_name(plan_.signal_map.apply(checked_reload_.first)));
     log::error("{}", line);
     notify({status_line(line)});
     reload_askers_.answer(false, reload_check_.runs_started());  // a re-check for later askers may follow
@@ -268,10 +273,10 @@ bool Supervisor::begin_stop(int sig, pid_t sender, const std::string& why) {
         readiness_.stopping();
         watchdog_.stop();
         idle_.stop();
-        std::vector<std::string> lines{status_line(
-            why.empty() ? fmt::format("stopping {}: {} sent, SIGKILL in {}", plan_.program, signal_name(d.signal),
-                                      format_duration(plan_.grace))
-                        : why)};
+        std::vector<std::string> lines{
+            status_line(why.empty() ? fmt::format("stopping {}: {} sent, SIGKILL in {}", plan_.program,
+                                                  signal_name(d.signal), format_duration(plan_.grace))
+                                    : why)};
         if (!stopping_announced_) lines.insert(lines.begin(), "STOPPING=1");
         stopping_announced_ = true;
         notify(lines);
@@ -348,9 +353,10 @@ void Supervisor::start_idle_looks() {
 }
 
 void Supervisor::on_idle() {
-    const std::string line = fmt::format("no client connection for {} (--exit-idle): stopping {}; the socket stays "
-                                         "with systemd, and the next connection starts it again",
-                                         format_duration(plan_.exit_idle), plan_.program);
+    const std::string line = fmt::format(
+        "no client connection for {} (--exit-idle): stopping {}; the socket stays "
+        "with systemd, and the next connection starts it again",
+        format_duration(plan_.exit_idle), plan_.program);
     log::info("{}", line);
     idled_ = begin_stop(SIGTERM, ::getpid(), line);
 }

@@ -9,9 +9,9 @@
 #include "core/reaper.hpp"
 #include "core/shutdown.hpp"
 #include "core/signal_channel.hpp"
+#include "idle/idle_watch.hpp"
 #include "notify/notify_relay.hpp"
 #include "plan/run_plan.hpp"
-#include "idle/idle_watch.hpp"
 #include "readiness/certificate_trouble.hpp"
 #include "readiness/readiness.hpp"
 #include "readiness/watchdog.hpp"
@@ -29,7 +29,7 @@
 namespace sdshim {
 
 class Supervisor {
-public:
+  public:
     // Blocks the signals and makes the loop and the parts; throws only if the kernel refuses one.
     explicit Supervisor(RunPlan plan);
     Supervisor(const Supervisor&) = delete;
@@ -39,7 +39,7 @@ public:
     // gave up); returns the shim's exit code.
     int run();
 
-private:
+  private:
     int start();  // 0, or the exit code of a start that failed (already logged)
     // After the launch nothing may end the shim without the stop sequence: what fails there stops the server.
     void after_launch();
@@ -80,8 +80,8 @@ private:
     Watchdog watchdog_;
     CertificateTrouble certificates_;  // from the server's log entries: a note on its "is ready" STATUS=
     ReloadCheck reload_check_;
-    ReloadAskers reload_askers_;  // `sdshim reload`s waiting for their answer
-    IdleWatch idle_;              // --exit-idle
+    ReloadAskers reload_askers_;                  // `sdshim reload`s waiting for their answer
+    IdleWatch idle_;                              // --exit-idle
     std::pair<int, pid_t> checked_reload_{0, 0};  // the reload signal, and its sender, that waits for the check
     EventLoop::DeadlineId stop_deadline_;
     EventLoop::DeadlineId drain_deadline_;
@@ -91,8 +91,8 @@ private:
     bool main_exited_now_ = false;  // in this round of reaping
     bool finished_ = false;
     bool stopping_announced_ = false;  // STOPPING=1 went out, from sdshim or relayed from the server
-    bool failed_ = false;  // the shim stopped the server: not ready in time, or a dropped socket
-    bool idled_ = false;   // the shim stopped the server for --exit-idle: exit 0
+    bool failed_ = false;              // the shim stopped the server: not ready in time, or a dropped socket
+    bool idled_ = false;               // the shim stopped the server for --exit-idle: exit 0
 };
 
 }  // namespace sdshim

@@ -8,7 +8,11 @@
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv, argv + argc);
     std::map<int, std::string> m{{argc, args.at(0)}};
-    try { if (argc > 5) throw std::runtime_error("x"); } catch (const std::exception& e) { std::puts(e.what()); }
+    try {
+        if (argc > 5) throw std::runtime_error("x");
+    } catch (const std::exception& e) {
+        std::puts(e.what());
+    }
     boost::asio::io_context ctx;
     boost::process::v2::posix::default_launcher launcher;
     boost::process::v2::error_code ec;

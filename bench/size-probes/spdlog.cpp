@@ -18,7 +18,11 @@ struct Sink final : spdlog::sinks::sink {
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv, argv + argc);
     std::map<int, std::string> m{{argc, args.at(0)}};
-    try { if (argc > 5) throw std::runtime_error("x"); } catch (const std::exception& e) { std::puts(e.what()); }
+    try {
+        if (argc > 5) throw std::runtime_error("x");
+    } catch (const std::exception& e) {
+        std::puts(e.what());
+    }
     spdlog::logger logger("p", std::make_shared<Sink>());
     logger.info("{} {}", m.size(), args[0]);
     return 0;

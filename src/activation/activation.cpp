@@ -64,7 +64,8 @@ Result<ActivationPlan> parse_listen_env(const ListenEnv& env, pid_t self, pid_t 
     }
     auto pid = parse_whole_number<long long>(env.pid);
     if (!pid || *pid <= 0 || *pid > INT_MAX) {
-        return Error{fmt::format("LISTEN_PID='{}': expected the pid the sockets are meant for (podman sets 1)", env.pid)};
+        return Error{
+            fmt::format("LISTEN_PID='{}': expected the pid the sockets are meant for (podman sets 1)", env.pid)};
     }
     if (*pid != self) {
         if (*pid == parent && parent > 1) {
@@ -83,7 +84,8 @@ Result<ActivationPlan> parse_listen_env(const ListenEnv& env, pid_t self, pid_t 
         return Error{fmt::format("LISTEN_FDS='{}': expected the number of passed sockets (1 or more)", env.fds)};
     }
     if (*n < 0) {
-        return Error{fmt::format("LISTEN_FDS='{}': expected the number of passed sockets, not a negative number", env.fds)};
+        return Error{
+            fmt::format("LISTEN_FDS='{}': expected the number of passed sockets, not a negative number", env.fds)};
     }
     if (*n == 0) {
         plan.warnings.push_back("LISTEN_FDS=0: no sockets were passed");
@@ -95,9 +97,10 @@ Result<ActivationPlan> parse_listen_env(const ListenEnv& env, pid_t self, pid_t 
     }
     // Fds 3..N+2 cannot all be open beyond the fd limit; checked before N names are made up.
     if (long open_max = ::sysconf(_SC_OPEN_MAX); open_max > 0 && *n > open_max - kListenFdsStart) {
-        return Error{fmt::format("LISTEN_FDS='{}': more sockets than the fd limit allows (RLIMIT_NOFILE {}, so at "
-                                 "most {}); podman passed fewer fds than announced",
-                                 env.fds, open_max, open_max - kListenFdsStart)};
+        return Error{
+            fmt::format("LISTEN_FDS='{}': more sockets than the fd limit allows (RLIMIT_NOFILE {}, so at "
+                        "most {}); podman passed fewer fds than announced",
+                        env.fds, open_max, open_max - kListenFdsStart)};
     }
     plan.count = static_cast<int>(*n);
     if (!env.fdnames) {
@@ -114,9 +117,11 @@ Result<ActivationPlan> parse_listen_env(const ListenEnv& env, pid_t self, pid_t 
         }
     }
     if (static_cast<long long>(plan.names.size()) != *n) {
-        plan.warnings.push_back(fmt::format(
-            "LISTEN_FDNAMES='{}' has {} names for LISTEN_FDS={}: the server gets the list {} so that libsystemd accepts it",
-            env.fdnames, plan.names.size(), *n, plan.names.size() < static_cast<std::size_t>(*n) ? "padded with 'unknown'" : "cut"));
+        plan.warnings.push_back(
+            fmt::format("LISTEN_FDNAMES='{}' has {} names for LISTEN_FDS={}: the server gets the list {} so that "
+                        "libsystemd accepts it",
+                        env.fdnames, plan.names.size(), *n,
+                        plan.names.size() < static_cast<std::size_t>(*n) ? "padded with 'unknown'" : "cut"));
         plan.names.resize(plan.count, "unknown");
     }
     return plan;
@@ -130,13 +135,15 @@ Result<std::vector<SocketInfo>> inspect_sockets(const ActivationPlan& plan) {
         info.name = plan.names[i];
         struct stat st {};
         if (::fstat(info.fd, &st) != 0)
-            return Error{fmt::format("LISTEN_FDS={}: fd {} ('{}') is not open ({}): podman passed fewer fds than "
-                               "announced (is --preserve-fds set too?)",
-                               plan.count, info.fd, info.name, std::strerror(errno))};
+            return Error{
+                fmt::format("LISTEN_FDS={}: fd {} ('{}') is not open ({}): podman passed fewer fds than "
+                            "announced (is --preserve-fds set too?)",
+                            plan.count, info.fd, info.name, std::strerror(errno))};
         if (!S_ISSOCK(st.st_mode))
-            return Error{fmt::format("LISTEN_FDS={}: fd {} ('{}') is {}, not a socket: something between systemd and the "
-                               "shim replaced it (an entrypoint script that redirects fd {}?)",
-                               plan.count, info.fd, info.name, file_kind(st.st_mode), info.fd)};
+            return Error{
+                fmt::format("LISTEN_FDS={}: fd {} ('{}') is {}, not a socket: something between systemd and the "
+                            "shim replaced it (an entrypoint script that redirects fd {}?)",
+                            plan.count, info.fd, info.name, file_kind(st.st_mode), info.fd)};
         info.inode = st.st_ino;
         (void)::fcntl(info.fd, F_SETFD, FD_CLOEXEC);  // per descriptor: the server's copy is its own
         socklen_t len = sizeof(int);
@@ -162,9 +169,7 @@ Result<std::vector<SocketInfo>> inspect_sockets(const ActivationPlan& plan) {
     return out;
 }
 
-std::string describe_socket(const SocketInfo& s) {
-    return fmt::format("fd {} '{}' ({})", s.fd, s.name, s.address);
-}
+std::string describe_socket(const SocketInfo& s) { return fmt::format("fd {} '{}' ({})", s.fd, s.name, s.address); }
 
 std::string describe_sockets(const std::vector<SocketInfo>& sockets) {
     std::string out;

@@ -20,10 +20,10 @@ struct ListenEnv {  // raw values, nullptr when unset
 };
 
 struct ActivationPlan {
-    int count = 0;                    // sockets at fds 3..3+count-1
-    std::vector<std::string> names;   // exactly `count` names (padded with "unknown" or cut)
-    bool present = false;             // LISTEN_FDS was set at all
-    bool ignored = false;             // LISTEN_* meant for another process: pass nothing on
+    int count = 0;                   // sockets at fds 3..3+count-1
+    std::vector<std::string> names;  // exactly `count` names (padded with "unknown" or cut)
+    bool present = false;            // LISTEN_FDS was set at all
+    bool ignored = false;            // LISTEN_* meant for another process: pass nothing on
     std::vector<std::string> warnings;
     std::vector<std::string> debug;
 };
@@ -41,7 +41,7 @@ struct SocketInfo {
     int protocol = 0;
     bool listening = false;
     bool connected = false;  // has a peer: one connection, as an Accept=yes unit passes
-    std::string address;  // "0.0.0.0:8080", "[::]:80", "/run/app.sock", "@abstract", "(unnamed)"
+    std::string address;     // "0.0.0.0:8080", "[::]:80", "/run/app.sock", "@abstract", "(unnamed)"
     unsigned long inode = 0;
 };
 

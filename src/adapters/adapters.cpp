@@ -86,13 +86,15 @@ std::string refuse_unlistening(ServerKind kind, const std::vector<SocketInfo>& s
     for (const auto& s : sockets) {
         if (s.type != SOCK_STREAM || s.listening) continue;
         if (s.connected)
-            return fmt::format("fd {} '{}' ({}) is a connected stream socket, not a listening one: {} accepts its "
-                               "own connections, and its accept() would fail on it without end; the .socket unit "
-                               "has Accept=yes: set Accept=no",
-                               s.fd, s.name, s.address, server_name(kind));
-        return fmt::format("fd {} '{}' ({}) is a stream socket that is not listening: {} can only accept on "
-                           "listening sockets; pass the sockets of a .socket unit's ListenStream= (with Accept=no)",
-                           s.fd, s.name, s.address, server_name(kind));
+            return fmt::format(
+                "fd {} '{}' ({}) is a connected stream socket, not a listening one: {} accepts its "
+                "own connections, and its accept() would fail on it without end; the .socket unit "
+                "has Accept=yes: set Accept=no",
+                s.fd, s.name, s.address, server_name(kind));
+        return fmt::format(
+            "fd {} '{}' ({}) is a stream socket that is not listening: {} can only accept on "
+            "listening sockets; pass the sockets of a .socket unit's ListenStream= (with Accept=no)",
+            s.fd, s.name, s.address, server_name(kind));
     }
     return {};
 }
@@ -166,9 +168,12 @@ std::vector<SocketInfo> sockets_to_watch(ServerKind kind, const std::vector<Sock
 std::string fd_variable_name(const std::string& fd_name) {
     std::string out = "LISTEN_FD_";
     for (unsigned char c : fd_name) {
-        if (c >= 'a' && c <= 'z') out += static_cast<char>(c - 'a' + 'A');
-        else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out += static_cast<char>(c);
-        else out += '_';
+        if (c >= 'a' && c <= 'z')
+            out += static_cast<char>(c - 'a' + 'A');
+        else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            out += static_cast<char>(c);
+        else
+            out += '_';
     }
     return out;
 }

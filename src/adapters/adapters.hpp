@@ -19,7 +19,7 @@ namespace sdshim {
 struct ServerAdapter {
     ServerKind kind = ServerKind::generic;
     const char* name = "generic";
-    bool sends_ready = true;          // speaks sd_notify: --ready=auto is notify, else listen
+    bool sends_ready = true;           // speaks sd_notify: --ready=auto is notify, else listen
     const char* default_pidfile = "";  // --ready=pidfile without a path
     // After this signal the server replaces its workers, which readiness then watches (RELOADING=1,
     // then READY=1 once the new ones serve).

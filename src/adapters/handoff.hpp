@@ -15,7 +15,7 @@ namespace sdshim {
 struct Handoff {
     std::vector<int> pass_fds;  // 3..3+N-1, CLOEXEC cleared in the child
     EnvEdit env;
-    bool listen_pid = false;    // LISTEN_PID is written by the child itself, after fork
+    bool listen_pid = false;  // LISTEN_PID is written by the child itself, after fork
 };
 
 Handoff plan_handoff(const ActivationPlan& plan, const std::vector<SocketInfo>& sockets, const AdapterPlan& adapter);

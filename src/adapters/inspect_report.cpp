@@ -27,9 +27,10 @@ std::string inspect_text(const ActivationPlan& plan, const std::vector<SocketInf
         out += plan.ignored ? "no sockets: LISTEN_* is meant for another process\n"
                             : "no sockets: LISTEN_FDS is not set (is the unit socket-activated?)\n";
     for (const auto& s : sockets)
-        out += fmt::format("fd {} name={} family={} type={} protocol={} address={} {} inode={} exports: {}\n", s.fd,
-                           s.name, family_name(s.family), type_name(s.type), protocol_name(s.family, s.type, s.protocol),
-                           s.address, s.listening ? "listening" : "not-listening", s.inode, exports_for(s, adapter));
+        out +=
+            fmt::format("fd {} name={} family={} type={} protocol={} address={} {} inode={} exports: {}\n", s.fd,
+                        s.name, family_name(s.family), type_name(s.type), protocol_name(s.family, s.type, s.protocol),
+                        s.address, s.listening ? "listening" : "not-listening", s.inode, exports_for(s, adapter));
     out += fmt::format("server adapter: {}\n", server_name(kind));
     for (const auto& [name, value] : adapter.env) out += fmt::format("env {}={}\n", name, value);
     for (const auto& w : adapter.warnings) out += "warning: " + w + "\n";

@@ -11,7 +11,7 @@ struct CertificateEvent {
     std::string identifier;  // the domain: "whoami.example.com"
     bool renewal = false;    // a renewal (the old certificate still serves), not a first certificate
     bool failed = false;
-    std::string error;       // the server's reason when it failed
+    std::string error;  // the server's reason when it failed
 };
 
 // caddy's JSON entries of its loggers tls.obtain and tls.renew (certmagic's): "could not get

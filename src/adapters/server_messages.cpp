@@ -14,10 +14,11 @@ std::string nginx_listen_for(const SocketInfo& s) {
 }
 
 std::string exited_before_polling_message(const SocketInfo& s, const std::string& how) {
-    return fmt::format("nginx {} before its workers polled inherited {}: if its error above names another address "
-                       "(socket() or bind() failed), no listen directive matches this socket; fix: put '{}' in the "
-                       "server block",
-                       how, describe_socket(s), nginx_listen_for(s));
+    return fmt::format(
+        "nginx {} before its workers polled inherited {}: if its error above names another address "
+        "(socket() or bind() failed), no listen directive matches this socket; fix: put '{}' in the "
+        "server block",
+        how, describe_socket(s), nginx_listen_for(s));
 }
 
 std::string dropped_socket_message(const SocketInfo& s, ServerKind kind, const std::string& program) {
@@ -33,9 +34,10 @@ std::string dropped_socket_message(const SocketInfo& s, ServerKind kind, const s
             "its own inside the container and clients of the host socket hang; fix: put '{}' in the server block{}",
             adapter.name, describe_socket(s), adapter.name, adapter.config_for(s), hint);
     }
-    return fmt::format("{} closed inherited {}: no process of the server holds it any more, so clients of the "
-                       "host socket hang; make the server use the socket (see 'sdshim inspect')",
-                       program, describe_socket(s));
+    return fmt::format(
+        "{} closed inherited {}: no process of the server holds it any more, so clients of the "
+        "host socket hang; make the server use the socket (see 'sdshim inspect')",
+        program, describe_socket(s));
 }
 
 // Decided from the exit alone, not from a poll that may or may not have run before it.

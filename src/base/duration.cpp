@@ -22,10 +22,14 @@ Result<Millis> parse_duration(std::string_view text) {
     if (number == ".") return not_a_number;
     std::string_view unit = text.substr(unit_at);
     std::uint64_t scale = 0;  // milliseconds per unit
-    if (unit.empty() || unit == "s") scale = 1000;
-    else if (unit == "ms") scale = 1;
-    else if (unit == "m" || unit == "min") scale = 60'000;
-    else return Error{"'" + std::string(unit) + "' is not a unit: ms, s or m"};
+    if (unit.empty() || unit == "s")
+        scale = 1000;
+    else if (unit == "ms")
+        scale = 1;
+    else if (unit == "m" || unit == "min")
+        scale = 60'000;
+    else
+        return Error{"'" + std::string(unit) + "' is not a unit: ms, s or m"};
     // Exact decimal arithmetic, rounded half up to a millisecond: "1.5s" is 1500 ms, "0.0005s" 1 ms.
     // Fraction digits past the 18th cannot change a millisecond and are ignored.
     constexpr std::uint64_t kMaxMs = 365ULL * 24 * 3600 * 1000;

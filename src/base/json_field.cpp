@@ -8,7 +8,7 @@
 namespace sdshim {
 
 std::optional<std::string> json_string(std::string_view entry, std::string_view key) {
-    std::size_t at = 0;  // the value's first character
+    std::size_t at = 0;             // the value's first character
     for (std::size_t from = 0;;) {  // "key", spaces, ':', spaces, '"'
         const std::size_t k = entry.find(key, from);
         if (k == std::string_view::npos) return std::nullopt;

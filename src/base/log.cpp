@@ -1,4 +1,5 @@
-// Logging: stderr only, "[sdshim] level: message" or one JSON object per line, through one spdlog::logger of the shim's own.
+// Logging: stderr only, "[sdshim] level: message" or one JSON object per line, through one spdlog::logger of the shim's
+// own.
 #include "base/log.hpp"
 
 #include <spdlog/sinks/sink.h>
@@ -21,7 +22,7 @@ std::string_view level_name(spdlog::level::level_enum level) {
 // Formats each message itself and writes it to fd 2 with one write(2), unbuffered. Derived from
 // spdlog's bare sink interface: base_sink would bring a pattern formatter and a mutex (one thread here).
 class StderrSink final : public spdlog::sinks::sink {
-public:
+  public:
     void log(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t line;
         std::string_view text(msg.payload.data(), msg.payload.size());
@@ -38,7 +39,8 @@ public:
                            "{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"sdshim\",\"pid\":{},\"msg\":\"{}{}\"}}\n",
                            utc_timestamp(msg.time), level_name(msg.level), ::getpid(), json_escape(text), more);
         else
-            fmt::format_to(std::back_inserter(line), "[sdshim] {}: {}{}\n", level_name(msg.level), one_line(text), more);
+            fmt::format_to(std::back_inserter(line), "[sdshim] {}: {}{}\n", level_name(msg.level), one_line(text),
+                           more);
         const char* p = line.data();
         std::size_t left = line.size();
         while (left > 0) {
@@ -54,7 +56,7 @@ public:
     void set_formatter(std::unique_ptr<spdlog::formatter>) override {}
     void set_format(LogFormat format) { format_ = format; }
 
-private:
+  private:
     LogFormat format_ = LogFormat::text;
 };
 
@@ -91,8 +93,10 @@ std::string one_line(std::string_view text) {
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-                else out += static_cast<char>(c);
+                if (c < 0x20 || c == 0x7f)
+                    out += fmt::format("\\x{:02x}", c);
+                else
+                    out += static_cast<char>(c);
         }
     }
     return out;
@@ -109,8 +113,10 @@ std::string json_escape(std::string_view text) {
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-                else out += static_cast<char>(c);
+                if (c < 0x20)
+                    out += fmt::format("\\u{:04x}", c);
+                else
+                    out += static_cast<char>(c);
         }
     }
     return out;

@@ -1,4 +1,5 @@
-// Logging: stderr only, "[sdshim] level: message" or one JSON object per line, through one spdlog::logger of the shim's own.
+// Logging: stderr only, "[sdshim] level: message" or one JSON object per line, through one spdlog::logger of the shim's
+// own.
 #pragma once
 
 // The logger is used directly, never through spdlog's registry: the registry (spdlog::info(),
@@ -64,11 +65,11 @@ std::string utc_timestamp(std::chrono::system_clock::time_point when);
 
 // Logs the first few of a kind, then one line a window saying how many were left out.
 class LogBudget {
-public:
+  public:
     bool allow(std::chrono::steady_clock::time_point now);
     long long suppressed() const { return suppressed_; }
 
-private:
+  private:
     std::chrono::steady_clock::time_point window_start_{};
     int used_ = 0;
     long long suppressed_ = 0;

@@ -1,4 +1,5 @@
-// The emergency reserve: heap held back at start and given up when an allocation fails, so that PID 1 can still log and shed work.
+// The emergency reserve: heap held back at start and given up when an allocation fails, so that PID 1 can still log and
+// shed work.
 #pragma once
 
 namespace sdshim::memory_reserve {

@@ -56,8 +56,7 @@ std::string format_address(const sockaddr_storage& ss, socklen_t len) {
             const auto& vm = reinterpret_cast<const sockaddr_vm&>(ss);
             return fmt::format("vsock:{}:{}", vm.svm_cid, vm.svm_port);
         }
-        default:
-            return fmt::format("(family {})", ss.ss_family);
+        default: return fmt::format("(family {})", ss.ss_family);
     }
 }
 

@@ -28,7 +28,7 @@ void for_each_row(std::string_view table, Fn fn) {
 
 // Whitespace-separated fields, one at a time. Each number must be a whole field: "12ab" is not 12.
 class FieldReader {
-public:
+  public:
     explicit FieldReader(std::string_view text) : rest_(text) {}
 
     std::optional<std::string_view> next();
@@ -41,7 +41,7 @@ public:
         return parse_whole_number<T>(*field, base);
     }
 
-private:
+  private:
     std::string_view rest_;
 };
 

@@ -17,7 +17,7 @@ struct Error {
 
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
     Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
 
@@ -38,13 +38,13 @@ public:
 
     friend bool operator==(const Result& r, const T& v) { return r.ok() && r.value() == v; }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)) {}
 
@@ -53,7 +53,7 @@ public:
     const Error& error() const { return *error_; }
     const std::string& message() const { return error_->message; }
 
-private:
+  private:
     std::optional<Error> error_;
 };
 
@@ -62,11 +62,11 @@ using Status = Result<void>;
 // The one exception of the project: a part of the runtime that could not be made before the loop
 // runs ("cannot start at all"), with its Error. Never thrown once the loop runs.
 class StartFailure : public std::runtime_error {
-public:
+  public:
     explicit StartFailure(Error error) : std::runtime_error(error.message), error_(std::move(error)) {}
     const Error& error() const { return error_; }
 
-private:
+  private:
     Error error_;
 };
 

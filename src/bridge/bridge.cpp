@@ -1,4 +1,5 @@
-// The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the one event loop.
+// The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the
+// one event loop.
 #include "bridge/bridge.hpp"
 
 #include "base/log.hpp"
@@ -19,7 +20,7 @@
 namespace sdshim {
 namespace {
 
-constexpr int kAcceptBatch = 64;       // connections accepted per wake-up, so one listener cannot starve the rest
+constexpr int kAcceptBatch = 64;         // connections accepted per wake-up, so one listener cannot starve the rest
 constexpr std::size_t kShimOwnFds = 32;  // stdio, signalfd, epoll, notify sockets, launcher, probes
 constexpr auto kAcceptRetry = std::chrono::milliseconds(250);
 // A unix target whose backlog is full refuses at once (EAGAIN) where TCP would queue the SYN and
@@ -52,7 +53,7 @@ struct Bridge::Side {
     UniqueFd fd;
     std::uint32_t mask = 0;  // what epoll watches for
     bool watched = false;
-    bool hung_up = false;    // epoll said EPOLLHUP: nothing can be written to it any more
+    bool hung_up = false;  // epoll said EPOLLHUP: nothing can be written to it any more
 };
 
 struct Bridge::Connection {
@@ -148,9 +149,10 @@ void Bridge::accept_some(const BridgeListener& listener) {
             if (err == EAGAIN || err == EINTR || err == ECONNABORTED) return;
             if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
                 if (error_budget_.allow(std::chrono::steady_clock::now()))
-                    log::warn("bridge {}: accept: {} with {} connection(s) open; new connections wait in the "
-                              "backlog (raise the fd limit or lower --bridge-max-connections)",
-                              listener.label, std::strerror(err), connections_.size());
+                    log::warn(
+                        "bridge {}: accept: {} with {} connection(s) open; new connections wait in the "
+                        "backlog (raise the fd limit or lower --bridge-max-connections)",
+                        listener.label, std::strerror(err), connections_.size());
                 pause_accepting(true);
                 if (connections_.empty()) loop_.arm(retry_accept_, EventLoop::Clock::now() + kAcceptRetry);
                 return;
@@ -245,9 +247,10 @@ void Bridge::on_timers() {
             connect_upstream(c);
             continue;
         }
-        warn_within(connect_budget_, "bridge {} -> {}: {} {} (--bridge-connect-timeout); the client's connection is closed",
-                    c.listener->label, c.listener->target.text,
-                    c.retrying ? "its backlog stayed full for" : "no answer within", format_duration(cfg_.connect_timeout));
+        warn_within(
+            connect_budget_, "bridge {} -> {}: {} {} (--bridge-connect-timeout); the client's connection is closed",
+            c.listener->label, c.listener->target.text, c.retrying ? "its backlog stayed full for" : "no answer within",
+            format_duration(cfg_.connect_timeout));
         close(c, "connect timed out");
     }
 }
@@ -260,8 +263,8 @@ bool Bridge::finish_connect(Connection& c) {
         return true;
     }
     if (connect_budget_.allow(std::chrono::steady_clock::now()))
-        log::warn("bridge {} -> {}: {}; the client's connection is closed", c.listener->label,
-                  c.listener->target.text, connected.message());
+        log::warn("bridge {} -> {}: {}; the client's connection is closed", c.listener->label, c.listener->target.text,
+                  connected.message());
     return false;
 }
 
@@ -323,7 +326,8 @@ void Bridge::on_event(Connection& c, bool upstream_side, std::uint32_t events) {
     const bool move_down = upstream_side ? readable : writable;
     if (move_up && !pump(c.up, pipes_, c.client.fd.get(), c.upstream.fd.get(), c.header.empty()))
         return close(c, "client -> server");
-    if (move_down && !pump(c.down, pipes_, c.upstream.fd.get(), c.client.fd.get(), true)) return close(c, "server -> client");
+    if (move_down && !pump(c.down, pipes_, c.upstream.fd.get(), c.client.fd.get(), true))
+        return close(c, "server -> client");
     if (c.up.shut && c.down.shut) return close(c, "both sides finished");
     update_interest(c);
 }
@@ -365,7 +369,7 @@ void Bridge::update_interest(Connection& c) {
         if (!c.down.eof && c.down.pipe_bytes == 0) upstream |= EPOLLIN;
         if (c.up.pipe_bytes > 0 || !c.header.empty()) upstream |= EPOLLOUT;
     }
-    if (!set_interest(c, c.client, false, client)) return;  // closed
+    if (!set_interest(c, c.client, false, client)) return;           // closed
     if (c.upstream.fd) set_interest(c, c.upstream, true, upstream);  // none while a retry waits
 }
 

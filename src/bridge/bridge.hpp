@@ -1,4 +1,5 @@
-// The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the one event loop.
+// The bridge: accepts on inherited listening sockets and splices each connection to the server's own address, in the
+// one event loop.
 #pragma once
 
 #include "base/duration.hpp"
@@ -13,8 +14,8 @@
 #include <functional>
 #include <list>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,7 @@ inline constexpr std::size_t kBridgeFdsPerConnection = 6;
 std::size_t default_bridge_max_connections(std::size_t nofile_limit);
 
 class Bridge {
-public:
+  public:
     Bridge(EventLoop& loop, BridgeConfig config);
     ~Bridge();
     Bridge(const Bridge&) = delete;
@@ -51,7 +52,7 @@ public:
     // Called once no connection is left after stop_accepting().
     void on_idle(std::function<void()> fn) { on_idle_ = std::move(fn); }
 
-private:
+  private:
     struct Side;
     struct Connection;
 
@@ -83,8 +84,8 @@ private:
     bool accepting_ = false;
     bool paused_ = false;
     EventLoop::DeadlineId retry_accept_;
-    Timers timers_;                  // connections whose connect has a deadline or waits for a retry
-    EventLoop::DeadlineId timer_;    // armed at the first of timers_
+    Timers timers_;                // connections whose connect has a deadline or waits for a retry
+    EventLoop::DeadlineId timer_;  // armed at the first of timers_
     std::function<void()> on_idle_;
     LogBudget connect_budget_;  // refused connects to the target
     LogBudget error_budget_;    // accept, socket and fd-limit failures

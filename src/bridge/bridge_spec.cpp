@@ -1,4 +1,5 @@
-// --bridge SOCKET=TARGET and --bridge-proxy-protocol: parsed into an inherited socket's selector and an address to connect to.
+// --bridge SOCKET=TARGET and --bridge-proxy-protocol: parsed into an inherited socket's selector and an address to
+// connect to.
 #include "bridge/bridge_spec.hpp"
 
 #include "activation/activation.hpp"
@@ -63,7 +64,8 @@ Result<BridgeTarget> parse_bridge_target(std::string_view text) {
     }
     auto* in4 = reinterpret_cast<sockaddr_in*>(&t.addr);
     if (::inet_pton(AF_INET, host.c_str(), &in4->sin_addr) != 1)
-        return Error{"target '" + t.text + "': '" + host + "' is not an IPv4 address (names are not looked up; " + expected + ")"};
+        return Error{"target '" + t.text + "': '" + host + "' is not an IPv4 address (names are not looked up; " +
+                     expected + ")"};
     in4->sin_family = AF_INET;
     in4->sin_port = htons(*p);
     t.len = sizeof(sockaddr_in);
@@ -73,29 +75,33 @@ Result<BridgeTarget> parse_bridge_target(std::string_view text) {
 Result<BridgeSpec> parse_bridge_spec(std::string_view text) {
     auto eq = text.find('=');
     if (eq == std::string_view::npos || eq == 0)
-        return Error{"SOCKET=TARGET, SOCKET an fd number or a LISTEN_FDNAMES name, TARGET IPV4:PORT, [IPV6]:PORT or unix:/PATH"};
+        return Error{
+            "SOCKET=TARGET, SOCKET an fd number or a LISTEN_FDNAMES name, TARGET IPV4:PORT, [IPV6]:PORT or unix:/PATH"};
     auto target = parse_bridge_target(text.substr(eq + 1));
     if (!target) return target.error();
     return BridgeSpec{std::string(text.substr(0, eq)), *target};
 }
 
-Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& specs, const std::vector<SocketInfo>& sockets) {
+Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& specs,
+                                                 const std::vector<SocketInfo>& sockets) {
     std::vector<BridgeListener> out;
     std::vector<bool> taken(sockets.size(), false);
     for (const auto& spec : specs) {
-        const bool by_number = !spec.socket.empty() &&
-                               std::all_of(spec.socket.begin(), spec.socket.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        const bool by_number = !spec.socket.empty() && std::all_of(spec.socket.begin(), spec.socket.end(),
+                                                                   [](char ch) { return ch >= '0' && ch <= '9'; });
         bool found = false;
         for (std::size_t i = 0; i < sockets.size(); ++i) {
             const SocketInfo& s = sockets[i];
             if (by_number ? std::to_string(s.fd) != spec.socket : s.name != spec.socket) continue;
             found = true;
             const std::string label = describe_socket(s);
-            if (taken[i]) return Error{"--bridge " + spec.socket + "=" + spec.target.text + ": " + label + " is already bridged"};
+            if (taken[i])
+                return Error{"--bridge " + spec.socket + "=" + spec.target.text + ": " + label + " is already bridged"};
             if (s.type != SOCK_STREAM || !s.listening)
-                return Error{"--bridge " + spec.socket + "=" + spec.target.text + ": " + label + " is a " + type_name(s.type) +
-                       (s.listening ? "" : ", not listening,") +
-                       " socket; only listening stream sockets can be bridged (give it to the server without --bridge)"};
+                return Error{
+                    "--bridge " + spec.socket + "=" + spec.target.text + ": " + label + " is a " + type_name(s.type) +
+                    (s.listening ? "" : ", not listening,") +
+                    " socket; only listening stream sockets can be bridged (give it to the server without --bridge)"};
             taken[i] = true;
             out.push_back({s.fd, label, spec.target});
         }
@@ -103,15 +109,18 @@ Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& 
             std::string have;
             for (const auto& s : sockets) have += (have.empty() ? "" : ", ") + describe_socket(s);
             return Error{"--bridge " + spec.socket + "=" + spec.target.text + ": no inherited socket is " +
-                   (by_number ? "fd " : "named '") + spec.socket + (by_number ? "" : "'") + " (" +
-                   (have.empty() ? "LISTEN_FDS passed none" : "there are: " + have) + ")"};
+                         (by_number ? "fd " : "named '") + spec.socket + (by_number ? "" : "'") + " (" +
+                         (have.empty() ? "LISTEN_FDS passed none" : "there are: " + have) + ")"};
         }
     }
     for (std::size_t i = 0; i < sockets.size(); ++i)
         if (!taken[i])
-            return Error{describe_socket(sockets[i]) + " is not bridged: with --bridge the server gets no inherited socket, "
-                   "so add --bridge " + (sockets[i].name.empty() || sockets[i].name == "unknown" ? std::to_string(sockets[i].fd) : sockets[i].name) +
-                   "=TARGET for it"};
+            return Error{describe_socket(sockets[i]) +
+                         " is not bridged: with --bridge the server gets no inherited socket, "
+                         "so add --bridge " +
+                         (sockets[i].name.empty() || sockets[i].name == "unknown" ? std::to_string(sockets[i].fd)
+                                                                                  : sockets[i].name) +
+                         "=TARGET for it"};
     return out;
 }
 

@@ -1,4 +1,5 @@
-// --bridge SOCKET=TARGET and --bridge-proxy-protocol: parsed into an inherited socket's selector and an address to connect to.
+// --bridge SOCKET=TARGET and --bridge-proxy-protocol: parsed into an inherited socket's selector and an address to
+// connect to.
 #pragma once
 
 #include "base/duration.hpp"
@@ -43,6 +44,7 @@ Result<BridgeTarget> parse_bridge_target(std::string_view text);
 Result<BridgeSpec> parse_bridge_spec(std::string_view text);
 // Which inherited socket each --bridge takes (a name takes every socket of that name). Every
 // socket must be bridged exactly once and be a listening stream socket; else one line with the fix.
-Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& specs, const std::vector<SocketInfo>& sockets);
+Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& specs,
+                                                 const std::vector<SocketInfo>& sockets);
 
 }  // namespace sdshim

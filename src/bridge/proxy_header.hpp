@@ -1,4 +1,5 @@
-// The PROXY protocol header (v1 text, v2 binary) the bridge writes before a client's bytes, from the client's and the socket's addresses.
+// The PROXY protocol header (v1 text, v2 binary) the bridge writes before a client's bytes, from the client's and the
+// socket's addresses.
 #pragma once
 
 #include "bridge/bridge_spec.hpp"

@@ -51,7 +51,7 @@ bool pump(Flow& f, PipePool& pipes, int from, int to, bool may_read) {
             }
             if (n < 0 && errno == EINTR) continue;
             if (n < 0 && errno == EAGAIN) return true;  // `to` is full: wait until it is writable
-            return false;                                 // the reader is gone (EPIPE, ECONNRESET)
+            return false;                               // the reader is gone (EPIPE, ECONNRESET)
         }
         if (!may_read || f.eof || short_read) break;
         if (!f.pipe.r && !pipes.take(f.pipe)) return false;

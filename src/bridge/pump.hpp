@@ -23,13 +23,13 @@ struct Flow {
 };
 
 class PipePool {
-public:
-    PipePool();                // room for every spare pipe: give_back() never allocates
+  public:
+    PipePool();               // room for every spare pipe: give_back() never allocates
     bool take(Pipe& p);       // a spare pipe, or a new one; false when pipe2() fails (fd limit)
     void give_back(Flow& f);  // the flow's pipe, if it is empty; one that still holds bytes is closed
     std::size_t spare() const { return spare_.size(); }
 
-private:
+  private:
     std::vector<Pipe> spare_;
 };
 

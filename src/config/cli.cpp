@@ -96,9 +96,12 @@ struct CustomSpec {
 
 Status parse_flag(Options& opt, std::string_view v, const void* spec) {
     const auto field = static_cast<const FlagSpec*>(spec)->field;
-    if (v == "1" || v == "true" || v == "yes" || v == "on") opt.*field = true;
-    else if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) opt.*field = false;
-    else return Error{};
+    if (v == "1" || v == "true" || v == "yes" || v == "on")
+        opt.*field = true;
+    else if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty())
+        opt.*field = false;
+    else
+        return Error{};
     return {};
 }
 
@@ -156,8 +159,8 @@ Status parse_custom(Options& opt, std::string_view v, const void* spec) {
 }
 
 void add(std::vector<Option>& t, const CustomSpec& spec) {
-    t.push_back(Option{spec.name, spec.env, spec.metavar, spec.repeatable, spec.help, spec.expected, parse_custom,
-                       &spec});
+    t.push_back(
+        Option{spec.name, spec.env, spec.metavar, spec.repeatable, spec.help, spec.expected, parse_custom, &spec});
 }
 
 // The table, in --help's order. Each entry is a constant that its Option points to (its parser reads
@@ -489,7 +492,8 @@ Status apply_env(Options& o, const EnvLookup& env) {
         if (!raw) continue;
         std::string_view value(raw);
         auto apply_one = [&](std::string_view item) -> Status {
-            if (auto applied = spec.apply(o, item); !applied) return bad_value(fmt::format("{}='{}'", spec.env, value), spec, applied.error());
+            if (auto applied = spec.apply(o, item); !applied)
+                return bad_value(fmt::format("{}='{}'", spec.env, value), spec, applied.error());
             return {};
         };
         if (!spec.repeatable) {
@@ -545,8 +549,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
             req.action = CliAction::version;
             return req;
         }
-        if (arg.substr(0, 2) != "--")
-            return Error{fmt::format("unknown option '{}' (see sdshim --help)", arg)};
+        if (arg.substr(0, 2) != "--") return Error{fmt::format("unknown option '{}' (see sdshim --help)", arg)};
         std::string_view name = arg.substr(2);
         std::optional<std::string_view> value;
         if (auto eq = name.find('='); eq != std::string_view::npos) {
@@ -560,8 +563,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
             value = "1";
         }
         if (!value) {
-            if (i + 1 >= args.size())
-                return Error{fmt::format("option '--{}' needs a value: {}", name, spec->metavar)};
+            if (i + 1 >= args.size()) return Error{fmt::format("option '--{}' needs a value: {}", name, spec->metavar)};
             value = args[++i];
         }
         if (auto applied = spec->apply(req.options, *value); !applied)

@@ -31,17 +31,18 @@ struct Options {
     ForwardTo forward_to = ForwardTo::child;
     std::vector<int> success_exit;
     std::optional<ServerKind> server;  // --server; nullopt: auto
-    ReadyMode ready;             // --ready
+    ReadyMode ready;                   // --ready
     Millis ready_timeout{60000};
     std::string reload_check = "auto";  // --reload-check: auto, off or cmd:COMMAND
-    std::optional<Millis> watchdog;  // --watchdog: WatchdogSec; 0 turns it off; unset: WATCHDOG_USEC if it names the shim
+    std::optional<Millis>
+        watchdog;  // --watchdog: WatchdogSec; 0 turns it off; unset: WATCHDOG_USEC if it names the shim
     NotifyAccess notify_access = NotifyAccess::all;
     DroppedSocketPolicy on_dropped_socket = DroppedSocketPolicy::fail;
-    std::vector<BridgeSpec> bridges;           // --bridge SOCKET=TARGET
-    std::size_t bridge_max_connections = 0;    // 0: from RLIMIT_NOFILE
+    std::vector<BridgeSpec> bridges;         // --bridge SOCKET=TARGET
+    std::size_t bridge_max_connections = 0;  // 0: from RLIMIT_NOFILE
     Millis bridge_connect_timeout = kDefaultBridgeConnectTimeout;
     ProxyProtocol bridge_proxy = ProxyProtocol::none;
-    bool inspect = false;       // print the inherited sockets and what the adapter exports, then exit
+    bool inspect = false;  // print the inherited sockets and what the adapter exports, then exit
     bool inspect_json = false;
     std::optional<HealthTarget> check;  // --check / sdshim check: look once whether it serves, then exit
     Millis check_timeout{5000};
@@ -69,13 +70,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const EnvLook
 // One entry of the option table, which drives the parser, --help and the man page alike: the
 // accepted values, the expectation a bad value's error names, and the default all come from here.
 struct Option {
-    const char* name;       // long option, without "--" (a literal, as env)
-    const char* env;        // SDSHIM_* variable
-    std::string metavar;    // "DURATION", "child|group"; empty for a flag (1/0 in the variable)
+    const char* name;         // long option, without "--" (a literal, as env)
+    const char* env;          // SDSHIM_* variable
+    std::string metavar;      // "DURATION", "child|group"; empty for a flag (1/0 in the variable)
     bool repeatable = false;  // the variable then holds a comma-separated list
-    std::string help;       // what it does, ending with "(default ...)" where there is one
-    std::string expected;   // "child or group": what a bad value's error says was expected; empty: the
-                            // parser's error says it all
+    std::string help;         // what it does, ending with "(default ...)" where there is one
+    std::string expected;     // "child or group": what a bad value's error says was expected; empty: the
+                              // parser's error says it all
     // Parses a value into the options: an Error with no message means "`expected`", else it has a
     // reason of its own. One plain function per kind of option, with that option's constant spec.
     Status (*parse)(Options&, std::string_view, const void* spec) = nullptr;

@@ -16,7 +16,7 @@
 namespace sdshim {
 
 class EventLoop {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     EventLoop();
@@ -44,7 +44,7 @@ public:
     Status run();
     void stop() { running_ = false; }
 
-private:
+  private:
     struct Watch {
         std::function<void(std::uint32_t)> handler;
         bool live = true;

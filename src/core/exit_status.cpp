@@ -12,8 +12,10 @@ namespace sdshim {
 
 int exit_code_from_status(int wait_status, const std::vector<int>& success_exit) {
     int code = 1;
-    if (WIFEXITED(wait_status)) code = WEXITSTATUS(wait_status);
-    else if (WIFSIGNALED(wait_status)) code = (128 + WTERMSIG(wait_status)) % 256;
+    if (WIFEXITED(wait_status))
+        code = WEXITSTATUS(wait_status);
+    else if (WIFSIGNALED(wait_status))
+        code = (128 + WTERMSIG(wait_status)) % 256;
     if (std::find(success_exit.begin(), success_exit.end(), code) != success_exit.end()) return 0;
     return code;
 }

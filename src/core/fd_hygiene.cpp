@@ -36,9 +36,10 @@ std::string fd_limit_hint(int err, int inherited_sockets) {
     if (err != EMFILE) return {};
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return {};
-    return fmt::format(" (RLIMIT_NOFILE is {}: 3 go to stdio, {} to inherited sockets, and sdshim needs about 7 "
-                       "of its own; raise it, e.g. podman run --ulimit nofile=1024:1024)",
-                       static_cast<unsigned long long>(limit.rlim_cur), inherited_sockets);
+    return fmt::format(
+        " (RLIMIT_NOFILE is {}: 3 go to stdio, {} to inherited sockets, and sdshim needs about 7 "
+        "of its own; raise it, e.g. podman run --ulimit nofile=1024:1024)",
+        static_cast<unsigned long long>(limit.rlim_cur), inherited_sockets);
 }
 
 std::size_t raise_fd_limit() {

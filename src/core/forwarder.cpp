@@ -5,7 +5,6 @@
 #include "base/signal_names.hpp"
 #include "proc/process_tree.hpp"
 
-
 #include <signal.h>
 
 #include <cerrno>
@@ -50,19 +49,20 @@ ForwardDecision Forwarder::forward(int sig, pid_t sender, pid_t main_pid, bool m
     // sigqueue() reaches one process only: a group gets kill(), and the payload is lost there.
     const bool group = target_ == ForwardTo::group;
     const char* whom = group ? "process group" : "pid";
-    const int sent = queued && !group ? ::sigqueue(main_pid, d.signal, *queued) : ::kill(group ? -main_pid : main_pid, d.signal);
+    const int sent =
+        queued && !group ? ::sigqueue(main_pid, d.signal, *queued) : ::kill(group ? -main_pid : main_pid, d.signal);
     if (sent != 0) {
         const int err = errno;
         // ESRCH is the child exiting meanwhile; EAGAIN is its queue of real-time signals full: one lost.
         log::at(err == EAGAIN ? spdlog::level::warn : spdlog::level::debug, "forwarding {} to {} {}: {}",
-                    signal_name(d.signal), whom, main_pid, std::strerror(err));
+                signal_name(d.signal), whom, main_pid, std::strerror(err));
         return d;
     }
     // As systemd does after a stop signal, but only where it is needed: a stopped server (SIGTSTP)
     // would otherwise sit out the grace until SIGKILL, and a running one has no use for SIGCONT.
     if (d.starts_stop && target_is_stopped(main_pid, group)) (void)::kill(group ? -main_pid : main_pid, SIGCONT);
     auto level = d.starts_stop && stop_budget_.allow(std::chrono::steady_clock::now()) ? spdlog::level::info
-                                                                                      : spdlog::level::debug;
+                                                                                       : spdlog::level::debug;
     if (sender == self_)  // the shim's own decision (readiness failure), not a received signal
         log::at(level, "sent {} to {} {}", signal_name(d.signal), whom, main_pid);
     else if (d.signal == sig)

@@ -13,7 +13,7 @@
 namespace sdshim {
 
 class Reaper {
-public:
+  public:
     using OnExit = std::function<void(int wait_status)>;
 
     // The exit of `pid` goes to `on_exit`, once. Every other pid reaped is an orphan.
@@ -22,16 +22,16 @@ public:
     void forget(pid_t pid);
 
     struct Round {
-        int orphans = 0;        // adopted processes collected
+        int orphans = 0;         // adopted processes collected
         bool none_left = false;  // waitpid said ECHILD: nothing of ours is running any more
     };
     // waitpid(-1, WNOHANG) until nothing more is ready, then the callbacks of what was collected.
     // Each pid is checked inside the loop, so coalesced SIGCHLDs never hide an exit.
     Round reap();
 
-private:
+  private:
     std::vector<std::pair<pid_t, OnExit>> expected_;  // a few: the main child and the running probes
-    std::vector<std::pair<OnExit, int>> exited_;       // collected in this round, called after it
+    std::vector<std::pair<OnExit, int>> exited_;      // collected in this round, called after it
 };
 
 // Not PID 1: become the child subreaper so orphans of the server are reparented to the shim.

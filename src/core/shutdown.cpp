@@ -4,7 +4,6 @@
 #include "base/log.hpp"
 #include "proc/process_tree.hpp"
 
-
 #include <csignal>
 
 namespace sdshim {

@@ -10,7 +10,7 @@
 namespace sdshim {
 
 class StopSequence {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     using Deadline = std::optional<Clock::time_point>;
 
@@ -32,7 +32,7 @@ public:
     bool stopping() const { return phase_ != Phase::running; }
     bool gave_up() const { return phase_ == Phase::gave_up; }
 
-private:
+  private:
     enum class Phase { running, stopping, draining, killed, gave_up };
     Phase phase_ = Phase::running;
     Millis grace_;

@@ -49,7 +49,7 @@ void SignalChannel::wait(Batch& batch) {
     out.ssi_pid = static_cast<std::uint32_t>(si.si_pid);
     out.ssi_uid = si.si_uid;
     out.ssi_ptr = reinterpret_cast<std::uintptr_t>(si.si_value.sival_ptr);
-    out.ssi_int = si.si_value.sival_int;  // `sdshim reload`'s request is told by it
+    out.ssi_int = si.si_value.sival_int;                                  // `sdshim reload`'s request is told by it
     if (si.si_code > 0 && si.si_signo != SIGCHLD) out.ssi_fd = si.si_fd;  // a listener's arrival (F_SETSIG)
     batch.count = 1;
 }

@@ -12,7 +12,7 @@
 namespace sdshim {
 
 class SignalChannel {
-public:
+  public:
     // Blocks all signals except the synchronous faults (SEGV, BUS, ILL, FPE, TRAP, SYS, ABRT),
     // which must keep killing the shim if it ever has a bug, and opens a non-blocking signalfd.
     SignalChannel();
@@ -29,7 +29,7 @@ public:
     // nothing else to wait for. None after an interruption (the shim was stopped and continued).
     void wait(Batch& batch);
 
-private:
+  private:
     sigset_t mask_;
     UniqueFd fd_;
 };

@@ -9,8 +9,7 @@ namespace sdshim {
 
 Result<SignalRule> parse_signal_rule(std::string_view text) {
     auto colon = text.find(':');
-    if (colon == std::string_view::npos)
-        return Error{"expected FROM:TO, e.g. TERM:QUIT or HUP:0"};
+    if (colon == std::string_view::npos) return Error{"expected FROM:TO, e.g. TERM:QUIT or HUP:0"};
     std::string_view from_text = text.substr(0, colon);
     std::string_view to_text = text.substr(colon + 1);
     auto from = parse_signal(from_text);

@@ -18,14 +18,14 @@ struct SignalRule {
 Result<SignalRule> parse_signal_rule(std::string_view text);
 
 class SignalMap {
-public:
+  public:
     void add(SignalRule rule) { rules_[rule.from] = rule.to; }  // a later rule for FROM wins
     // Only adds FROM when no rule for it exists yet: adapters' defaults never override the user.
     void add_default(SignalRule rule) { rules_.emplace(rule.from, rule.to); }
     int apply(int sig) const;
     const std::map<int, int>& rules() const { return rules_; }
 
-private:
+  private:
     std::map<int, int> rules_;
 };
 

@@ -3,8 +3,8 @@
 #include "idle/client_connections.hpp"
 
 #include "base/proc_text.hpp"
-#include "proc/process_tree.hpp"
 #include "proc/proc_sockets.hpp"
+#include "proc/process_tree.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -18,8 +18,10 @@ void parse_tcp_rows(std::string_view text, TcpTable& table) {
         std::string_view f[10];
         std::size_t n = 0;
         while (n < 10)
-            if (auto field = row.next()) f[n++] = *field;
-            else break;
+            if (auto field = row.next())
+                f[n++] = *field;
+            else
+                break;
         if (n < 10) return;
         const auto colon = f[1].rfind(':');
         if (colon == std::string_view::npos) return;

@@ -21,7 +21,7 @@ struct ConnectionSample {
 
 // One row of PID 1's own /proc/net/tcp or tcp6: a socket of the container's network namespace.
 struct TcpRow {
-    unsigned state = 0;       // 0x0A: listening
+    unsigned state = 0;  // 0x0A: listening
     unsigned local_port = 0;
 };
 using TcpTable = std::map<unsigned long, TcpRow>;  // by inode; sockets of no process (inode 0) left out
@@ -51,8 +51,9 @@ bool is_client_connection(unsigned long inode, Protocol protocol, const TcpTable
     return p == "TCP" || p == "TCPv6";
 }
 
-// What a look found in the processes below `root` (PID 1: the server and everything it started): the client connections they hold (the count
-// stops at `enough`), and the first process whose fds could not be read (then nothing is called idle).
+// What a look found in the processes below `root` (PID 1: the server and everything it started): the client connections
+// they hold (the count stops at `enough`), and the first process whose fds could not be read (then nothing is called
+// idle).
 struct HeldConnections {
     std::size_t count = 0;
     std::optional<pid_t> unreadable;

@@ -13,7 +13,7 @@ namespace sdshim {
 // open at the last look either (it may have closed just now): the limit counts from the last look
 // that was not quiet, so a server is idle at least `limit` after its last client, never less.
 class IdlePolicy {
-public:
+  public:
     explicit IdlePolicy(Millis limit) : limit_(limit) {}
     // Whether the server has now been idle for the limit.
     bool look(const ConnectionSample& sample, EventLoop::Clock::time_point now);
@@ -22,7 +22,7 @@ public:
     // A quarter of the limit, from 250ms to 15s: a client between two looks is seen by its arrival.
     Millis period() const;
 
-private:
+  private:
     Millis limit_;
     std::optional<ConnectionSample> last_;
     EventLoop::Clock::time_point active_at_{};

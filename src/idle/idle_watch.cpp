@@ -13,9 +13,11 @@
 namespace sdshim {
 
 IdleWatch::IdleWatch(EventLoop& loop, Millis limit, std::vector<SocketInfo> listeners, Idle idle)
-    : loop_(loop), limit_(limit), idle_(std::move(idle)), arrivals_(listeners), look_at_(loop.add_deadline([this] {
-          look();
-      })) {
+    : loop_(loop),
+      limit_(limit),
+      idle_(std::move(idle)),
+      arrivals_(listeners),
+      look_at_(loop.add_deadline([this] { look(); })) {
     for (const auto& s : listeners) {
         listeners_.inodes.insert(s.inode);
         const auto colon = s.address.rfind(':');
@@ -58,9 +60,10 @@ ConnectionSample IdleWatch::sample() {
     if (held.unreadable) {
         s.open = 1;  // never call idle what could not be looked at
         if (!std::exchange(warned_unreadable_, true))
-            log::warn("--exit-idle: the fds of pid {} cannot be read ({}): its connections cannot be counted, so the "
-                      "server is not called idle while it runs",
-                      *held.unreadable, held.why);
+            log::warn(
+                "--exit-idle: the fds of pid {} cannot be read ({}): its connections cannot be counted, so the "
+                "server is not called idle while it runs",
+                *held.unreadable, held.why);
     }
     return s;
 }

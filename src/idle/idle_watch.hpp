@@ -19,7 +19,7 @@
 namespace sdshim {
 
 class IdleWatch {
-public:
+  public:
     using Idle = std::function<void()>;                  // the limit is reached: stop the server
     using OwnCount = std::function<ConnectionSample()>;  // a bridge counts its own connections
 
@@ -36,7 +36,7 @@ public:
     // Whether a signal PID 1 read was a listener's arrival (see ListenerArrivals::take).
     bool take_signal(const signalfd_siginfo& si) { return arrivals_.take(si); }
 
-private:
+  private:
     void look();
     ConnectionSample sample();
 

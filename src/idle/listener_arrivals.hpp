@@ -15,7 +15,7 @@
 namespace sdshim {
 
 class ListenerArrivals {
-public:
+  public:
     // `sockets`: PID 1's copies of the listeners (TCP listening, UDP bound), which it keeps open.
     explicit ListenerArrivals(std::vector<SocketInfo> sockets) : sockets_(std::move(sockets)) {}
     ~ListenerArrivals() { disarm(); }
@@ -37,7 +37,7 @@ public:
     // Clients waiting to be accepted, and listeners with datagrams waiting.
     std::size_t waiting() const;
 
-private:
+  private:
     struct State {
         bool armed = false;
     };

@@ -3,9 +3,9 @@
 
 #include "launch/child_setup.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/system/system_error.hpp>
-#include <fmt/format.h>
 
 #include <sys/stat.h>
 #include <sys/wait.h>

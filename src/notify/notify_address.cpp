@@ -7,9 +7,10 @@ namespace sdshim {
 
 Result<NotifyAddress> parse_notify_address(const std::string& value) {
     if (value.empty() || (value[0] != '/' && value[0] != '@'))
-        return Error{fmt::format("NOTIFY_SOCKET='{}': expected an absolute path or an @abstract name "
-                                 "(vsock addresses are not supported inside a container)",
-                                 value)};
+        return Error{
+            fmt::format("NOTIFY_SOCKET='{}': expected an absolute path or an @abstract name "
+                        "(vsock addresses are not supported inside a container)",
+                        value)};
     if (value == "@") return Error{fmt::format("NOTIFY_SOCKET='{}': the name is empty", value)};
     auto address = unix_address(value);
     if (!address) return Error{fmt::format("NOTIFY_SOCKET='{}': {}", value, address.message())};

@@ -18,8 +18,8 @@ bool valid_key(std::string_view key) {
 }
 
 // Keys whose value may be anything; flags that systemd acts on only with one exact value.
-constexpr std::array<std::string_view, 6> kRelayedKeys{"STATUS", "ERRNO", "BUSERROR", "MONOTONIC_USEC",
-                                                        "EXTEND_TIMEOUT_USEC", "VARLINKERROR"};
+constexpr std::array<std::string_view, 6> kRelayedKeys{
+    "STATUS", "ERRNO", "BUSERROR", "MONOTONIC_USEC", "EXTEND_TIMEOUT_USEC", "VARLINKERROR"};
 constexpr std::array<std::string_view, 5> kFdKeys{"FDSTORE", "FDSTOREREMOVE", "FDNAME", "FDPOLL", "BARRIER"};
 
 std::optional<std::string> drop_reason(std::string_view key, std::string_view value) {
@@ -50,10 +50,14 @@ Utf8Char utf8_char_at(std::string_view text, std::size_t i) {
     if (c < 0x80) return {c, 1};
     std::size_t len = 0;
     char32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-    else return kNone;
+    if ((c & 0xE0) == 0xC0)
+        len = 2, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+        len = 3, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+        len = 4, cp = c & 0x07;
+    else
+        return kNone;
     if (i + len > text.size()) return kNone;
     for (std::size_t k = 1; k < len; ++k) {
         const auto cc = static_cast<unsigned char>(text[i + k]);
@@ -106,7 +110,8 @@ Result<NotifyMessage> parse_notify(std::string_view datagram, bool truncated, st
         msg.relay.emplace_back(line);
     }
     if (fds > 0)
-        msg.dropped.push_back(fmt::format("{} file descriptor(s): closed, podman's notify proxy cannot pass them", fds));
+        msg.dropped.push_back(
+            fmt::format("{} file descriptor(s): closed, podman's notify proxy cannot pass them", fds));
     return msg;
 }
 

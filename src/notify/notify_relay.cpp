@@ -5,7 +5,6 @@
 
 #include "base/log.hpp"
 
-
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -18,9 +17,9 @@
 namespace sdshim {
 namespace {
 
-constexpr std::size_t kQueueMax = 64;     // datagrams waiting for the outer socket
-constexpr int kReadBatch = 64;            // datagrams read per wake-up, so signals are never starved
-constexpr int kMaxFdsPerMessage = 253;    // SCM_MAX_FD
+constexpr std::size_t kQueueMax = 64;      // datagrams waiting for the outer socket
+constexpr int kReadBatch = 64;             // datagrams read per wake-up, so signals are never starved
+constexpr int kMaxFdsPerMessage = 253;     // SCM_MAX_FD
 constexpr Millis kHoldUnreachable{30000};  // how long the queue waits for an outer socket that cannot be reached
 constexpr Millis kFirstRetry{10};
 constexpr Millis kLastRetry{1000};
@@ -74,7 +73,8 @@ Result<std::unique_ptr<NotifyRelay>> NotifyRelay::open(const std::string& outer)
     relay->inner_name_ = "@sdshim/notify/" + random_suffix();
     const auto inner = unix_address(relay->inner_name_).value();
     relay->inner_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!relay->inner_) return Error{fmt::format("notify relay: socket(AF_UNIX, SOCK_DGRAM): {}", std::strerror(errno)), errno};
+    if (!relay->inner_)
+        return Error{fmt::format("notify relay: socket(AF_UNIX, SOCK_DGRAM): {}", std::strerror(errno)), errno};
     int one = 1;
     if (::setsockopt(relay->inner_.get(), SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0)
         return Error{fmt::format("notify relay: SO_PASSCRED: {}", std::strerror(errno)), errno};
@@ -194,7 +194,8 @@ void NotifyRelay::send(const std::vector<std::string>& lines) {
         const std::string text = dgram;
         auto a = admit(queue_, std::move(dgram), kQueueMax);
         if (a.dropped && full_budget_.allow(std::chrono::steady_clock::now()))
-            log::warn("NOTIFY_SOCKET={} is not reading fast enough; dropped '{}'", outer_.text, a.dropped->substr(0, 64));
+            log::warn("NOTIFY_SOCKET={} is not reading fast enough; dropped '{}'", outer_.text,
+                      a.dropped->substr(0, 64));
         if (a.queued) log::debug("notify: queue '{}'", text);
     }
     flush();

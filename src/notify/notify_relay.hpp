@@ -23,7 +23,7 @@
 namespace sdshim {
 
 class NotifyRelay {
-public:
+  public:
     // Accepts a sender's message, or says why it is refused.
     using SenderCheck = std::function<Status(pid_t pid)>;
     using OnMessage = std::function<void(pid_t pid, const NotifyMessage& msg)>;
@@ -47,7 +47,7 @@ public:
     // read and passed on, not lost because the child's SIGCHLD was handled first.
     void drain();
 
-private:
+  private:
     NotifyRelay() = default;
     bool read_some();  // true when a whole batch was read: more may wait
     void flush();

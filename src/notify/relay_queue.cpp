@@ -22,7 +22,7 @@ Admission admit(std::deque<std::string>& queue, std::string dgram, std::size_t m
         return {true, std::nullopt};
     }
     auto victim = is_state_change(dgram) ? std::find_if(queue.begin(), queue.end(),
-                                                         [](const std::string& q) { return !is_state_change(q); })
+                                                        [](const std::string& q) { return !is_state_change(q); })
                                          : queue.end();
     if (victim == queue.end()) return {false, std::move(dgram)};
     std::string lost = std::move(*victim);

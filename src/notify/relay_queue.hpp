@@ -12,7 +12,7 @@ namespace sdshim {
 bool is_state_change(const std::string& dgram);
 
 struct Admission {
-    bool queued = false;                // `dgram` is in the queue
+    bool queued = false;                 // `dgram` is in the queue
     std::optional<std::string> dropped;  // what was lost: `dgram` itself or an older datagram
 };
 

@@ -40,8 +40,10 @@ std::string status_text(std::string_view text, std::size_t max) {
         // A valid character is its own bytes; a byte that starts none becomes U+FFFD.
         std::string_view ch = c.bytes == 1 && c.code == 0xFFFD ? "\xef\xbf\xbd" : text.substr(i, c.bytes);
         i += c.bytes;
-        if (c.code == '\t' || c.code == '\n' || c.code == '\r') ch = " ";
-        else if (c.code < 0x20 || (c.code >= 0x7F && c.code <= 0x9F)) continue;
+        if (c.code == '\t' || c.code == '\n' || c.code == '\r')
+            ch = " ";
+        else if (c.code < 0x20 || (c.code >= 0x7F && c.code <= 0x9F))
+            continue;
         if (out.size() + ch.size() > max) break;
         out += ch;
     }

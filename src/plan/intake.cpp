@@ -13,9 +13,10 @@ Result<RunInputs> take_inputs(const char* const* environment) {
     RunInputs in;
     for (const char* const* p = environment; p && *p; ++p) in.environment.emplace_back(*p);
     in.self = ::getpid();
-    auto parsed = parse_listen_env({find_variable(in.environment, "LISTEN_PID"), find_variable(in.environment, "LISTEN_FDS"),
-                                    find_variable(in.environment, "LISTEN_FDNAMES")},
-                                   in.self, ::getppid());
+    auto parsed =
+        parse_listen_env({find_variable(in.environment, "LISTEN_PID"), find_variable(in.environment, "LISTEN_FDS"),
+                          find_variable(in.environment, "LISTEN_FDNAMES")},
+                         in.self, ::getppid());
     if (!parsed) return parsed.error();
     in.activation = std::move(*parsed);
     for (const auto& line : in.activation.debug) log::debug("{}", line);

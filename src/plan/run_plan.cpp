@@ -9,7 +9,6 @@
 
 #include <sys/socket.h>
 
-
 namespace sdshim {
 namespace {
 
@@ -30,9 +29,10 @@ Status plan_exit_idle(const Options& opt, RunPlan& plan) {
     if (plan.bridge) return {};
     const std::string what = "--exit-idle " + format_duration(opt.exit_idle);
     if (!adapter_for(plan.kind).connections_countable)
-        return Error{fmt::format("{}: sdshim cannot count the client connections of {} (generic adapter): it counts "
-                                 "nginx's, caddy's and --bridge's own; use --bridge SOCKET=TARGET, or drop --exit-idle",
-                                 what, plan.program)};
+        return Error{
+            fmt::format("{}: sdshim cannot count the client connections of {} (generic adapter): it counts "
+                        "nginx's, caddy's and --bridge's own; use --bridge SOCKET=TARGET, or drop --exit-idle",
+                        what, plan.program)};
     std::vector<SocketInfo> uncounted;
     for (const auto& s : plan.handed_over) {
         const bool inet = s.family == AF_INET || s.family == AF_INET6;
@@ -45,13 +45,15 @@ Status plan_exit_idle(const Options& opt, RunPlan& plan) {
     bool tcp = false;
     for (const auto& s : plan.idle_listeners) tcp = tcp || s.type == SOCK_STREAM;
     if (!tcp)
-        return Error{fmt::format("{}: no inherited listening TCP socket, whose connections it counts ({}); pass the "
-                                 "sockets of a .socket unit's ListenStream=, or drop --exit-idle",
-                                 what, plan.handed_over.empty() ? "LISTEN_FDS passed none"
-                                                                : "only " + describe_sockets(plan.handed_over))};
+        return Error{fmt::format(
+            "{}: no inherited listening TCP socket, whose connections it counts ({}); pass the "
+            "sockets of a .socket unit's ListenStream=, or drop --exit-idle",
+            what, plan.handed_over.empty() ? "LISTEN_FDS passed none" : "only " + describe_sockets(plan.handed_over))};
     if (!uncounted.empty())
-        plan.warnings.push_back(fmt::format("{}: the connections on {} are not counted (only TCP and UDP ones are): a "
-                                            "client there alone does not keep {} running", what, others, plan.program));
+        plan.warnings.push_back(
+            fmt::format("{}: the connections on {} are not counted (only TCP and UDP ones are): a "
+                        "client there alone does not keep {} running",
+                        what, others, plan.program));
     plan.keep_own_copies = true;
     return {};
 }
@@ -67,9 +69,9 @@ Millis plan_watchdog(const Options& opt, const RunInputs& in, bool notify, std::
         interval = env.interval.value_or(Millis(0));
     }
     if (interval.count() > 0 && !notify) {
-        warnings.push_back(fmt::format(
-            "--watchdog={} has no NOTIFY_SOCKET to ping (podman run --sdnotify=container): it is off",
-            format_duration(interval)));
+        warnings.push_back(
+            fmt::format("--watchdog={} has no NOTIFY_SOCKET to ping (podman run --sdnotify=container): it is off",
+                        format_duration(interval)));
         interval = Millis(0);
     }
     return interval;
@@ -109,7 +111,8 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     if (check.mode.kind == ReadyKind::target && !bridged)
         return Error{"--ready=target waits for the --bridge targets, and there is no --bridge"};
     if (check.mode.kind == ReadyKind::pidfile && check.mode.argument.empty())
-        return Error{fmt::format("--ready=pidfile needs the path for {}: --ready=pidfile:/run/NAME.pid", opt.command[0])};
+        return Error{
+            fmt::format("--ready=pidfile needs the path for {}: --ready=pidfile:/run/NAME.pid", opt.command[0])};
 
     const AdapterPlan adapter = plan_adapter(plan.kind, plan.handed_over);
     if (!adapter.refusal.empty()) return Error{adapter.refusal};
@@ -140,9 +143,10 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     plan.readiness.timeout = opt.ready_timeout;
     if (opt.reload_check.starts_with("cmd:")) {
         if (!plan.reload_signal)
-            return Error{fmt::format("--reload-check=cmd: runs before the reload signal, and {} has none (the nginx "
-                                     "adapter's is SIGHUP): use --server=nginx, or drop --reload-check",
-                                     plan.program)};
+            return Error{
+                fmt::format("--reload-check=cmd: runs before the reload signal, and {} has none (the nginx "
+                            "adapter's is SIGHUP): use --server=nginx, or drop --reload-check",
+                            plan.program)};
         plan.reload_check.argv = {"/bin/sh", "-c", opt.reload_check.substr(4)};
     } else if (opt.reload_check == "auto") {
         plan.reload_check.argv = config_test_for(plan.kind, opt.command);

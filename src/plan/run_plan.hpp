@@ -13,8 +13,8 @@
 #include "launch/launch.hpp"
 #include "notify/notify_access.hpp"
 #include "readiness/readiness.hpp"
-#include "reload/reload_check.hpp"
 #include "readiness/watchdog.hpp"
+#include "reload/reload_check.hpp"
 
 #include <sys/types.h>
 
@@ -36,17 +36,17 @@ struct RunInputs {
 
 struct RunPlan {
     ServerKind kind = ServerKind::generic;
-    std::string program;                  // what log and STATUS lines call the server
-    int inherited_sockets = 0;            // for the fd-limit hint
-    std::vector<std::string> warnings;    // to log before the start
+    std::string program;                // what log and STATUS lines call the server
+    int inherited_sockets = 0;          // for the fd-limit hint
+    std::vector<std::string> warnings;  // to log before the start
     std::vector<std::string> debug;
 
     // The launch: the server's argv, its environment (NOTIFY_SOCKET is added once the relay has an
     // address), the fds it keeps, and what the shim does to them around the launch.
     LaunchSpec server;
-    std::vector<int> set_nonblocking;      // before the launch
-    std::vector<SocketInfo> handed_over;   // the shim closes its copies after the launch, unless it keeps them
-    bool keep_own_copies = false;          // for the reload check, and --exit-idle's watch
+    std::vector<int> set_nonblocking;     // before the launch
+    std::vector<SocketInfo> handed_over;  // the shim closes its copies after the launch, unless it keeps them
+    bool keep_own_copies = false;         // for the reload check, and --exit-idle's watch
 
     std::string notify_socket;  // the outer NOTIFY_SOCKET; empty: no relay, no readiness, no watchdog
     NotifyAccess notify_access = NotifyAccess::all;
@@ -58,11 +58,11 @@ struct RunPlan {
 
     std::optional<BridgeConfig> bridge;  // max_connections 0: from RLIMIT_NOFILE, raised after the launch
 
-    SignalMap signal_map;                         // the user's rules, then the adapter's defaults
+    SignalMap signal_map;  // the user's rules, then the adapter's defaults
     ForwardTo forward_to = ForwardTo::child;
-    std::map<int, std::string> refused_signals;   // signal -> why it is not forwarded
-    std::optional<int> reload_signal;             // after it the server replaces its workers
-    ReloadCheckConfig reload_check;               // runs before the reload signal; empty argv: none
+    std::map<int, std::string> refused_signals;  // signal -> why it is not forwarded
+    std::optional<int> reload_signal;            // after it the server replaces its workers
+    ReloadCheckConfig reload_check;              // runs before the reload signal; empty argv: none
     Millis grace{8000};
     Millis exit_grace{2000};
     std::vector<int> success_exit;

@@ -33,7 +33,7 @@ bool single_identity(std::string_view status, const char* label, unsigned& id) {
 
 // Switches the fs uid/gid (thread-wide; the shim has one thread) and restores them on scope exit.
 class FsIdentity {
-public:
+  public:
     FsIdentity(uid_t uid, gid_t gid) {
         old_gid_ = static_cast<gid_t>(::setfsgid(gid));
         old_uid_ = static_cast<uid_t>(::setfsuid(uid));
@@ -45,7 +45,7 @@ public:
     FsIdentity(const FsIdentity&) = delete;
     FsIdentity& operator=(const FsIdentity&) = delete;
 
-private:
+  private:
     uid_t old_uid_;
     gid_t old_gid_;
 };
@@ -149,7 +149,7 @@ std::set<unsigned long> parse_listening_inet(std::string_view table) {
         if (!row.skip(3)) return 0;  // sl, local_address, rem_address
         auto st = row.number<unsigned>(16);
         if (!st || *st != 0x0A || !row.skip(4)) return 0;  // tx:rx, tr:tm, retrnsmt, uid
-        if (!row.skip(1)) return 0;                       // timeout
+        if (!row.skip(1)) return 0;                        // timeout
         return row.number<unsigned long>().value_or(0);
     });
 }
@@ -177,7 +177,7 @@ bool stat_says_exiting(std::string_view stat) {
     FieldReader fields(stat.substr(close + 1));
     const auto state = fields.next();
     if (!state || *state == "Z" || *state == "X") return true;
-    if (!fields.skip(5)) return true;  // ppid, pgrp, session, tty_nr, tpgid
+    if (!fields.skip(5)) return true;          // ppid, pgrp, session, tty_nr, tpgid
     constexpr unsigned long kPfExiting = 0x4;  // PF_EXITING, include/linux/sched.h
     const auto flags = fields.number<unsigned long>();
     return !flags || (*flags & kPfExiting) != 0;

@@ -14,11 +14,11 @@ namespace sdshim {
 struct ProcessSockets {
     pid_t pid = 0;
     pid_t ppid = 0;
-    bool readable = false;            // its fd table could be read
-    bool exited = false;              // exiting or a zombie: its fds are (being) closed, so its table says nothing
-    bool stopped = false;             // SIGSTOP or a tracer: it holds its sockets but serves nothing
-    std::set<unsigned long> held;     // socket inodes among its open fds
-    std::set<unsigned long> polled;   // inodes registered in any of its epoll instances
+    bool readable = false;           // its fd table could be read
+    bool exited = false;             // exiting or a zombie: its fds are (being) closed, so its table says nothing
+    bool stopped = false;            // SIGSTOP or a tracer: it holds its sockets but serves nothing
+    std::set<unsigned long> held;    // socket inodes among its open fds
+    std::set<unsigned long> polled;  // inodes registered in any of its epoll instances
 };
 
 // Reads /proc/<pid>/fd and, for epoll fds, /proc/<pid>/fdinfo. A process that dropped privileges

@@ -9,7 +9,7 @@
 namespace sdshim {
 
 class CertificateTrouble {
-public:
+  public:
     static constexpr std::size_t kMaxNames = 16;  // failing names remembered; a flood of them costs no more
 
     // Takes one event; true when note() changed.
@@ -21,7 +21,7 @@ public:
     // 1,500 bytes: names that do not fit are counted ("and 3 more"), the reason (at most 403) is whole.
     std::string note() const;
 
-private:
+  private:
     std::vector<std::string> missing_;    // no certificate yet: the first one failed
     std::vector<std::string> unrenewed_;  // the renewal failed: the old certificate still serves
     std::string reason_;                  // the latest failure's

@@ -31,7 +31,7 @@ std::string printable(std::string_view text) {
 }
 
 class Deadline {
-public:
+  public:
     explicit Deadline(Millis timeout) : timeout_(timeout), at_(Clock::now() + timeout) {}
     // Until `fd` is ready for `events`, or an Error once the time is up.
     Status wait(int fd, short events) const {
@@ -45,7 +45,7 @@ public:
         }
     }
 
-private:
+  private:
     Millis timeout_;
     Clock::time_point at_;
 };
@@ -71,7 +71,8 @@ HealthVerdict read_verdict(const HealthTarget& target, int fd, const Deadline& d
     for (;;) {
         if (auto ready = deadline.wait(fd, POLLIN); !ready) return {false, target.text + ": " + ready.message()};
         const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n > 0) head.append(buf, static_cast<std::size_t>(n));
+        if (n > 0)
+            head.append(buf, static_cast<std::size_t>(n));
         else if (n < 0 && errno != EAGAIN && errno != EINTR)
             return {false, fmt::format("{}: recv: {}", target.text, std::strerror(errno))};
         if (auto verdict = verdict_from_head(target, head, n == 0)) return *verdict;
@@ -86,8 +87,10 @@ Result<int> http_status(std::string_view line) {
     const auto digit = [](char c) { return c >= '0' && c <= '9'; };
     if (!line.starts_with("HTTP/")) return Error{"the answer is not HTTP"};
     std::size_t at = 5;
-    if (at < line.size() && digit(line[at])) ++at;
-    else return Error{"the status line has no HTTP version"};
+    if (at < line.size() && digit(line[at]))
+        ++at;
+    else
+        return Error{"the status line has no HTTP version"};
     if (at + 1 < line.size() && line[at] == '.' && digit(line[at + 1])) at += 2;
     if (at >= line.size() || line[at] != ' ') return Error{"the status line has no HTTP version"};
     const std::string_view code = line.substr(at + 1, 3);
@@ -114,7 +117,8 @@ std::optional<HealthVerdict> verdict_from_head(const HealthTarget& target, std::
         if (end == std::string_view::npos) {
             if (head.size() > kMaxHead) return unhealthy("no final status line in the first 8 KiB of the answer");
             if (!closed) return std::nullopt;
-            if (!interim.empty()) return unhealthy(fmt::format("the connection was closed after '{}'", printable(interim)));
+            if (!interim.empty())
+                return unhealthy(fmt::format("the connection was closed after '{}'", printable(interim)));
             return unhealthy(head.empty() ? "the connection was closed without an answer"
                                           : "the connection was closed inside the answer's head");
         }

@@ -6,8 +6,9 @@
 namespace sdshim {
 namespace {
 
-constexpr const char* kNumeric = "the host must be numeric, such as 127.0.0.1 or [::1], as no names are looked up; "
-                                 "a port from 1 to 65535";
+constexpr const char* kNumeric =
+    "the host must be numeric, such as 127.0.0.1 or [::1], as no names are looked up; "
+    "a port from 1 to 65535";
 
 Result<HealthTarget> parse_http(std::string_view text) {
     const std::string_view rest = text.substr(7);
@@ -50,7 +51,8 @@ Result<HealthTarget> parse_health_target(std::string_view text) {
     }
     if (text.starts_with("unix:")) {
         const std::string_view path = text.substr(5);
-        if (path.empty() || (path[0] != '/' && path[0] != '@')) return Error{"a unix socket is unix:/PATH or unix:@NAME"};
+        if (path.empty() || (path[0] != '/' && path[0] != '@'))
+            return Error{"a unix socket is unix:/PATH or unix:@NAME"};
         auto address = unix_address(path);
         if (!address) return address.error();
         t.kind = HealthTarget::Kind::unix_socket;

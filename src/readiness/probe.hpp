@@ -22,7 +22,7 @@ namespace sdshim {
 
 // What "serves" means for this server: the resolved mode and what it is checked against.
 struct ServingCheck {
-    ReadyMode mode;                      // the resolved --ready mode, never automatic
+    ReadyMode mode;  // the resolved --ready mode, never automatic
     ServerKind kind = ServerKind::generic;
     std::string program;                 // for messages: "nginx"
     std::vector<SocketInfo> watched;     // inherited sockets the server must take and keep polling
@@ -62,7 +62,7 @@ struct PollSchedule {
 // The question, as readiness and the watchdog ask it.
 struct Question {
     pid_t main_pid = 0;
-    bool starting = false;           // readiness asks (a start or a reload), not the watchdog
+    bool starting = false;                 // readiness asks (a start or a reload), not the watchdog
     const std::set<pid_t>* old = nullptr;  // during a reload: the previous workers, which do not count
 };
 
@@ -73,7 +73,7 @@ struct Description {
 };
 
 class Probe {
-public:
+  public:
     using Answer = std::function<void(const Look&)>;
 
     // `watches_workers`: the looks read the server's processes, see its sockets dropped and tell a
@@ -96,12 +96,12 @@ public:
     const PollSchedule& schedule() const { return schedule_; }
     bool watches_workers() const { return watches_workers_; }
 
-protected:
+  protected:
     void answer(const Look& look) const {
         if (answer_) answer_(look);
     }
 
-private:
+  private:
     Answer answer_;
     PollSchedule schedule_;
     bool watches_workers_;

@@ -15,11 +15,13 @@ namespace sdshim {
 namespace {
 
 class CommandProbe final : public Probe {
-public:
+  public:
     // A probe is a fork and exec of /bin/sh: tried at once, then retried from 100 ms, not 1 ms.
     CommandProbe(ServingCheck check, Reaper& reaper)
-        : Probe(PollSchedule{true, Millis(100), Millis(2000)}), check_(std::move(check)),
-          command_(check_.mode.argument), reaper_(reaper) {}
+        : Probe(PollSchedule{true, Millis(100), Millis(2000)}),
+          check_(std::move(check)),
+          command_(check_.mode.argument),
+          reaper_(reaper) {}
     ~CommandProbe() override { cancel(); }
 
     Look look(const Question& q) override {
@@ -39,7 +41,7 @@ public:
         end_group();
     }
 
-private:
+  private:
     // `/bin/sh -c COMMAND` in a process group of its own (not the terminal's foreground), run in /.
     Look start() {
         LaunchSpec spec;

@@ -22,7 +22,7 @@ namespace {
 bool shortage(int err) { return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS; }
 
 class HealthProbe final : public Probe {
-public:
+  public:
     // A look is a connection (and a request the server may log): at once, then from 10 ms up to 250 ms.
     HealthProbe(ServingCheck check, HealthTarget target, EventLoop& loop)
         : Probe(PollSchedule{true, Millis(10), Millis(250)}),
@@ -47,7 +47,8 @@ public:
         sent_ = 0;
         head_.clear();
         // Writable: the handshake is done (or failed), and the request can go.
-        if (auto watched = loop_.watch_events(fd_.get(), EPOLLOUT, [this](std::uint32_t ev) { on_ready(ev); }); !watched) {
+        if (auto watched = loop_.watch_events(fd_.get(), EPOLLOUT, [this](std::uint32_t ev) { on_ready(ev); });
+            !watched) {
             fd_.reset();
             return Look::unknown("watching the connection: " + watched.message());
         }
@@ -74,7 +75,7 @@ public:
         fd_.reset();
     }
 
-private:
+  private:
     Look accepted() const { return Look::serving(target_.text + " accepts connections"); }
     Look fail(const std::string& why) { return Look::not_serving(target_.text + ": " + why); }
 

@@ -20,7 +20,7 @@ namespace {
 constexpr int kOpaquePolls = 5;  // unreadable fd tables in a row before the fallback
 
 class ListenProbe final : public Probe {
-public:
+  public:
     explicit ListenProbe(ServingCheck check) : Probe(PollSchedule{}, true), check_(std::move(check)) {}
 
     Look look(const Question& q) override {
@@ -37,14 +37,14 @@ public:
                 fmt::format("waiting for {} to take {} inherited socket(s)", check_.program, check_.watched.size())};
     }
 
-private:
+  private:
     Look starting(pid_t main_pid, const std::set<pid_t>& old) {
         const auto& watched = check_.watched;
         const auto listening = watched.empty() ? listening_sockets_here() : std::set<unsigned long>{};
         const SocketCheck c = check_sockets(watched, read_tree_sockets(::getpid()), main_pid, old, listening);
         not_polled_ = c.not_polled;
         Look look = Look::not_serving(c.not_polled.empty() ? check_.program + " polls no listening socket yet"
-                                                            : "no new worker polls " + describe_sockets(c.not_polled));
+                                                           : "no new worker polls " + describe_sockets(c.not_polled));
         look.dropped = c.dropped;
         look.unpolled = c.not_polled;
         if (watched.empty() ? c.polls_some_listener : not_polled_.empty()) {
@@ -58,9 +58,10 @@ private:
         opaque_polls_ = c.all_readable ? 0 : opaque_polls_ + 1;
         if (c.opaque_workers > 0 && opaque_polls_ >= kOpaquePolls) {
             if (!warned_opaque_)
-                log::warn("cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
-                          "grants by default): READY=1 follows the workers' start, not their polling",
-                          check_.program);
+                log::warn(
+                    "cannot read the fd tables of {}'s workers (needs CAP_SETUID and CAP_SETGID, which podman "
+                    "grants by default): READY=1 follows the workers' start, not their polling",
+                    check_.program);
             warned_opaque_ = true;
             look.outcome = Look::Outcome::serving;
             look.text = "its workers started";
@@ -76,9 +77,8 @@ private:
         std::vector<ProcessSockets> tree;
         std::set<unsigned long> polled;
         auto all_polled = [&] {
-            return !watched.empty() && std::all_of(watched.begin(), watched.end(), [&](const SocketInfo& s) {
-                return polled.count(s.inode) > 0;
-            });
+            return !watched.empty() && std::all_of(watched.begin(), watched.end(),
+                                                   [&](const SocketInfo& s) { return polled.count(s.inode) > 0; });
         };
         for (const auto& [pid, ppid] : list_descendants_with_parents(::getpid())) {
             tree.push_back(read_process_sockets(pid, ppid));

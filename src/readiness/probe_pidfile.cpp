@@ -19,7 +19,7 @@ bool names_running_process(const std::string& path) {
 }
 
 class PidfileProbe final : public Probe {
-public:
+  public:
     explicit PidfileProbe(ServingCheck check) : check_(std::move(check)), path_(check_.mode.argument) {}
     Look look(const Question& q) override {
         if (names_running_process(path_))
@@ -32,7 +32,7 @@ public:
         return {detail, "waiting for " + detail};
     }
 
-private:
+  private:
     ServingCheck check_;
     std::string path_;
 };

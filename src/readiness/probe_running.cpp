@@ -9,7 +9,7 @@ namespace sdshim {
 namespace {
 
 class RunningProbe final : public Probe {
-public:
+  public:
     explicit RunningProbe(ServingCheck check) : check_(std::move(check)) {}
     Look look(const Question& q) override {
         if (read_process_sockets(q.main_pid, 0).stopped)
@@ -18,7 +18,7 @@ public:
     }
     Description describe() const override { return {check_.program + " to run", "waiting for the exec"}; }
 
-private:
+  private:
     ServingCheck check_;
 };
 

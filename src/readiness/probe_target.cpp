@@ -23,7 +23,7 @@ bool accepts(const BridgeTarget& target) {
 }
 
 class TargetProbe final : public Probe {
-public:
+  public:
     explicit TargetProbe(ServingCheck check) : check_(std::move(check)) {}
     Look look(const Question& q) override { return q.starting ? starting() : alive(); }
     Description describe() const override {
@@ -34,22 +34,22 @@ public:
         return {detail, "waiting for " + detail};
     }
 
-private:
+  private:
     // Targets that accepted once are not asked again while starting.
     Look starting() {
         const auto& targets = check_.targets;
         while (accepting_ < targets.size() && accepts(targets[accepting_])) ++accepting_;
         if (accepting_ < targets.size())
             return Look::not_serving(fmt::format("{} does not accept connections yet", targets[accepting_].text));
-        return Look::serving(targets.size() == 1 ? targets[0].text + " accepts connections"
-                                                 : fmt::format("its {} bridge targets accept connections", targets.size()));
+        return Look::serving(targets.size() == 1
+                                 ? targets[0].text + " accepts connections"
+                                 : fmt::format("its {} bridge targets accept connections", targets.size()));
     }
     Look alive() {
         for (const auto& t : check_.targets)
             if (!accepts(t)) return Look::not_serving(fmt::format("{} does not accept connections", t.text));
         return Look::serving("its bridge targets accept connections");
     }
-
 
     ServingCheck check_;
     std::size_t accepting_ = 0;  // targets[0..accepting_) accepted a connection

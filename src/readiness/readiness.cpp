@@ -105,8 +105,7 @@ void Readiness::take(const Look& look) {
     if (!look.dropped.empty() && fail_dropped(look.dropped)) return;
     if (probe_->watches_workers()) unpolled_ = look.unpolled;
     switch (look.outcome) {
-        case Look::Outcome::serving:
-            return become_ready(look.text);
+        case Look::Outcome::serving: return become_ready(look.text);
         case Look::Outcome::cannot_run:
             state_ = State::done;
             disarm();
@@ -133,8 +132,7 @@ void Readiness::become_ready(const std::string& how) {
     auto took = std::chrono::duration_cast<Millis>(EventLoop::Clock::now() - since_);
     log::info("{} {}: {} ({} after {})", cfg_.check.program, reload ? "reloaded" : "is ready", how,
               format_duration(took), reload ? "SIGHUP" : "start");
-    if (decider_ != Decider::server)
-        hooks_.notify({"STATUS=" + state_text(reload), "READY=1"});
+    if (decider_ != Decider::server) hooks_.notify({"STATUS=" + state_text(reload), "READY=1"});
     if (!reload && hooks_.ready) hooks_.ready();
     // One look whether the server holds every inherited socket: not after the exec, which is too
     // early, nor where the probe's looks have just seen them.
@@ -157,7 +155,9 @@ bool Readiness::check_dropped_now() {
 }
 
 bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
-    const auto message = [&](const SocketInfo& s) { return dropped_socket_message(s, cfg_.check.kind, cfg_.check.program); };
+    const auto message = [&](const SocketInfo& s) {
+        return dropped_socket_message(s, cfg_.check.kind, cfg_.check.program);
+    };
     if (cfg_.on_dropped == DroppedSocketPolicy::warn) {
         if (!warned_dropped_)
             for (const auto& s : dropped) log::warn("{}", message(s));
@@ -178,7 +178,8 @@ bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
 // each state change, so that StatusText does not stay "waiting for ..." while the unit is active.
 std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage& msg) {
     std::vector<std::string> lines = msg.relay;
-    server_sets_status_ |= std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("STATUS="); });
+    server_sets_status_ |=
+        std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("STATUS="); });
     const auto status = [&](const std::string& text) {
         if (!server_sets_status_) lines.push_back("STATUS=" + text);
     };
@@ -188,9 +189,8 @@ std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage&
             log::debug("pid {} reloads: its RELOADING=1 is relayed, and its next READY=1 with it", sender);
             if (!msg.ready) status("reloading " + cfg_.check.program);
         } else {
-            std::erase_if(lines, [](const std::string& l) {
-                return l == "RELOADING=1" || l.starts_with("MONOTONIC_USEC=");
-            });
+            std::erase_if(lines,
+                          [](const std::string& l) { return l == "RELOADING=1" || l.starts_with("MONOTONIC_USEC="); });
             log::debug("RELOADING=1 from pid {} not relayed: {}", sender,
                        state_ == State::ready ? "a reload is already under way" : "the service is not ready yet");
         }
@@ -209,7 +209,8 @@ std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage&
     }
     if (decider_ == Decider::server) return lines;
     std::erase(lines, std::string("READY=1"));
-    log::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender, ready_mode_name(cfg_.check.mode));
+    log::debug("READY=1 from pid {} not relayed: --ready={} decides readiness", sender,
+               ready_mode_name(cfg_.check.mode));
     return lines;
 }
 
@@ -232,14 +233,15 @@ void Readiness::reload_signalled() {
 
 void Readiness::timed_out() {
     if (state_ == State::reloading) {
-        log::warn("{} started no new workers within {} of SIGHUP: it still serves with its previous "
-                  "configuration (see its error log)",
-                  cfg_.check.program, format_duration(cfg_.timeout));
+        log::warn(
+            "{} started no new workers within {} of SIGHUP: it still serves with its previous "
+            "configuration (see its error log)",
+            cfg_.check.program, format_duration(cfg_.timeout));
         state_ = State::ready;
         loop_.arm(next_look_, std::nullopt);
         old_processes_.clear();
-        hooks_.notify({fmt::format("STATUS=reload failed: {} kept its previous configuration", cfg_.check.program),
-                       "READY=1"});
+        hooks_.notify(
+            {fmt::format("STATUS=reload failed: {} kept its previous configuration", cfg_.check.program), "READY=1"});
         return;
     }
     if (state_ != State::waiting) return;
@@ -265,8 +267,10 @@ std::string Readiness::server_exited(int wait_status) {
     stopping();
     const std::string how = describe_status(wait_status);
     if (!before_ready) return fmt::format("{} {}", cfg_.check.program, how);
-    const auto lines = follows_workers() ? explain_early_exit(cfg_.check.kind, unpolled_.empty() ? cfg_.check.watched : unpolled_, how, wait_status)
-                                         : std::vector<std::string>{};
+    const auto lines =
+        follows_workers()
+            ? explain_early_exit(cfg_.check.kind, unpolled_.empty() ? cfg_.check.watched : unpolled_, how, wait_status)
+            : std::vector<std::string>{};
     if (lines.empty()) return fmt::format("{} {} before it was ready", cfg_.check.program, how);
     for (const auto& line : lines) log::error("{}", line);
     return lines.front();

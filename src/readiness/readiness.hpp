@@ -32,7 +32,7 @@ struct ReadinessConfig {
 };
 
 class Readiness {
-public:
+  public:
     struct Hooks {
         std::function<void(const std::vector<std::string>&)> notify;  // to the outer socket
         std::function<void(const std::string&)> fail;                 // log the line and stop the server
@@ -61,7 +61,7 @@ public:
     std::optional<std::string> serving_status() const;
     std::string waiting_for() const;
 
-private:
+  private:
     enum class State { off, waiting, ready, reloading, done };
     // Who says the server is ready: the server itself (notify), the exec, or the mode's probe.
     enum class Decider { server, exec, probe };
@@ -88,13 +88,13 @@ private:
     pid_t main_pid_ = 0;
     EventLoop::Clock::time_point since_{};
     Millis delay_{1};
-    std::set<pid_t> old_processes_;  // during a reload: workers of the previous configuration
+    std::set<pid_t> old_processes_;     // during a reload: workers of the previous configuration
     std::vector<SocketInfo> unpolled_;  // after the last look of a worker-watching probe
-    std::string last_problem_;  // the last not_serving text, logged when it changes
+    std::string last_problem_;          // the last not_serving text, logged when it changes
     bool warned_dropped_ = false;
-    bool server_reloading_ = false;  // the server's own RELOADING=1 was relayed: its READY=1 will be too
+    bool server_reloading_ = false;    // the server's own RELOADING=1 was relayed: its READY=1 will be too
     bool server_sets_status_ = false;  // it sent a STATUS= of its own: sdshim adds none to its messages
-    LogBudget shortage_budget_;  // looks that could not be taken (out of fds, memory or processes)
+    LogBudget shortage_budget_;        // looks that could not be taken (out of fds, memory or processes)
 };
 
 }  // namespace sdshim

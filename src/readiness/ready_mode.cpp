@@ -22,7 +22,8 @@ Result<ReadyMode> parse_ready_mode(std::string_view text) {
         if (command.find_first_not_of(" \t") == std::string_view::npos) return Error{"the command is empty"};
         return ReadyMode{ReadyKind::command, std::string(command)};
     }
-    if (text.starts_with("http://") || text.starts_with("https://") || text.starts_with("tcp:") || text.starts_with("unix:")) {
+    if (text.starts_with("http://") || text.starts_with("https://") || text.starts_with("tcp:") ||
+        text.starts_with("unix:")) {
         auto target = parse_health_target(text);
         if (!target) return target.error();
         return ReadyMode{ReadyKind::health, std::string(text)};

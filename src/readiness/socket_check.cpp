@@ -25,8 +25,10 @@ SocketCheck check_sockets(const std::vector<SocketInfo>& watched, const std::vec
             if (listening.count(ino)) c.polls_some_listener = true;
     }
     for (const auto& s : watched) {
-        if (c.all_readable && held.count(s.inode) == 0) c.dropped.push_back(s);
-        else if (polled.count(s.inode) == 0) c.not_polled.push_back(s);
+        if (c.all_readable && held.count(s.inode) == 0)
+            c.dropped.push_back(s);
+        else if (polled.count(s.inode) == 0)
+            c.not_polled.push_back(s);
     }
     return c;
 }

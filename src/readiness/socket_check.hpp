@@ -13,8 +13,8 @@ struct SocketCheck {
     std::vector<SocketInfo> dropped;     // held by no process of the tree (known only if all were readable)
     std::vector<SocketInfo> not_polled;  // not dropped, but in no epoll set of a running process outside `old`
     bool all_readable = true;
-    int opaque_workers = 0;              // unreadable children of the main process outside `old`
-    bool polls_some_listener = false;    // some process outside `old` polls one of `listening`
+    int opaque_workers = 0;            // unreadable children of the main process outside `old`
+    bool polls_some_listener = false;  // some process outside `old` polls one of `listening`
 };
 
 // `old`: processes that existed before a reload, whose epoll sets do not count. `listening`: the

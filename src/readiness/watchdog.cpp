@@ -1,4 +1,5 @@
-// Liveness: WATCHDOG=1 to the outer socket at half of WatchdogSec, only while the server passes its --ready mode's check.
+// Liveness: WATCHDOG=1 to the outer socket at half of WatchdogSec, only while the server passes its --ready mode's
+// check.
 #include "readiness/watchdog.hpp"
 
 #include "base/log.hpp"
@@ -23,8 +24,8 @@ EnvWatchdog watchdog_from_env(const char* usec, const char* pid, pid_t self) {
     const auto hi = static_cast<unsigned long long>(kMaxWatchdog.count());
     if (ms >= lo && ms <= hi) return {Millis(static_cast<long long>(ms)), {}};
     const Millis clamped = ms < lo ? kMinWatchdog : kMaxWatchdog;
-    return {clamped, fmt::format("WATCHDOG_USEC={} is {} than sdshim's watchdog allows ({} to {}): {} is used",
-                                 usec, ms < lo ? "shorter" : "longer", format_duration(kMinWatchdog),
+    return {clamped, fmt::format("WATCHDOG_USEC={} is {} than sdshim's watchdog allows ({} to {}): {} is used", usec,
+                                 ms < lo ? "shorter" : "longer", format_duration(kMinWatchdog),
                                  format_duration(kMaxWatchdog), format_duration(clamped))};
 }
 
@@ -86,7 +87,7 @@ void Watchdog::tick() {
 
 void Watchdog::take(const Look& look) {
     if (look.outcome == Look::Outcome::pending) return;  // the probe's process answers later
-    if (look.outcome == Look::Outcome::unknown) {  // neither a ping nor a verdict: this round is skipped
+    if (look.outcome == Look::Outcome::unknown) {        // neither a ping nor a verdict: this round is skipped
         if (shortage_budget_.allow(EventLoop::Clock::now()))
             log::warn("watchdog: {} not checked this round, so no WATCHDOG=1: {}", cfg_.check.program, look.text);
         return;

@@ -1,4 +1,5 @@
-// Liveness: WATCHDOG=1 to the outer socket at half of WatchdogSec, only while the server passes its --ready mode's check.
+// Liveness: WATCHDOG=1 to the outer socket at half of WatchdogSec, only while the server passes its --ready mode's
+// check.
 #pragma once
 
 #include "base/duration.hpp"
@@ -12,8 +13,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sdshim {
@@ -32,7 +33,7 @@ struct WatchdogConfig {
 };
 
 class Watchdog {
-public:
+  public:
     using Notify = std::function<void(const std::vector<std::string>&)>;
 
     // `probe`: the mode's (make_probe); null in notify mode, where the server pings by itself.
@@ -49,7 +50,7 @@ public:
     std::vector<std::string> relayable(std::vector<std::string> lines) const;
     bool failing() const { return failing_; }  // its last look saw the server not serving
 
-private:
+  private:
     bool server_pings() const { return cfg_.check.mode.kind == ReadyKind::notify; }
     void tick();
     void take(const Look& look);

@@ -12,7 +12,7 @@
 namespace sdshim {
 
 class ReloadAskers {
-public:
+  public:
     // More waiting at once are refused at once (a flood of askers must not grow PID 1 without bound).
     static constexpr std::size_t kMaxWaiting = 1024;
     static constexpr std::uint64_t kAll = std::numeric_limits<std::uint64_t>::max();
@@ -25,7 +25,7 @@ public:
     void answer(bool sent, std::uint64_t up_to_run = kAll);
     std::size_t waiting() const { return waiting_.size(); }
 
-private:
+  private:
     struct Asker {
         pid_t pid;
         std::uint64_t run;

@@ -26,8 +26,8 @@ struct ReloadCheckConfig {
 };
 
 class ReloadCheck {
-public:
-    using Passed = std::function<void()>;                     // send the reload signal now
+  public:
+    using Passed = std::function<void()>;                    // send the reload signal now
     using Failed = std::function<void(const std::string&)>;  // the reason, one line
 
     ReloadCheck(EventLoop& loop, Reaper& reaper, ReloadCheckConfig config, Passed passed, Failed failed);
@@ -46,7 +46,7 @@ public:
     void cancel();
     const std::string& command_text() const { return text_; }
 
-private:
+  private:
     void start();
     void exited(int wait_status);
     void read_output();

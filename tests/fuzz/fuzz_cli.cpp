@@ -20,9 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (start <= text.size()) {
         std::size_t end = text.find('\0', start);
         std::string word = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (!in_env && word.empty()) in_env = true;
-        else if (!in_env) args.push_back(word);
-        else if (auto eq = word.find('='); eq != std::string::npos) env[word.substr(0, eq)] = word.substr(eq + 1);
+        if (!in_env && word.empty())
+            in_env = true;
+        else if (!in_env)
+            args.push_back(word);
+        else if (auto eq = word.find('='); eq != std::string::npos)
+            env[word.substr(0, eq)] = word.substr(eq + 1);
         if (end == std::string::npos) break;
         start = end + 1;
     }
@@ -32,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     };
     auto parsed = sdshim::parse_cli(args, lookup);
     if (!parsed) {
-        if (parsed.message().empty() || sdshim::one_line(parsed.message()).find('\n') != std::string::npos) std::abort();
+        if (parsed.message().empty() || sdshim::one_line(parsed.message()).find('\n') != std::string::npos)
+            std::abort();
     }
     return 0;
 }

@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string fields[3];
     for (int i = 0, start = 0; i < 3; ++i) {
         std::size_t end = rest.find('\0', static_cast<std::size_t>(start));
-        fields[i] = rest.substr(static_cast<std::size_t>(start), end == std::string::npos ? std::string::npos
-                                                                                             : end - static_cast<std::size_t>(start));
+        fields[i] = rest.substr(static_cast<std::size_t>(start),
+                                end == std::string::npos ? std::string::npos : end - static_cast<std::size_t>(start));
         if (end == std::string::npos) break;
         start = static_cast<int>(end + 1);
     }

@@ -36,8 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             trouble.take(*event);
         }
         const std::string note = trouble.note();
-        if (!sdshim::valid_utf8(note) || note.find('\n') != std::string::npos || note.size() > 1500)
-            std::abort();
+        if (!sdshim::valid_utf8(note) || note.find('\n') != std::string::npos || note.size() > 1500) std::abort();
         return 0;
     }
     for (const auto& a : msg->relay) {
@@ -54,9 +53,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (out[i].empty() || out[i].size() > sdshim::kNotifyMaxBytes) std::abort();
         // conmon < 2.1.9 takes any datagram holding the text READY=1 for READY=1: only the real one
         // holds it, alone and last; WATCHDOG=1 only as a line of its own.
-        if (out[i].find("READY=1") != std::string::npos && (out[i] != "READY=1" || i + 1 != out.size()))
-            std::abort();
-        for (std::size_t at = out[i].find("WATCHDOG=1"); at != std::string::npos; at = out[i].find("WATCHDOG=1", at + 1)) {
+        if (out[i].find("READY=1") != std::string::npos && (out[i] != "READY=1" || i + 1 != out.size())) std::abort();
+        for (std::size_t at = out[i].find("WATCHDOG=1"); at != std::string::npos;
+             at = out[i].find("WATCHDOG=1", at + 1)) {
             const bool line_start = at == 0 || out[i][at - 1] == '\n';
             const bool line_end = at + 10 == out[i].size() || out[i][at + 10] == '\n';
             if (!line_start || !line_end) std::abort();

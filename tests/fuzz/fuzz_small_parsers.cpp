@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (target->kind == sdshim::HealthTarget::Kind::http && (target->path.empty() || target->path[0] != '/'))
             std::abort();
     } else if (target.message().empty() && (text.starts_with("http://") || text.starts_with("tcp:") ||
-                                             text.starts_with("unix:") || text.starts_with("https://"))) {
+                                            text.starts_with("unix:") || text.starts_with("https://"))) {
         std::abort();
     }
 

@@ -151,8 +151,9 @@ int main(int argc, char** argv) {
     double median = w.empty() ? 0 : w[w.size() / 2];
     std::string reasons;
     for (const auto& r : tally.reasons) reasons += (reasons.empty() ? "" : ",") + quoted(r);
-    std::printf("{\"requests\": %zu, \"failed\": %ld, \"longest_ms\": %.1f, \"median_ms\": %.1f, "
-                "\"seconds\": %.1f, \"reasons\": [%s]}\n",
-                w.size(), tally.failed, longest, median, (now_ms() - started) / 1e3, reasons.c_str());
+    std::printf(
+        "{\"requests\": %zu, \"failed\": %ld, \"longest_ms\": %.1f, \"median_ms\": %.1f, "
+        "\"seconds\": %.1f, \"reasons\": [%s]}\n",
+        w.size(), tally.failed, longest, median, (now_ms() - started) / 1e3, reasons.c_str());
     return 0;
 }

@@ -83,8 +83,14 @@ long flood_mixed(long n) {
         std::size_t size = 0;
         switch (k % 4) {
             case 0: size = static_cast<std::size_t>(std::snprintf(line, sizeof line, "STATUS=flood %ld", k)); break;
-            case 1: data = garbage; size = sizeof garbage; break;
-            case 2: data = big; size = sizeof big; break;
+            case 1:
+                data = garbage;
+                size = sizeof garbage;
+                break;
+            case 2:
+                data = big;
+                size = sizeof big;
+                break;
             default: size = static_cast<std::size_t>(std::snprintf(line, sizeof line, "MAINPID=1\nX_FLOOD=%ld", k));
         }
         iovec iov{const_cast<void*>(data), size};
@@ -158,7 +164,7 @@ int main(int argc, char** argv) {
         } else if (step == "flood-mixed" && i + 1 < argc) {
             std::printf("flood-mixed %ld\n", flood_mixed(std::atol(argv[++i])));
         } else if (step == "catch-term") {
-            struct sigaction sa{};
+            struct sigaction sa {};
             sa.sa_handler = on_term;
             sigaction(SIGTERM, &sa, nullptr);
         } else if (step == "report-term") {

@@ -24,8 +24,8 @@ struct Kind {
 };
 
 const Kind* kinds(int& count) {
-    static Kind k[] = {{"HUP", SIGHUP, false},        {"USR1", SIGUSR1, false},       {"USR2", SIGUSR2, false},
-                       {"WINCH", SIGWINCH, false},    {"RTMIN", SIGRTMIN, true},      {"RTMIN+1", SIGRTMIN + 1, true},
+    static Kind k[] = {{"HUP", SIGHUP, false},          {"USR1", SIGUSR1, false},       {"USR2", SIGUSR2, false},
+                       {"WINCH", SIGWINCH, false},      {"RTMIN", SIGRTMIN, true},      {"RTMIN+1", SIGRTMIN + 1, true},
                        {"RTMIN+2", SIGRTMIN + 2, true}, {"RTMIN+3", SIGRTMIN + 3, true}};
     count = sizeof k / sizeof k[0];
     return k;
@@ -110,8 +110,7 @@ int sink(const char* report) {
     waitpid(churner, nullptr, 0);
     FILE* f = std::fopen(report, "w");
     if (!f) return 1;
-    for (int i = 0; i < nk; ++i)
-        std::fprintf(f, "%s %ld %ld %ld\n", k[i].name, got[i], out_of_order[i], foreign[i]);
+    for (int i = 0; i < nk; ++i) std::fprintf(f, "%s %ld %ld %ld\n", k[i].name, got[i], out_of_order[i], foreign[i]);
     std::fclose(f);
     return 0;
 }

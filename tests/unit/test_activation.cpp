@@ -5,8 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <sys/socket.h>
+#include <csignal>
 
 using namespace sdshim;
 

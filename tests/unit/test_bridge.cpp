@@ -83,8 +83,15 @@ TEST_CASE("bridge targets that cannot work are refused with the reason") {
 }
 
 TEST_CASE("bridge options: SOCKET=TARGET, repeatable, with the limit and the PROXY version") {
-    std::vector<std::string> args{"sdshim", "--bridge", "http=127.0.0.1:8080", "--bridge=4=unix:/run/a.sock",
-                                  "--bridge-max-connections", "500", "--bridge-proxy-protocol=v2", "--", "caddy"};
+    std::vector<std::string> args{"sdshim",
+                                  "--bridge",
+                                  "http=127.0.0.1:8080",
+                                  "--bridge=4=unix:/run/a.sock",
+                                  "--bridge-max-connections",
+                                  "500",
+                                  "--bridge-proxy-protocol=v2",
+                                  "--",
+                                  "caddy"};
     auto r = parse_cli(args, [](const char*) -> const char* { return nullptr; });
     REQUIRE(r.ok());
     const Options& o = r.value().options;
@@ -101,14 +108,17 @@ TEST_CASE("bridge options: SOCKET=TARGET, repeatable, with the limit and the PRO
     REQUIRE(env.ok());
     CHECK(env.value().options.bridges.size() == 2);
 
-    auto bad = parse_cli({"sdshim", "--bridge", "127.0.0.1:80", "x"}, [](const char*) -> const char* { return nullptr; });
+    auto bad =
+        parse_cli({"sdshim", "--bridge", "127.0.0.1:80", "x"}, [](const char*) -> const char* { return nullptr; });
     REQUIRE(!bad.ok());
     CHECK(bad.message() ==
           "--bridge '127.0.0.1:80': expected SOCKET=TARGET, SOCKET an fd number or a LISTEN_FDNAMES name, TARGET "
           "IPV4:PORT, [IPV6]:PORT or unix:/PATH");
-    auto zero = parse_cli({"sdshim", "--bridge-max-connections=0", "x"}, [](const char*) -> const char* { return nullptr; });
+    auto zero =
+        parse_cli({"sdshim", "--bridge-max-connections=0", "x"}, [](const char*) -> const char* { return nullptr; });
     REQUIRE(!zero.ok());
-    auto proxy = parse_cli({"sdshim", "--bridge-proxy-protocol=v3", "x"}, [](const char*) -> const char* { return nullptr; });
+    auto proxy =
+        parse_cli({"sdshim", "--bridge-proxy-protocol=v3", "x"}, [](const char*) -> const char* { return nullptr; });
     REQUIRE(!proxy.ok());
     CHECK(proxy.message() == "--bridge-proxy-protocol 'v3': expected one of v1, v2 or none");
 }

@@ -65,7 +65,7 @@ TEST_CASE("defaults") {
 
 TEST_CASE("values as --opt VALUE and --opt=VALUE") {
     const auto o = ok(parse({"--grace", "500ms", "--exit-grace=1.5s", "--log-level", "debug", "--log-format=json",
-                              "--forward-to", "group", "--success-exit", "143", "--success-exit=130", "x"}));
+                             "--forward-to", "group", "--success-exit", "143", "--success-exit=130", "x"}));
     CHECK(o.grace == Millis(500));
     CHECK(o.exit_grace == Millis(1500));
     CHECK(o.log_level == "debug");
@@ -160,12 +160,14 @@ TEST_CASE("the help text and the man page are made from one option table") {
         if (std::string_view(o.name) == "grace") CHECK(o.help.find("(default 8s)") != std::string::npos);
         if (std::string_view(o.name) == "exit-grace") CHECK(o.help.find("(default 2s)") != std::string::npos);
         if (std::string_view(o.name) == "ready-timeout") CHECK(o.help.find("(default 60s)") != std::string::npos);
-        if (std::string_view(o.name) == "bridge-connect-timeout") CHECK(o.help.find("(default 10s)") != std::string::npos);
+        if (std::string_view(o.name) == "bridge-connect-timeout")
+            CHECK(o.help.find("(default 10s)") != std::string::npos);
         if (std::string_view(o.name) == "log-level") CHECK(o.help.find("(default info)") != std::string::npos);
         if (std::string_view(o.name) == "forward-to") CHECK(o.help.find("(default child)") != std::string::npos);
         if (std::string_view(o.name) == "notify-access") CHECK(o.help.find("(default all)") != std::string::npos);
         if (std::string_view(o.name) == "server") CHECK(o.help.find("(default auto)") != std::string::npos);
-        if (std::string_view(o.name) == "bridge-proxy-protocol") CHECK(o.help.find("(default none)") != std::string::npos);
+        if (std::string_view(o.name) == "bridge-proxy-protocol")
+            CHECK(o.help.find("(default none)") != std::string::npos);
     }
     CHECK(man.find(".SH EXIT STATUS\nThe main child's exit code") != std::string::npos);
     // No line of the page starts with a character roff would take as a request by mistake.
@@ -206,10 +208,12 @@ TEST_CASE("bad input gets one line naming the option and the value and what was 
     CHECK(err(parse({"--ready", "pidfile:run/x.pid", "x"})) ==
           "--ready 'pidfile:run/x.pid': expected auto, notify, listen, target, exec, pidfile, pidfile:/ABSOLUTE/PATH, "
           "cmd:COMMAND, http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH (the pid file's path must be absolute)");
-    CHECK(err(parse({"x"}, Env{{{"SDSHIM_MAP_SIGNAL", "TERM:QUIT,HUP"}}})).find("SDSHIM_MAP_SIGNAL='TERM:QUIT,HUP'") == 0);
+    CHECK(err(parse({"x"}, Env{{{"SDSHIM_MAP_SIGNAL", "TERM:QUIT,HUP"}}})).find("SDSHIM_MAP_SIGNAL='TERM:QUIT,HUP'") ==
+          0);
     CHECK(err(parse({"--exit-idle", "500ms", "x"})) ==
           "--exit-idle '500ms': expected a duration from 1s to 86400s such as 30s or 1m, or 0 for off");
-    CHECK(err(parse({"x"}, Env{{{"SDSHIM_EXIT_IDLE", "2000m"}}})).find("SDSHIM_EXIT_IDLE='2000m': expected a duration from 1s") == 0);
+    CHECK(err(parse({"x"}, Env{{{"SDSHIM_EXIT_IDLE", "2000m"}}}))
+              .find("SDSHIM_EXIT_IDLE='2000m': expected a duration from 1s") == 0);
     CHECK(ok(parse({"--exit-idle", "5m", "x"})).exit_idle == std::chrono::minutes(5));
     CHECK(ok(parse({"x"}, Env{{{"SDSHIM_EXIT_IDLE", "0"}}})).exit_idle.count() == 0);
 }

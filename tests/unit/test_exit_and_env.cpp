@@ -67,9 +67,9 @@ TEST_CASE("durations are exact decimals, rounded half up to a millisecond") {
     CHECK(parse_duration("0.1m") == Millis(6000));
     CHECK(parse_duration("2.5ms") == Millis(3));
     CHECK(parse_duration("0.333333333333333333333333s") == Millis(333));  // digits past the 18th ignored
-    CHECK(parse_duration("31536000s") == Millis(31536000000LL));         // a year: the largest
+    CHECK(parse_duration("31536000s") == Millis(31536000000LL));          // a year: the largest
     CHECK_FALSE(parse_duration("31536000.001s"));
-    CHECK_FALSE(parse_duration("99999999999999999999999999s"));         // no overflow on the way
+    CHECK_FALSE(parse_duration("99999999999999999999999999s"));  // no overflow on the way
     CHECK_FALSE(parse_duration("."));
 }
 
@@ -83,13 +83,14 @@ TEST_CASE("child environment drops SDSHIM variables and applies edits") {
 }
 
 TEST_CASE("child environment: the shim's own variables reach a child only as the edit sets them") {
-    const char* env[] = {"LISTEN_PID=1",    "LISTEN_FDS=2",      "LISTEN_FDNAMES=a:b", "LISTEN_PIDFDID=7",
-                         "NOTIFY_SOCKET=/x", "WATCHDOG_USEC=10", "WATCHDOG_PID=1",     "LISTEN_FDSX=kept",
-                         nullptr};
+    const char* env[] = {"LISTEN_PID=1",     "LISTEN_FDS=2",     "LISTEN_FDNAMES=a:b",
+                         "LISTEN_PIDFDID=7", "NOTIFY_SOCKET=/x", "WATCHDOG_USEC=10",
+                         "WATCHDOG_PID=1",   "LISTEN_FDSX=kept", nullptr};
     CHECK(build_child_env(env, {}) == std::vector<std::string>{"LISTEN_FDSX=kept"});
     EnvEdit edit;
     edit.set = {{"LISTEN_FDS", "1"}, {"NOTIFY_SOCKET", "@inner"}};
-    CHECK(build_child_env(env, edit) == std::vector<std::string>{"LISTEN_FDSX=kept", "LISTEN_FDS=1", "NOTIFY_SOCKET=@inner"});
+    CHECK(build_child_env(env, edit) ==
+          std::vector<std::string>{"LISTEN_FDSX=kept", "LISTEN_FDS=1", "NOTIFY_SOCKET=@inner"});
 }
 
 TEST_CASE("write_decimal is exact and bounded") {

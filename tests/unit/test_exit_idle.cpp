@@ -45,14 +45,18 @@ constexpr const char* kTcp =
     "   3: 0100007F:0050 0100007F:D2F2 08 00000000:00000000 00:00000000 00000000   101        0 502 1 0 20 4 30 10 -1\n"
     "   4: 0100007F:0050 0100007F:D2F4 06 00000000:00000000 03:00000D8B 00000000     0        0 0 3 0\n"
     "   5: 0100007F:D2F6 0A000002:0050 01 00000000:00000000 00:00000000 00000000   101        0 503 1 0 20 4 30 10 -1\n"
-    "   6: 0100007F:1F90 0100007F:D2F8 01 00000000:00000000 00:00000000 00000000   101        0 504 1 0 20 4 30 10 -1\n";
+    "   6: 0100007F:1F90 0100007F:D2F8 01 00000000:00000000 00:00000000 00000000   101        0 504 1 0 20 4 30 10 "
+    "-1\n";
 
 constexpr const char* kTcp6 =
-    "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when "
+    "  sl  local_address                         remote_address                        st tx_queue rx_queue tr "
+    "tm->when "
     "retrnsmt   uid  timeout inode\n"
-    "   0: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 "
+    "   0: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 "
+    "00:00000000 "
     "00000000     0        0 6161 1 0 100 0 0 10 0\n"
-    "   1: 0000000000000000FFFF00000100007F:01BB 0000000000000000FFFF00000100007F:C350 01 00000000:00000000 00:00000000 "
+    "   1: 0000000000000000FFFF00000100007F:01BB 0000000000000000FFFF00000100007F:C350 01 00000000:00000000 "
+    "00:00000000 "
     "00000000   101        0 6262 1 0 20 4 30 10 -1\n";
 
 }  // namespace
@@ -88,7 +92,7 @@ TEST_CASE("exit-idle: which sockets a server holds are client connections, in ei
         CHECK_FALSE(is_client_connection(504, tcp, own, inherited));   // on 8080, not inherited
         CHECK_FALSE(is_client_connection(4343, tcp, own, inherited));  // the server's own listener
         CHECK_FALSE(is_client_connection(4242, tcp, own, inherited));  // an inherited listener
-        CHECK(asked == 0);  // every one of them has a row
+        CHECK(asked == 0);                                             // every one of them has a row
     }
     SECTION("the listeners in systemd's namespace (--network=none, a podman network): no row of PID 1's") {
         const Listeners inherited{{7001, 7002}, {}};
@@ -115,7 +119,7 @@ TEST_CASE("exit-idle: idle only a whole limit after the last look that saw a cli
 
     IdlePolicy q(10s);
     CHECK_FALSE(q.look({0, 5}, t0));
-    CHECK_FALSE(q.look({0, 6}, t0 + 5s));   // a client came and went between two looks: counted from now
+    CHECK_FALSE(q.look({0, 6}, t0 + 5s));  // a client came and went between two looks: counted from now
     CHECK_FALSE(q.look({0, 6}, t0 + 14s));
     CHECK(q.look({0, 6}, t0 + 15s));
 
@@ -151,8 +155,7 @@ TEST_CASE("exit-idle: a client reaching a listener is seen even when the server 
     // A listener's tcpi_sacked is its backlog (8 here) where the kernel answers itself.
     tcp_info probe{};
     socklen_t probe_len = sizeof probe;
-    const bool queue_seen =
-        ::getsockopt(l.fd, IPPROTO_TCP, TCP_INFO, &probe, &probe_len) == 0 && probe.tcpi_sacked > 0;
+    const bool queue_seen = ::getsockopt(l.fd, IPPROTO_TCP, TCP_INFO, &probe, &probe_len) == 0 && probe.tcpi_sacked > 0;
     CHECK(a.waiting() == 0);
     const int client = connect_to(l.port);
     if (queue_seen) CHECK(a.waiting() == 1);  // in the accept queue
@@ -170,7 +173,7 @@ TEST_CASE("exit-idle: a client reaching a listener is seen even when the server 
     if (got == arrival_signal()) CHECK(ssi.ssi_fd == l.fd);
     CHECK(a.take(ssi));
     CHECK(a.arrivals() > before);
-    CHECK((fcntl(l.fd, F_GETFL) & O_ASYNC) != 0);  // re-armed by the look
+    CHECK((fcntl(l.fd, F_GETFL) & O_ASYNC) != 0);     // re-armed by the look
     CHECK((fcntl(l.fd, F_GETFL) & O_NONBLOCK) != 0);  // the open file's other flags are kept
 
     // Another process clearing O_ASYNC behind PID 1's back may have hidden a client: counted as one.

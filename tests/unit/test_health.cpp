@@ -117,8 +117,9 @@ TEST_CASE("check: sdshim check TARGET is --check TARGET, takes one target and no
     CHECK(req->options.command.empty());
     CHECK(parse_cli({"sdshim", "--check", "unix:/run/a.sock"}, env).ok());
     CHECK(parse_cli({"sdshim", "check"}, env).message().starts_with("sdshim check takes one TARGET, not 0"));
-    CHECK(parse_cli({"sdshim", "check", "tcp:127.0.0.1:1", "tcp:127.0.0.1:2"}, env).message().starts_with(
-        "sdshim check takes one TARGET, not 2"));
+    CHECK(parse_cli({"sdshim", "check", "tcp:127.0.0.1:1", "tcp:127.0.0.1:2"}, env)
+              .message()
+              .starts_with("sdshim check takes one TARGET, not 2"));
     CHECK(parse_cli({"sdshim", "check", "ftp://x"}, env).message() ==
           "sdshim check 'ftp://x': expected http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH");
     CHECK(parse_cli({"sdshim", "--check", "http://localhost/"}, env).message() ==

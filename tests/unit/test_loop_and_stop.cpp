@@ -151,8 +151,9 @@ TEST_CASE("event loop: a watch the kernel refuses is an Error, and leaves nothin
     CHECK(loop.watch(9999, [] {}).error().code == EBADF);  // not EEXIST: the failed watch was not kept
 }
 
-TEST_CASE("event loop: its sole fd with no deadline armed is waited for in wait_alone; another fd or a deadline "
-          "brings epoll back") {
+TEST_CASE(
+    "event loop: its sole fd with no deadline armed is waited for in wait_alone; another fd or a deadline "
+    "brings epoll back") {
     EventLoop loop;
     Pipe p, q;
     std::vector<std::string> seen;

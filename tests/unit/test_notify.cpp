@@ -1,8 +1,8 @@
 // Unit tests: sd_notify datagram parsing, filtering for podman, outbound splitting, NOTIFY_SOCKET addresses.
 #include "notify/notify_address.hpp"
 #include "notify/notify_message.hpp"
-#include "notify/status_text.hpp"
 #include "notify/relay_queue.hpp"
+#include "notify/status_text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -27,7 +27,8 @@ using Lines = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("what systemd acts on through podman is relayed, in order") {
-    auto m = ok("READY=1\nSTATUS=Serving 2 sockets\nWATCHDOG=1\nERRNO=2\nBUSERROR=org.x.Y\nEXTEND_TIMEOUT_USEC=5000000");
+    auto m =
+        ok("READY=1\nSTATUS=Serving 2 sockets\nWATCHDOG=1\nERRNO=2\nBUSERROR=org.x.Y\nEXTEND_TIMEOUT_USEC=5000000");
     CHECK(m.relay == Lines{"READY=1", "STATUS=Serving 2 sockets", "WATCHDOG=1", "ERRNO=2", "BUSERROR=org.x.Y",
                            "EXTEND_TIMEOUT_USEC=5000000"});
     CHECK(m.ready);
@@ -55,7 +56,7 @@ TEST_CASE("MAINPID, fd-store, barrier and unknown keys are dropped with a reason
     CHECK(ok("BARRIER=1", 1).relay.empty());
     CHECK(ok("X_MY_APP=1").relay.empty());
     CHECK(ok("NOTIFYACCESS=all").relay.empty());
-    CHECK(ok("READY=0").relay.empty());   // only =1 is defined
+    CHECK(ok("READY=0").relay.empty());  // only =1 is defined
     CHECK(ok("WATCHDOG=2").relay.empty());
 }
 

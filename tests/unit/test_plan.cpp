@@ -115,7 +115,8 @@ TEST_CASE("plan: nginx and caddy refuse a connected socket; a generic server may
 TEST_CASE("plan: behind a bridge the server gets no socket and nothing that names one") {
     RunInputs in = inputs();
     in.environment.push_back("NGINX=3;");  // hand-written, and wrong behind a bridge
-    const auto plan = plan_run(options({"--bridge", "http=127.0.0.1:8080", "--bridge", "https=127.0.0.1:8443", "nginx"}), in);
+    const auto plan =
+        plan_run(options({"--bridge", "http=127.0.0.1:8080", "--bridge", "https=127.0.0.1:8443", "nginx"}), in);
     REQUIRE(plan);
     CHECK(plan->server.pass_fds.empty());
     CHECK(plan->handed_over.empty());
@@ -151,11 +152,13 @@ TEST_CASE("plan: --exit-idle counts nginx's and caddy's TCP listeners, or the br
 
     const auto generic = plan_run(options({"--exit-idle", "30s", "myserver"}), inputs());
     REQUIRE_FALSE(generic);
-    CHECK(generic.message() == "--exit-idle 30s: sdshim cannot count the client connections of myserver (generic "
-                               "adapter): it counts nginx's, caddy's and --bridge's own; use --bridge SOCKET=TARGET, "
-                               "or drop --exit-idle");
+    CHECK(generic.message() ==
+          "--exit-idle 30s: sdshim cannot count the client connections of myserver (generic "
+          "adapter): it counts nginx's, caddy's and --bridge's own; use --bridge SOCKET=TARGET, "
+          "or drop --exit-idle");
     const auto bridged = plan_run(options({"--exit-idle", "30s", "--bridge", "http=127.0.0.1:8080", "--bridge",
-                                           "https=127.0.0.1:8443", "myserver"}), inputs());
+                                           "https=127.0.0.1:8443", "myserver"}),
+                                  inputs());
     REQUIRE(bridged);
     CHECK(bridged->idle_listeners.empty());  // the bridge counts its own
     CHECK(bridged->exit_idle == std::chrono::seconds(30));
@@ -170,16 +173,18 @@ TEST_CASE("plan: --exit-idle counts nginx's and caddy's TCP listeners, or the br
     const auto unix_warned = plan_run(options({"--exit-idle", "1m", "nginx"}), unix_only);
     REQUIRE(unix_warned);
     REQUIRE(unix_warned->warnings.size() == 1);
-    CHECK(unix_warned->warnings[0] == "--exit-idle 60s: the connections on fd 3 'http' (/run/web.sock) are not counted "
-                                      "(only TCP and UDP ones are): a client there alone does not keep nginx running");
+    CHECK(unix_warned->warnings[0] ==
+          "--exit-idle 60s: the connections on fd 3 'http' (/run/web.sock) are not counted "
+          "(only TCP and UDP ones are): a client there alone does not keep nginx running");
     unix_only.sockets.pop_back();
     unix_only.activation.count = 1;
     unix_only.activation.names.pop_back();
     const auto unix_refused = plan_run(options({"--exit-idle", "1m", "nginx"}), unix_only);
     REQUIRE_FALSE(unix_refused);
-    CHECK(unix_refused.message() == "--exit-idle 60s: no inherited listening TCP socket, whose connections it counts "
-                                    "(only fd 3 'http' (/run/web.sock)); pass the sockets of a .socket unit's "
-                                    "ListenStream=, or drop --exit-idle");
+    CHECK(unix_refused.message() ==
+          "--exit-idle 60s: no inherited listening TCP socket, whose connections it counts "
+          "(only fd 3 'http' (/run/web.sock)); pass the sockets of a .socket unit's "
+          "ListenStream=, or drop --exit-idle");
     RunInputs none = inputs({"PATH=/bin"});
     none.sockets.clear();
     none.activation = {};
@@ -199,12 +204,14 @@ TEST_CASE("plan: the watchdog from --watchdog or WATCHDOG_USEC, off without NOTI
     CHECK(listen_mode->watchdog == Millis(20000));
     CHECK_FALSE(names(listen_mode->server.env, "WATCHDOG_USEC"));  // the shim checks and pings
 
-    auto from_env = plan_run(options({"nginx"}), inputs({"NOTIFY_SOCKET=/run/n", "WATCHDOG_USEC=4000000", "WATCHDOG_PID=1"}));
+    auto from_env =
+        plan_run(options({"nginx"}), inputs({"NOTIFY_SOCKET=/run/n", "WATCHDOG_USEC=4000000", "WATCHDOG_PID=1"}));
     REQUIRE(from_env);
     CHECK(from_env->watchdog == Millis(4000));
     CHECK(from_env->warnings.empty());
 
-    auto others = plan_run(options({"nginx"}), inputs({"NOTIFY_SOCKET=/run/n", "WATCHDOG_USEC=4000000", "WATCHDOG_PID=77"}));
+    auto others =
+        plan_run(options({"nginx"}), inputs({"NOTIFY_SOCKET=/run/n", "WATCHDOG_USEC=4000000", "WATCHDOG_PID=77"}));
     REQUIRE(others);
     CHECK(others->watchdog == Millis(0));  // another process's watchdog
 
@@ -238,10 +245,10 @@ TEST_CASE("plan: LISTEN_* meant for another process: the server gets no socket a
 }
 
 TEST_CASE("plan: the options that only pass through") {
-    const auto plan = plan_run(options({"--grace=3s", "--exit-grace=1s", "--success-exit=143", "--forward-to=group",
-                                        "--notify-access=main", "--ready-timeout=5s", "--on-dropped-socket=warn",
-                                        "--ready=cmd:true", "app"}),
-                               inputs());
+    const auto plan = plan_run(
+        options({"--grace=3s", "--exit-grace=1s", "--success-exit=143", "--forward-to=group", "--notify-access=main",
+                 "--ready-timeout=5s", "--on-dropped-socket=warn", "--ready=cmd:true", "app"}),
+        inputs());
     REQUIRE(plan);
     CHECK(plan->grace == Millis(3000));
     CHECK(plan->exit_grace == Millis(1000));
@@ -278,7 +285,8 @@ TEST_CASE("plan: the reload check is nginx -t -q with the server's own arguments
 
     plan = plan_run(options({"--ready-timeout=5s", "/usr/sbin/nginx", "-c", "/etc/nginx/x.conf"}), inputs());
     REQUIRE(plan);
-    CHECK(plan->reload_check.argv == std::vector<std::string>{"/usr/sbin/nginx", "-c", "/etc/nginx/x.conf", "-t", "-q"});
+    CHECK(plan->reload_check.argv ==
+          std::vector<std::string>{"/usr/sbin/nginx", "-c", "/etc/nginx/x.conf", "-t", "-q"});
     CHECK(plan->reload_check.timeout == Millis(5000));
 
     plan = plan_run(options({"--server=nginx", "/usr/local/bin/start-web"}), inputs());

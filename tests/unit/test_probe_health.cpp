@@ -1,4 +1,5 @@
-// Unit tests: --ready=http://, tcp: and unix: as probes in a real event loop, against a loopback server in the same loop.
+// Unit tests: --ready=http://, tcp: and unix: as probes in a real event loop, against a loopback server in the same
+// loop.
 #include "config/cli.hpp"
 #include "core/event_loop.hpp"
 #include "core/reaper.hpp"
@@ -67,9 +68,12 @@ struct LoopServer {
     }
 };
 
-void put(int fd, const std::string& text) { REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())); }
+void put(int fd, const std::string& text) {
+    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+}
 
-std::unique_ptr<Probe> probe_for(const std::string& mode_text, EventLoop& loop, Reaper& reaper, Millis timeout = 2000ms) {
+std::unique_ptr<Probe> probe_for(const std::string& mode_text, EventLoop& loop, Reaper& reaper,
+                                 Millis timeout = 2000ms) {
     auto mode = parse_ready_mode(mode_text);
     if (!mode) FAIL(mode_text << ": " << mode.message());
     ServingCheck check;

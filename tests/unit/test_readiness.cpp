@@ -26,7 +26,8 @@ ProcessSockets proc(pid_t pid, pid_t ppid, std::set<unsigned long> held, std::se
 }  // namespace
 
 TEST_CASE("ready modes parse and print back") {
-    for (const char* text : {"auto", "notify", "listen", "exec", "pidfile", "pidfile:/run/nginx.pid", "cmd:test -e /x"}) {
+    for (const char* text :
+         {"auto", "notify", "listen", "exec", "pidfile", "pidfile:/run/nginx.pid", "cmd:test -e /x"}) {
         auto m = parse_ready_mode(text);
         REQUIRE(m);
         CHECK(ready_mode_name(*m) == text);
@@ -74,9 +75,8 @@ TEST_CASE("watchdog: --watchdog, SDSHIM_WATCHDOG, and systemd's WATCHDOG_USEC wh
     auto r = parse_cli({"sdshim", "--watchdog=10s", "nginx"}, none);
     REQUIRE(r.ok());
     CHECK(r.value().options.watchdog == Millis(10000));
-    r = parse_cli({"sdshim", "nginx"}, [](const char* n) -> const char* {
-        return std::string(n) == "SDSHIM_WATCHDOG" ? "0" : nullptr;
-    });
+    r = parse_cli({"sdshim", "nginx"},
+                  [](const char* n) -> const char* { return std::string(n) == "SDSHIM_WATCHDOG" ? "0" : nullptr; });
     CHECK(r.value().options.watchdog == Millis(0));  // explicitly off, WATCHDOG_USEC or not
     CHECK_FALSE((parse_cli({"sdshim", "nginx"}, none)).value().options.watchdog.has_value());
     auto bad = parse_cli({"sdshim", "--watchdog=-3s", "x"}, none);
@@ -98,7 +98,8 @@ TEST_CASE("watchdog: WATCHDOG_USEC and --watchdog share the bounds 1s to 24h") {
     // Below: a ping every millisecond; above: a deadline past what the clock holds (2^64-1 µs).
     const auto tiny = watchdog_from_env("1", nullptr, 1);
     CHECK(tiny.interval == kMinWatchdog);
-    CHECK(tiny.warning.find("WATCHDOG_USEC=1 is shorter than sdshim's watchdog allows (1s to 86400s): 1s is used") == 0);
+    CHECK(tiny.warning.find("WATCHDOG_USEC=1 is shorter than sdshim's watchdog allows (1s to 86400s): 1s is used") ==
+          0);
     const auto huge = watchdog_from_env("18446744073709551615", nullptr, 1);
     CHECK(huge.interval == kMaxWatchdog);
     CHECK(huge.warning.find("is longer than") != std::string::npos);
@@ -153,8 +154,10 @@ TEST_CASE("fd link targets and /proc/net tables") {
     CHECK(parse_socket_link("/dev/null") == 0);
     const char* tcp =
         "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0\n"
-        "   1: 0100007F:1F90 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 4343 1 0 20 4 30 10 -1\n";
+        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 "
+        "10 0\n"
+        "   1: 0100007F:1F90 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 4343 1 0 20 4 30 "
+        "10 -1\n";
     CHECK(parse_listening_inet(tcp) == std::set<unsigned long>{4242});
     const char* unix_table =
         "Num       RefCount Protocol Flags    Type St Inode Path\n"

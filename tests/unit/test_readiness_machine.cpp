@@ -63,18 +63,17 @@ struct Rig {
         cfg.check.mode = ReadyMode{mode, {}};
         cfg.timeout = timeout;
         cfg.notify_outer = outer;
-        readiness = std::make_unique<Readiness>(
-            loop, cfg,
-            Readiness::Hooks{[this](const Lines& l) { notified.push_back(l); },
-                             [this](const std::string& line) {
-                                 failures.push_back(line);
-                                 loop.stop();
-                             },
-                             [this] {
-                                 ++ready_calls;
-                                 loop.stop();
-                             }},
-            std::move(p));
+        readiness = std::make_unique<Readiness>(loop, cfg,
+                                                Readiness::Hooks{[this](const Lines& l) { notified.push_back(l); },
+                                                                 [this](const std::string& line) {
+                                                                     failures.push_back(line);
+                                                                     loop.stop();
+                                                                 },
+                                                                 [this] {
+                                                                     ++ready_calls;
+                                                                     loop.stop();
+                                                                 }},
+                                                std::move(p));
         // Only a hang ends here: no test waits for it.
         guard = loop.add_deadline([this] {
             FAIL_CHECK("the loop ran for 60 s");
@@ -190,8 +189,9 @@ TEST_CASE("readiness: notify's timeout names what else to try") {
     rig.readiness->started(42);
     rig.run();
     REQUIRE(rig.failures.size() == 1);
-    CHECK(rig.failures[0] == "server did not become ready within 20ms (--ready-timeout): waited for server to send "
-                             "READY=1; if it does not speak sd_notify, use --ready=listen, exec or cmd:COMMAND");
+    CHECK(rig.failures[0] ==
+          "server did not become ready within 20ms (--ready-timeout): waited for server to send "
+          "READY=1; if it does not speak sd_notify, use --ready=listen, exec or cmd:COMMAND");
 }
 
 TEST_CASE("readiness: exec is ready at the start, with READY=1 and no look") {
@@ -218,7 +218,8 @@ TEST_CASE("readiness: a pending look waits for its process's answer, which ends 
 }
 
 TEST_CASE("readiness: a reload says RELOADING=1, then READY=1 once the probe sees the new workers") {
-    Rig rig(scripted({Look::serving("first"), Look::not_serving("old workers"), Look::serving("new workers")}, {}, true));
+    Rig rig(
+        scripted({Look::serving("first"), Look::not_serving("old workers"), Look::serving("new workers")}, {}, true));
     rig.readiness->started(42);
     rig.run();
     REQUIRE(rig.readiness->ready());
@@ -251,8 +252,7 @@ TEST_CASE("readiness: a reload whose new workers never come keeps the old config
         rig.loop.arm(stop, EventLoop::Clock::now() + 10ms);
         REQUIRE(rig.loop.run());
     }
-    CHECK(rig.notified.back() ==
-          Lines{"STATUS=reload failed: server kept its previous configuration", "READY=1"});
+    CHECK(rig.notified.back() == Lines{"STATUS=reload failed: server kept its previous configuration", "READY=1"});
     CHECK(rig.failures.empty());
 }
 
@@ -276,7 +276,8 @@ TEST_CASE("readiness: an exit before ready is explained by the adapter, else by 
     rig.readiness->started(42);
     CHECK(rig.readiness->server_exited(exit1) == "server exited with code 1 before it was ready");  // generic
 
-    Rig nginx(scripted({unpolled}, PollSchedule{true}, true), Millis(60000), true, ReadyKind::listen, ServerKind::nginx);
+    Rig nginx(scripted({unpolled}, PollSchedule{true}, true), Millis(60000), true, ReadyKind::listen,
+              ServerKind::nginx);
     nginx.readiness->started(42);
     CHECK(nginx.readiness->server_exited(exit1).find(
               "nginx exited with code 1 before its workers polled inherited fd 3 'web' (0.0.0.0:8081)") == 0);
@@ -294,14 +295,15 @@ TEST_CASE("readiness: an exit before ready is explained by the adapter, else by 
 TEST_CASE("watchdog: WATCHDOG=1 while the probe passes; withheld once, with the reason, when it fails") {
     EventLoop loop;
     std::vector<Lines> sent;
-    auto p = scripted({Look::serving("ok"), Look::not_serving("it stopped"), Look::not_serving("it stopped"),
-                       Look::serving("ok")});
+    auto p = scripted(
+        {Look::serving("ok"), Look::not_serving("it stopped"), Look::not_serving("it stopped"), Look::serving("ok")});
     ScriptedProbe& probe = *p;
     WatchdogConfig cfg;
     cfg.check.program = "server";
     cfg.check.mode = ReadyMode{ReadyKind::listen, {}};
     cfg.interval = Millis(20);
-    Watchdog dog(loop, cfg, [&](const Lines& l) { sent.push_back(l); }, std::move(p));
+    Watchdog dog(
+        loop, cfg, [&](const Lines& l) { sent.push_back(l); }, std::move(p));
     auto stop = loop.add_deadline([&] { loop.stop(); });
     dog.start(42);
     while (probe.looks < 4) {
@@ -324,7 +326,8 @@ TEST_CASE("watchdog: a server that pings by itself: nothing synthesized, and its
     cfg.check.program = "server";
     cfg.check.mode = ReadyMode{ReadyKind::notify, {}};
     cfg.interval = Millis(20000);
-    Watchdog dog(loop, cfg, [&](const Lines& l) { sent.push_back(l); }, nullptr);
+    Watchdog dog(
+        loop, cfg, [&](const Lines& l) { sent.push_back(l); }, nullptr);
     dog.start(42);
     CHECK(sent.empty());
     CHECK(dog.relayable({"WATCHDOG=1"}) == Lines{"WATCHDOG=1"});
@@ -361,8 +364,9 @@ TEST_CASE("readiness: a server's own reload is relayed with the READY=1 that end
     CHECK(rig.readiness->relayable(42, message({"READY=1"})).empty());
 }
 
-TEST_CASE("readiness: a server that sends READY=1 but no STATUS= gets sdshim's with each state change, and no "
-          "RELOADING=1 before it is ready") {
+TEST_CASE(
+    "readiness: a server that sends READY=1 but no STATUS= gets sdshim's with each state change, and no "
+    "RELOADING=1 before it is ready") {
     Rig rig(nullptr, Millis(60000), true, ReadyKind::notify);
     rig.readiness->started(42);
     CHECK(rig.notified.back() == Lines{"STATUS=waiting for server to send READY=1"});
@@ -381,8 +385,8 @@ TEST_CASE("readiness: a server that sends READY=1 but no STATUS= gets sdshim's w
 }
 
 TEST_CASE("readiness: a look that could not be taken (out of fds or processes) is tried again, not a failure") {
-    Rig rig(scripted({Look::unknown("cannot start '/bin/sh': Resource temporarily unavailable"),
-                      Look::unknown("again"), Look::serving("seen")}));
+    Rig rig(scripted({Look::unknown("cannot start '/bin/sh': Resource temporarily unavailable"), Look::unknown("again"),
+                      Look::serving("seen")}));
     rig.readiness->started(42);
     rig.run();
     CHECK(rig.failures.empty());
@@ -399,7 +403,8 @@ TEST_CASE("watchdog: a look whose process has not answered a whole period later 
     cfg.check.program = "server";
     cfg.check.mode = ReadyMode{ReadyKind::command, "check"};
     cfg.interval = Millis(1000);
-    Watchdog dog(loop, cfg, [&](const Lines& l) { sent.push_back(l); }, std::move(p));
+    Watchdog dog(
+        loop, cfg, [&](const Lines& l) { sent.push_back(l); }, std::move(p));
     dog.start(42);
     CHECK(probe.looks == 1);
     CHECK_FALSE(probe.asked.front().starting);
@@ -421,7 +426,8 @@ TEST_CASE("watchdog: a round that could not look sends neither a ping nor a verd
     ServingCheck check;
     check.program = "server";
     check.mode = ReadyMode{ReadyKind::listen, {}};
-    Watchdog dog(loop, WatchdogConfig{check, Millis(1000)}, [&](const Lines& l) { sent.push_back(l); }, std::move(probe));
+    Watchdog dog(
+        loop, WatchdogConfig{check, Millis(1000)}, [&](const Lines& l) { sent.push_back(l); }, std::move(probe));
     dog.start(42);  // the first round, at once: it could not look
     CHECK(sent.empty());
     auto stop = loop.add_deadline([&] { loop.stop(); });

@@ -1,4 +1,5 @@
-// Unit tests: the server's JSON log entries on the notify socket (caddy's certificate events) and the STATUS= note made of them.
+// Unit tests: the server's JSON log entries on the notify socket (caddy's certificate events) and the STATUS= note made
+// of them.
 #include "adapters/adapters.hpp"
 #include "adapters/server_log.hpp"
 #include "base/json_field.hpp"
@@ -36,7 +37,7 @@ TEST_CASE("json_string reads one string field, escapes decoded, on one line") {
     CHECK(json_string(R"({"e":"two\nlines\tand\rmore"})", "e") == "two lines and more");
     CHECK(json_string("{\"e\":\"caf\xc3\xa9 \xe2\x82\xac\"}", "e") == "caf\xc3\xa9 \xe2\x82\xac");  // UTF-8 as it is
     CHECK(json_string(R"({"e":"bad \ufffd, \u00e9 \ud83d\ude00 \u0041"})", "e") ==
-          "bad \xef\xbf\xbd, \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd A");  // escapes past ASCII: U+FFFD
+          "bad \xef\xbf\xbd, \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd A");         // escapes past ASCII: U+FFFD
     CHECK(json_string(R"({"e":"ctl \u000aREADY=1"})", "e") == "ctl  READY=1");  // no newline can start a new assignment
     CHECK(json_string(std::string_view("{\"e\":\"raw\x01\x1f\"}"), "e") == "raw  ");
 }
@@ -44,12 +45,13 @@ TEST_CASE("json_string reads one string field, escapes decoded, on one line") {
 TEST_CASE("json_string finds keys, not text that looks like one") {
     // Inside a string every quote is escaped: "identifier":"evil" in a message is no key.
     CHECK(json_string(R"({"msg":"\"identifier\":\"evil\"","identifier":"real"})", "identifier") == "real");
-    CHECK(json_string(R"({"msg":"identifier","identifier":"real"})", "identifier") == "real");  // a value equal to the key
+    CHECK(json_string(R"({"msg":"identifier","identifier":"real"})", "identifier") ==
+          "real");  // a value equal to the key
     CHECK(json_string(R"({"xidentifier":"no","identifier":"yes"})", "identifier") == "yes");
     CHECK_FALSE(json_string(R"({"msg":"x"})", "identifier"));
-    CHECK_FALSE(json_string(R"({"attempt":3})", "attempt"));       // not a string
-    CHECK_FALSE(json_string(R"({"msg":"cut short)", "msg"));       // not closed: a cut datagram
-    CHECK_FALSE(json_string(R"({"msg":"bad \u12"})", "msg"));      // a short \u escape
+    CHECK_FALSE(json_string(R"({"attempt":3})", "attempt"));   // not a string
+    CHECK_FALSE(json_string(R"({"msg":"cut short)", "msg"));   // not closed: a cut datagram
+    CHECK_FALSE(json_string(R"({"msg":"bad \u12"})", "msg"));  // a short \u escape
     CHECK_FALSE(json_string(R"({"msg":"ends in \)", "msg"));
     CHECK_FALSE(json_string("", "msg"));
 }
@@ -68,20 +70,26 @@ TEST_CASE("caddy's certificate entries become events; everything else is none") 
     CHECK_FALSE(e->failed);
     CHECK(e->identifier == "whoami.example.com");
 
-    e = caddy_certificate_event(R"({"level":"info","logger":"tls.renew","msg":"certificate renewed successfully","identifier":"a.example"})");
+    e = caddy_certificate_event(
+        R"({"level":"info","logger":"tls.renew","msg":"certificate renewed successfully","identifier":"a.example"})");
     REQUIRE(e);
     CHECK(e->renewal);
     CHECK_FALSE(e->failed);
-    e = caddy_certificate_event(R"({"level":"error","logger":"tls.renew","msg":"could not get certificate from issuer","identifier":"a.example"})");
+    e = caddy_certificate_event(
+        R"({"level":"error","logger":"tls.renew","msg":"could not get certificate from issuer","identifier":"a.example"})");
     REQUIRE(e);
     CHECK(e->renewal);
     CHECK(e->error == "no reason given");
 
     // certmagic's retry line names no identifier; other loggers and messages are not certificate events.
-    CHECK_FALSE(caddy_certificate_event(R"({"level":"error","logger":"tls.obtain","msg":"will retry","error":"x","attempt":1})"));
-    CHECK_FALSE(caddy_certificate_event(R"({"level":"info","logger":"http.log.access","msg":"certificate obtained successfully","identifier":"a"})"));
-    CHECK_FALSE(caddy_certificate_event(R"({"level":"info","logger":"tls.obtain","msg":"acquiring lock","identifier":"a"})"));
-    CHECK_FALSE(caddy_certificate_event(R"({"level":"info","logger":"tls.obtain","msg":"certificate obtained successfully","identifier":""})"));
+    CHECK_FALSE(caddy_certificate_event(
+        R"({"level":"error","logger":"tls.obtain","msg":"will retry","error":"x","attempt":1})"));
+    CHECK_FALSE(caddy_certificate_event(
+        R"({"level":"info","logger":"http.log.access","msg":"certificate obtained successfully","identifier":"a"})"));
+    CHECK_FALSE(
+        caddy_certificate_event(R"({"level":"info","logger":"tls.obtain","msg":"acquiring lock","identifier":"a"})"));
+    CHECK_FALSE(caddy_certificate_event(
+        R"({"level":"info","logger":"tls.obtain","msg":"certificate obtained successfully","identifier":""})"));
     CHECK_FALSE(caddy_certificate_event("not json at all"));
     // Only the caddy adapter reads log entries.
     CHECK(adapter_for(ServerKind::caddy).certificate_event == caddy_certificate_event);
@@ -117,12 +125,13 @@ TEST_CASE("the status note names the failing certificates until each is obtained
     CHECK(t.take(failed("b.example", "timeout")));
     CHECK(t.note() == "; no certificate for a.example, b.example: timeout");
     CHECK(t.take(failed("c.example", "expired", true)));
-    CHECK(t.note() == "; no certificate for a.example, b.example; certificate not renewed (the old one still serves) "
-                      "for c.example: expired");
+    CHECK(t.note() ==
+          "; no certificate for a.example, b.example; certificate not renewed (the old one still serves) "
+          "for c.example: expired");
     CHECK(t.take(obtained("a.example")));
     CHECK(t.take(obtained("c.example")));
     CHECK(t.note() == "; no certificate for b.example: expired");  // the latest reason
-    CHECK_FALSE(t.take(obtained("z.example")));  // never failed: nothing changes
+    CHECK_FALSE(t.take(obtained("z.example")));                    // never failed: nothing changes
     CHECK(t.take(obtained("b.example")));
     CHECK(t.note().empty());
 

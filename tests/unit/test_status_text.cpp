@@ -11,7 +11,7 @@ using namespace sdshim;
 TEST_CASE("status_text: valid UTF-8 whatever comes in") {
     CHECK(status_text("nginx is ready") == "nginx is ready");
     CHECK(status_text("caf\xc3\xa9 \xe2\x82\xac") == "caf\xc3\xa9 \xe2\x82\xac");
-    CHECK(status_text("bad \xff byte") == "bad \xef\xbf\xbd byte");         // not UTF-8: U+FFFD
+    CHECK(status_text("bad \xff byte") == "bad \xef\xbf\xbd byte");        // not UTF-8: U+FFFD
     CHECK(status_text("cut \xe2\x82") == "cut \xef\xbf\xbd\xef\xbf\xbd");  // a character cut short
     CHECK(status_text("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");          // an overlong '/'
     CHECK(valid_utf8(status_text(std::string("\xed\xa0\x80 surrogate"))));
@@ -21,10 +21,14 @@ TEST_CASE("status_text: no line ends, controls or escape sequences reach StatusT
     CHECK(status_text("[emerg] a\nERRNO=5\r\tb") == "[emerg] a ERRNO=5  b");  // no second assignment
     CHECK(status_text("bell\a del\x7f nul") == "bell del nul");
     CHECK(status_text("\x1b[31mred\x1b[0m plain") == "red plain");
-    CHECK(status_text("\x1b]0;title\a" "after") == "after");
-    CHECK(status_text("\x1b]8;;http://x\x1b\\" "link") == "link");
-    CHECK(status_text("\x1b" "cX") == "X");
-    CHECK(status_text("c1 \xc2\x9b" "31m") == "c1 31m");  // a C1 control (CSI) is dropped
+    CHECK(status_text("\x1b]0;title\a"
+                      "after") == "after");
+    CHECK(status_text("\x1b]8;;http://x\x1b\\"
+                      "link") == "link");
+    CHECK(status_text("\x1b"
+                      "cX") == "X");
+    CHECK(status_text("c1 \xc2\x9b"
+                      "31m") == "c1 31m");  // a C1 control (CSI) is dropped
     CHECK(status_text("trailing \x1b") == "trailing ");
 }
 
