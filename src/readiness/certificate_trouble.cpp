@@ -27,7 +27,7 @@ void append_names(std::string& out, std::size_t budget, const char* what, const 
         const std::string more = fmt::format(" and {} more", names.size() - i);
         const bool last = i + 1 == names.size();
         if (out.size() + 2 + names[i].size() + (last ? 0 : more.size()) > budget) {
-            out += i == 0 ? more.substr(5) : more;  // " 3 more" after the label
+            out += i == 0 ? more.substr(4) : more;  // " 3 more" after the label
             return;
         }
         out += (i == 0 ? " " : ", ") + names[i];
@@ -58,11 +58,16 @@ void CertificateTrouble::clear() {
 
 std::string CertificateTrouble::note() const {
     if (missing_.empty() && unrenewed_.empty()) return {};
+    constexpr const char* kMissing = "no certificate for";
+    constexpr const char* kUnrenewed = "certificate not renewed (the old one still serves) for";
     const std::string reason = ": " + reason_;  // the newest reason is always there, whole
     const std::size_t budget = kNoteBytes - reason.size();
+    // The second list's label and count are kept free while the first is laid out.
+    std::string second_at_least;
+    append_names(second_at_least, 0, kUnrenewed, unrenewed_);
     std::string out;
-    append_names(out, budget, "no certificate for", missing_);
-    append_names(out, budget, "certificate not renewed (the old one still serves) for", unrenewed_);
+    append_names(out, budget - second_at_least.size(), kMissing, missing_);
+    append_names(out, budget, kUnrenewed, unrenewed_);
     return out + reason;
 }
 

@@ -56,7 +56,7 @@ class Nginx(Base):
         with Activated(["-l", f"127.0.0.1:{port}"], ["--watchdog=2s", *nginx_command(self.dir)],
                        env={"NOTIFY_SOCKET": self.rx.address}) as a:
             poke_tcp(port).close()
-            self.rx.wait_for("READY=1")
+            self.rx.wait_for("READY=1", timeout=30)
             self.rx.wait_for("WATCHDOG=1", count=3, timeout=30)
             shim = a.shim_pid()
             master = int(open(f"/proc/{shim}/task/{shim}/children").read().split()[0])

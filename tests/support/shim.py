@@ -66,10 +66,31 @@ class Shim:
         os.kill(self.shim_pid, sig)
 
     def wait(self, timeout=30):
-        rc = self.proc.wait(timeout=timeout)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the shim did not exit within {timeout}s; {self._where()}; its stderr:\n"
+                                 f"{self._read(self.err_path)}") from None
         self.elapsed = time.monotonic() - self.started
         self._out, self._err = self._read(self.out_path), self._read(self.err_path)
         return rc
+
+    def _where(self):
+        """What the shim's tree is doing: each process's name, state and kernel wait channel."""
+        parts, pending = [], [self.shim_pid] if self.shim_pid else []
+        while pending and len(parts) < 20:
+            pid = pending.pop(0)
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)
+                with open(f"/proc/{pid}/wchan") as f:
+                    wchan = f.read()
+                with open(f"/proc/{pid}/task/{pid}/children") as f:
+                    pending += [int(c) for c in f.read().split()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            parts.append(f"{pid} {fields[0].split('(', 1)[1]} {fields[1].split()[0]} in {wchan or '-'}")
+        return "processes: " + (", ".join(parts) or "none")
 
     @staticmethod
     def _read(path):

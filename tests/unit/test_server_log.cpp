@@ -169,3 +169,17 @@ TEST_CASE("long names never push the newest reason out, and a new failure is alw
     CHECK(t.note().ends_with(": second reason"));
     CHECK_FALSE(t.take(failed(std::string(200, 'p') + ".example", "second reason")));  // nothing new
 }
+
+TEST_CASE("both lists, a first list that fills its room and the longest reason: the note still fits") {
+    // Found by fuzz_notify: the first list filled the budget and the second list's label went past it.
+    CertificateTrouble t;
+    const std::string reason(500, 'r');
+    t.take(failed(std::string(1070, 'a'), reason));
+    t.take(failed("b.example", reason, true));
+    const std::string note = t.note();
+    CHECK(note.size() <= 1500);
+    CHECK(
+        note.starts_with("; no certificate for 1 more; certificate not renewed (the old one still serves) for "
+                         "b.example: "));
+    CHECK(note.ends_with(std::string(400, 'r') + "..."));
+}
