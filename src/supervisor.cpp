@@ -7,6 +7,7 @@
 #include "adapters/handoff.hpp"
 #include "base/log.hpp"
 #include "base/memory_reserve.hpp"
+#include "base/shortage.hpp"
 #include "base/signal_names.hpp"
 #include "core/exit_status.hpp"
 #include "core/fd_hygiene.hpp"

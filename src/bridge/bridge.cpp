@@ -4,6 +4,7 @@
 
 #include "base/log.hpp"
 #include "base/memory_reserve.hpp"
+#include "base/shortage.hpp"
 #include "bridge/proxy_header.hpp"
 
 #include <fcntl.h>
@@ -147,7 +148,7 @@ void Bridge::accept_some(const BridgeListener& listener) {
         if (!client) {
             const int err = errno;
             if (err == EAGAIN || err == EINTR || err == ECONNABORTED) return;
-            if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+            if (is_shortage(err)) {
                 if (error_budget_.allow(std::chrono::steady_clock::now()))
                     log::warn(
                         "bridge {}: accept: {} with {} connection(s) open; new connections wait in the "

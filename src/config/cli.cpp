@@ -35,6 +35,7 @@ struct DurationRange {
     std::optional<Millis> max;
     const char* zero = nullptr;  // "off": 0 is accepted below min
 };
+constexpr DurationRange kWatchdogRange{kMinWatchdog, kMaxWatchdog, "off"};
 
 std::string expected_duration(const DurationRange& r, Millis example) {
     std::string what = r.max ? fmt::format("a duration from {} to {}", format_duration(r.min), format_duration(*r.max))
@@ -360,21 +361,18 @@ std::vector<Option> make_table() {
             "must end within --ready-timeout (default auto)",
             "auto, off or cmd:COMMAND",
             [](Options& o, std::string_view v) -> Status {
-                if (v != "auto" && v != "off" &&
-                    !(v.starts_with("cmd:") && v.substr(4).find_first_not_of(" \t") != std::string_view::npos))
-                    return Error{};
+                if (v != "auto" && v != "off" && !command_of(v)) return Error{};
                 o.reload_check = std::string(v);
                 return {};
             }};
         add(t, spec);
     }
-    // Its help and expectation name the bounds, which only exist as durations: made here, not constant.
-    const DurationRange watchdog{kMinWatchdog, kMaxWatchdog, "off"};
+    // Its help and expectation name the bounds, formatted here: not constant text.
     {
         static constexpr CustomSpec spec{
             "watchdog", "SDSHIM_WATCHDOG", "DURATION", false, "", "", [](Options& o, std::string_view v) -> Status {
                 auto d = parse_duration(v);
-                if (auto ok = check_duration(d, {kMinWatchdog, kMaxWatchdog, "off"}, v); !ok) return ok;
+                if (auto ok = check_duration(d, kWatchdogRange, v); !ok) return ok;
                 o.watchdog = *d;
                 return {};
             }};
@@ -385,7 +383,7 @@ std::vector<Option> make_table() {
             "server that stopped serving (notify: the server pings itself); default off, or "
             "WATCHDOG_USEC (clamped to the same bounds) when it reaches the container",
             format_duration(kMinWatchdog), format_duration(kMaxWatchdog));
-        t.back().expected = "the unit's WatchdogSec= as " + expected_duration(watchdog, Millis(10000));
+        t.back().expected = "the unit's WatchdogSec= as " + expected_duration(kWatchdogRange, Millis(10000));
     }
     static constexpr std::pair<const char*, NotifyAccess> access[] = {{"main", NotifyAccess::main},
                                                                       {"all", NotifyAccess::all}};

@@ -29,8 +29,6 @@ const char* find_path_value(const std::vector<std::string>& env) {
 
 }  // namespace
 
-bool is_shortage(int err) { return err == EMFILE || err == ENFILE || err == ENOMEM || err == EAGAIN; }
-
 std::string resolve_program(const std::string& program, const char* path_value) {
     if (program.find('/') != std::string::npos) return program;
     std::string path = path_value ? path_value : kDefaultPath;

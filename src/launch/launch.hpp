@@ -24,10 +24,6 @@ struct LaunchSpec {
 // code (a child whose exec failed is already reaped). Never throws: out of fds or memory is an Error.
 Result<pid_t> launch(const LaunchSpec& spec);
 
-// Out of fds, memory or processes (EMFILE, ENFILE, ENOMEM, EAGAIN): a shortage that may pass, not a
-// fault of the command.
-bool is_shortage(int err);
-
 // execvp's search: the first executable regular file named `program` in PATH; a found but
 // non-executable file is returned when nothing better exists (exec then fails with EACCES).
 // Empty when nothing is found. A program containing '/' is returned as is.

@@ -3,12 +3,12 @@
 #include "readiness/probe.hpp"
 
 #include "base/log.hpp"
+#include "base/shortage.hpp"
 #include "core/exit_status.hpp"
-#include "launch/launch.hpp"
+#include "launch/group_child.hpp"
 
 #include <fmt/format.h>
 
-#include <signal.h>
 #include <sys/wait.h>
 
 namespace sdshim {
@@ -21,7 +21,7 @@ class CommandProbe final : public Probe {
         : Probe(PollSchedule{true, Millis(100), Millis(2000)}),
           check_(std::move(check)),
           command_(check_.mode.argument),
-          reaper_(reaper) {}
+          shell_(reaper) {}
     ~CommandProbe() override { cancel(); }
 
     Look look(const Question& q) override {
@@ -36,10 +36,7 @@ class CommandProbe final : public Probe {
     std::string overdue(Millis waited) const override {
         return fmt::format("'{}' did not exit within {}", command_, format_duration(waited));
     }
-    void cancel() override {
-        if (pid_ > 0) reaper_.forget(pid_);  // the shell is reaped as an orphan from now on
-        end_group();
-    }
+    void cancel() override { shell_.abandon(); }
 
   private:
     // `/bin/sh -c COMMAND` in a process group of its own (not the terminal's foreground), run in /.
@@ -47,36 +44,25 @@ class CommandProbe final : public Probe {
         LaunchSpec spec;
         spec.argv = {"/bin/sh", "-c", command_};
         spec.env = check_.probe_env;
-        spec.take_terminal = false;
-        auto launched = launch(spec);
+        auto launched = shell_.start(std::move(spec), [this](int status) { exited(status); });
         if (!launched) {
             if (is_shortage(launched.error().code)) return Look::unknown(launched.message());
             return Look::cannot_run(launched.message());
         }
-        pid_ = *launched;
         ++attempts_;
-        log::debug("probe '{}' is pid {}", command_, pid_);
-        reaper_.expect(pid_, [this](int status) { exited(status); });
+        log::debug("probe '{}' is pid {}", command_, *launched);
         return Look::pending();
     }
 
     void exited(int wait_status) {
-        end_group();  // what it left running in the background would outlive every round
         if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
             return answer(Look::serving(fmt::format("'{}' exited 0 (attempt {})", command_, attempts_)));
         answer(Look::not_serving(fmt::format("'{}' {}", command_, describe_status(wait_status))));
     }
 
-    // SIGKILL to the probe's whole process group: the shell and whatever it started.
-    void end_group() {
-        if (pid_ > 0) ::kill(-pid_, SIGKILL);
-        pid_ = 0;
-    }
-
     ServingCheck check_;
     std::string command_;
-    Reaper& reaper_;
-    pid_t pid_ = 0;
+    GroupChild shell_;  // the shell and whatever it started
     int attempts_ = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include "base/log.hpp"
 #include "base/net.hpp"
+#include "base/shortage.hpp"
 #include "readiness/health_check.hpp"
 #include "readiness/health_target.hpp"
 
@@ -17,9 +18,6 @@
 
 namespace sdshim {
 namespace {
-
-// Out of fds or memory: no verdict on the server, only on the shim.
-bool shortage(int err) { return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS; }
 
 class HealthProbe final : public Probe {
   public:
@@ -38,7 +36,8 @@ class HealthProbe final : public Probe {
         if (!started) {
             const int err = started.error().code;
             fd_.reset();
-            return shortage(err) ? Look::unknown(started.message()) : fail(started.message());
+            // EAGAIN: a unix listener's backlog is full, which is the server's state, not the shim's.
+            return is_shortage(err) && err != EAGAIN ? Look::unknown(started.message()) : fail(started.message());
         }
         if (*started == Connect::done && target_.kind != HealthTarget::Kind::http) {
             fd_.reset();

@@ -5,6 +5,13 @@
 
 namespace sdshim {
 
+std::optional<std::string_view> command_of(std::string_view text) {
+    if (!text.starts_with("cmd:")) return std::nullopt;
+    text.remove_prefix(4);
+    if (text.find_first_not_of(" \t") == std::string_view::npos) return std::nullopt;
+    return text;
+}
+
 Result<ReadyMode> parse_ready_mode(std::string_view text) {
     if (text == "auto") return ReadyMode{ReadyKind::automatic, {}};
     if (text == "notify") return ReadyMode{ReadyKind::notify, {}};
@@ -17,10 +24,10 @@ Result<ReadyMode> parse_ready_mode(std::string_view text) {
         if (path.empty() || path[0] != '/') return Error{"the pid file's path must be absolute"};
         return ReadyMode{ReadyKind::pidfile, std::string(path)};
     }
-    if (text.substr(0, 4) == "cmd:") {
-        std::string_view command = text.substr(4);
-        if (command.find_first_not_of(" \t") == std::string_view::npos) return Error{"the command is empty"};
-        return ReadyMode{ReadyKind::command, std::string(command)};
+    if (text.starts_with("cmd:")) {
+        auto command = command_of(text);
+        if (!command) return Error{"the command is empty"};
+        return ReadyMode{ReadyKind::command, std::string(*command)};
     }
     if (text.starts_with("http://") || text.starts_with("https://") || text.starts_with("tcp:") ||
         text.starts_with("unix:")) {

@@ -3,6 +3,7 @@
 
 #include "base/result.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,9 @@ struct ReadyMode {
     ReadyKind kind = ReadyKind::automatic;
     std::string argument;  // pidfile path (may be empty: the server's default), the command, or the health target
 };
+
+// "cmd:COMMAND" with a command that is not blank: the command (--ready and --reload-check take it); else none.
+std::optional<std::string_view> command_of(std::string_view text);
 
 // The error says what is wrong with a pidfile:, cmd:, http:// or tcp: value, or that the mode is unknown.
 Result<ReadyMode> parse_ready_mode(std::string_view text);

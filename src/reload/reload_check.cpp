@@ -5,13 +5,11 @@
 
 #include "base/log.hpp"
 #include "core/exit_status.hpp"
-#include "launch/launch.hpp"
 #include "notify/notify_message.hpp"
 
 #include <fmt/format.h>
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,25 +36,23 @@ std::string shell_text(const std::vector<std::string>& argv) {
 
 ReloadCheck::ReloadCheck(EventLoop& loop, Reaper& reaper, ReloadCheckConfig config, Passed passed, Failed failed)
     : loop_(loop),
-      reaper_(reaper),
       cfg_(std::move(config)),
       passed_(std::move(passed)),
       failed_(std::move(failed)),
       text_(shell_text(cfg_.argv)),
       deadline_(loop.add_deadline([this] {
           log::warn("reload check: `{}` still runs after {}: killed", text_, format_duration(cfg_.timeout));
-          const pid_t pid = pid_;
           end();
-          if (pid > 0) reaper_.forget(pid);  // reaped as an orphan from now on
           failed_(fmt::format("`{}` did not finish within {}", text_, format_duration(cfg_.timeout)));
           if (std::exchange(again_, false)) start();  // the requests made meanwhile get a run of their own
-      })) {}
+      })),
+      test_(reaper) {}
 
 ReloadCheck::~ReloadCheck() { cancel(); }
 
 void ReloadCheck::request() {
     if (!enabled()) return passed_();
-    if (pid_ > 0) {
+    if (test_.running()) {
         again_ = true;
         return log::info("reload check: `{}` is still running; one more reload is checked after it", text_);
     }
@@ -65,7 +61,6 @@ void ReloadCheck::request() {
 
 void ReloadCheck::cancel() {
     again_ = false;
-    if (pid_ > 0) reaper_.forget(pid_);
     end();
 }
 
@@ -81,20 +76,17 @@ void ReloadCheck::start() {
     spec.argv = cfg_.argv;
     spec.env = cfg_.env;
     spec.pass_fds = cfg_.pass_fds;
-    spec.take_terminal = false;
     spec.output_fd = write_end.get();
     ++runs_;
-    auto launched = launch(spec);
+    auto launched = test_.start(std::move(spec), [this](int status) { exited(status); });
     if (!launched) return failed_(launched.message());
-    pid_ = *launched;
     seen_.clear();
     output_ = std::move(read_end);
-    log::info("reload check: running `{}` (pid {}) before the reload signal", text_, pid_);
+    log::info("reload check: running `{}` (pid {}) before the reload signal", text_, *launched);
     if (auto watched = loop_.watch(output_.get(), [this] { read_output(); }); !watched) {
         log::warn("reload check: the output of `{}` is not read: {}", text_, watched.message());
         output_.reset();
     }
-    reaper_.expect(pid_, [this](int status) { exited(status); });
     loop_.arm(deadline_, EventLoop::Clock::now() + cfg_.timeout);
 }
 
@@ -119,7 +111,7 @@ void ReloadCheck::exited(int wait_status) {
     if (output_) read_output();  // what it wrote before it exited is in the pipe already
     const std::string output = first_line();
     const bool ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
-    end();  // and what it left in its process group
+    end();
     const bool again = std::exchange(again_, false);
     if (!ok) {
         failed_(fmt::format("`{}` {}{}", text_, describe_status(wait_status), output.empty() ? "" : ": " + output));
@@ -133,8 +125,7 @@ void ReloadCheck::exited(int wait_status) {
 
 void ReloadCheck::end() {
     loop_.arm(deadline_, std::nullopt);
-    if (pid_ > 0) ::kill(-pid_, SIGKILL);  // the test's process group: it and whatever it started
-    pid_ = 0;
+    test_.abandon();  // a test still running: killed with its group, reaped as an orphan
     if (output_) {
         loop_.unwatch(output_.get());
         output_.reset();

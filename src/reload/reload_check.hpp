@@ -7,6 +7,7 @@
 #include "base/unique_fd.hpp"
 #include "core/event_loop.hpp"
 #include "core/reaper.hpp"
+#include "launch/group_child.hpp"
 
 #include <sys/types.h>
 
@@ -54,13 +55,12 @@ class ReloadCheck {
     std::string first_line() const;
 
     EventLoop& loop_;
-    Reaper& reaper_;
     ReloadCheckConfig cfg_;
     Passed passed_;
     Failed failed_;
     std::string text_;  // "nginx -g 'daemon off;' -t -q", for messages
     EventLoop::DeadlineId deadline_;
-    pid_t pid_ = 0;
+    GroupChild test_;     // the test and whatever it started
     UniqueFd output_;     // the read end of the test's stdout and stderr
     std::string seen_;    // its first 4 KiB
     bool again_ = false;  // a request came while the test ran

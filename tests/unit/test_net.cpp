@@ -1,6 +1,7 @@
 // Unit tests: the net module's unix addresses and address printing, and the Result type.
 #include "base/net.hpp"
 #include "base/result.hpp"
+#include "base/shortage.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -79,4 +80,9 @@ TEST_CASE("result: a value or one error line, and Status for no value") {
     Status failed = Error{"no"};
     CHECK_FALSE(failed);
     CHECK(failed.message() == "no");
+}
+
+TEST_CASE("one shortage test: fds, memory, buffers and processes, nothing else") {
+    for (int err : {EMFILE, ENFILE, ENOMEM, ENOBUFS, EAGAIN}) CHECK(sdshim::is_shortage(err));
+    for (int err : {0, EACCES, ENOENT, ECONNREFUSED, EINVAL, ENOEXEC, EPERM}) CHECK_FALSE(sdshim::is_shortage(err));
 }
