@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks that every #include in src/ points down the layers, the order the README's Layout gives:
+"""Checks that every #include in src/ points down the layers, the order docs/design.md's Layout gives:
 a folder may include its own files and those of the folders below it, never above; only main.cpp
 includes the supervisor. Prints each include that points up (file:line) and exits 1 if any does.
 Usage: scripts/check-layers.py [SRC_DIR]"""

@@ -53,6 +53,8 @@ install -m 0644 docker/nginx-proxy/*.* "$doc/examples/nginx-proxy/"
 install -m 0644 docker/nginx-proxy/rootless/* "$doc/examples/nginx-proxy/rootless/"
 install -m 0644 docker/init/* "$doc/examples/init/"
 gzip -9n -c README.md > "$doc/README.md.gz"
+install -d -m 0755 "$doc/docs"
+for page in docs/*.md; do gzip -9n -c "$page" > "$doc/docs/$(basename "$page").gz"; done
 {
   echo "sdshim ($version) unstable; urgency=medium"
   echo

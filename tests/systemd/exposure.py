@@ -1,6 +1,6 @@
 """systemd-analyze security for every shipped service unit, as a revision had it and as the working tree
 has it: in the Debian 13 rig (systemd 257) on the units as loaded, quadlet-generated ones included, and
-with systemd 252's --offline=yes on the hand-written files in the Debian 12 rig. Prints the README's
+with systemd 252's --offline=yes on the hand-written files in the Debian 12 rig. Prints docs/setups.md's
 table (section Hardening). Run by hand: python3 exposure.py [REVISION] (default HEAD)."""
 import os
 import re

@@ -76,7 +76,7 @@ class Lifecycle(HostGuard):
         accepts in the ~2 ms between taking SIGTERM ("shutting down apps") and stopping its servers
         ("servers shutting down"): measured with the client's connect and EOF times against caddy's
         log, 1 request in about 1,000 in 2 to 5 of 30 restarts, with this sdshim and the one before
-        (README, Limitations). That one loss is allowed there; any other failure is not."""
+        (docs/limitations.md). That one loss is allowed there; any other failure is not."""
         service, _, port, _ = SERVERS[server]
         rig = self.rig
         rig.sh(f"/home/load_client 127.0.0.1 {port} 4 10 300 >/tmp/load.json 2>/tmp/load.err & echo $! >/tmp/load.pid")
@@ -326,7 +326,7 @@ def cold_start_table(cold_starts):
 
 
 def table(figures):
-    """The README's and bench/lifecycle.md's table: each action's figures, and its longest wait as a
+    """The table in docs/operations.md and bench/lifecycle.md: each action's figures, and its longest wait as a
     ratio to the baseline's (nothing happening) for the same server in the same run."""
     baseline = {server: r["longest_ms"] for server, action, r in figures if action.startswith("nothing")}
     order = ["nothing", "systemctl restart", "systemctl reload", "podman auto-update (new", "podman auto-update (image"]

@@ -197,7 +197,7 @@ class CaddyProxy(ProxyRig):
         # a clean stop; the next connection (port 80, from the other namespace) starts the unit again,
         # which serves with the certificates it kept. (Not an HTTPS connection: caddy starts accepting
         # before it has loaded its certificates, and the handshake of the connection that started it
-        # can fail; README, Limitations.)
+        # can fail; docs/limitations.md.)
         self.stop_cleanly()
         r = rig.sh(f"ip netns exec client curl -sS -m 30 -o /dev/null -w '%{{http_code}}' http://{RIG_ADDR}/", check=False)
         self.assertEqual(r.stdout, "308", r.stderr)
