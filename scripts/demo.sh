@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# README's first command: on a fresh Debian 12 machine, installs what is needed, builds the static
-# binary and the images, then shows socket-activated nginx in rootful podman with --network=none and
-# --sdnotify=container: a request answered, READY=1 at the outer notify socket, a graceful stop.
+# README's first command: on a fresh Debian 12 machine, installs only what the demo runs, builds the
+# static binary (no tests) and one nginx image, then shows socket-activated nginx in rootful podman
+# with --network=none and --sdnotify=container: a request answered, READY=1 at the outer notify
+# socket, a graceful stop. Each step's time is printed; scripts/test.sh builds and tests the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $(id -u) -eq 0 ]] || { echo "demo: needs root for apt, debootstrap and rootful podman (sudo $0)" >&2; exit 1; }
-scripts/install-deps.sh
-scripts/build.sh
-scripts/images.sh
+began=$(date +%s)
+step() { echo "demo: $1 ($(($(date +%s) - began)) s so far)"; }
+scripts/install-deps.sh --demo
+step "packages installed"
+cmake --preset release -DBUILD_TESTING=OFF >/dev/null
+cmake --build --preset release -j "$(nproc)" --target sdshim >/dev/null
+step "build/sdshim built ($(stat -c %s build/sdshim) bytes)"
+scripts/images.sh demo
+step "images built"
 source scripts/podman-env.sh
 
-port=${DEMO_PORT:-8080}
+port=8080
 image=localhost/sdshim-nginx:$port
-podman image exists "$image" || { echo "demo: no image $image (DEMO_PORT must be 80 or 8080)" >&2; exit 1; }
+podman image exists "$image" || { echo "demo: no image $image" >&2; exit 1; }
 work=$(mktemp -d /tmp/sdshim-demo.XXXXXX)
 cleanup() {
   podman rm --force --ignore --time 0 sdshim-demo >/dev/null 2>&1 || true
@@ -40,6 +47,7 @@ NOTIFY_SOCKET=$work/notify.sock systemd-socket-activate -l "0.0.0.0:$port" \
 activate=$!
 until grep -q "Listening on" "$work/container.log"; do sleep 0.05; done
 
+step "listening on $port"
 echo "demo: GET http://127.0.0.1:$port/ (the first connection starts the container)"
 python3 - "$port" <<'PY'
 import sys, time, urllib.request
@@ -49,6 +57,7 @@ with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=30) as r
 title = body.split("<title>")[1].split("</title>")[0] if "<title>" in body else body[:40]
 print(f"demo: HTTP {r.status} '{title}' in {1000 * (time.monotonic() - t):.0f} ms, container started included")
 PY
+step "first page served"
 for _ in $(seq 100); do grep -q "READY=1" "$work/notify.log" && break; sleep 0.1; done
 cat "$work/notify.log"
 grep -q "READY=1" "$work/notify.log" || { echo "demo: no READY=1 within 10 s" >&2; cat "$work/container.log" >&2; exit 1; }

@@ -20,9 +20,12 @@ if [[ -n ${SDSHIM_BIN:-} ]] && ! cmp -s "$SDSHIM_BIN" build/sdshim; then
   exit 1
 fi
 
+# `images.sh demo`: only what scripts/demo.sh runs, the binary-only image and nginx on 8080.
+demo=0
+[[ ${1:-} == demo ]] && demo=1
 case ${SDSHIM_BASE:-local} in
   local)
-    scripts/base-images.sh nginx nginx-1.30 caddy caddy-2.6 builder static
+    if ((demo)); then scripts/base-images.sh nginx; else scripts/base-images.sh nginx nginx-1.30 caddy caddy-2.6 builder static; fi
     nginx_base=localhost/sdshim-base/nginx
     nginx_mainline_base=localhost/sdshim-base/nginx-1.30
     caddy_base=localhost/sdshim-base/caddy
@@ -51,6 +54,10 @@ build "localhost/sdshim:$version" --no-cache -f docker/sdshim/Containerfile --bu
   --build-arg REVISION="$revision" --build-arg SOURCE="$source_url"
 podman tag "localhost/sdshim:$version" localhost/sdshim:latest
 shim=(--build-arg SDSHIM_IMAGE="localhost/sdshim:$version")
+if ((demo)); then
+  build localhost/sdshim-nginx:8080 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=8080
+  exit 0
+fi
 build localhost/sdshim-nginx:80 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=80
 build localhost/sdshim-nginx:8080 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_base" --build-arg PORT=8080
 build localhost/sdshim-nginx:1.30-80 "${shim[@]}" --build-arg BASE_IMAGE="$nginx_mainline_base" --build-arg PORT=80

@@ -11,10 +11,21 @@ packages=(
   g++-aarch64-linux-gnu qemu-user-static lintian man-db
 )
 
-# --bench: also what bench/run.sh compares against and measures with.
-if [[ ${1:-} == --bench ]]; then
-  packages+=(tini dumb-init catatonit wrk gcc)
-fi
+case ${1:-} in
+  # --demo: only what scripts/demo.sh runs: the static binary and one nginx image in rootful podman.
+  --demo)
+    packages=(g++ cmake make file python3 libboost1.81-dev libspdlog-dev libfmt-dev systemd podman runc
+              debootstrap) ;;
+  # --bench: also what bench/run.sh compares against and measures with.
+  --bench) packages+=(tini dumb-init catatonit wrk gcc) ;;
+  # --dev: what scripts/dev.sh builds and runs (unit and integration tests, no podman, no cross build).
+  --dev)
+    packages=(g++ cmake make pkg-config file procps util-linux python3 nginx-light libboost1.81-dev
+              libspdlog-dev libfmt-dev catch2 libsystemd-dev python3-systemd systemd python3-seccomp curl
+              busybox-static iproute2 clang-format-14 caddy) ;;
+  "") ;;
+  *) echo "install-deps: unknown argument '$1' (usage: scripts/install-deps.sh [--demo|--dev|--bench])" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
