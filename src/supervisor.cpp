@@ -322,8 +322,7 @@ void Supervisor::on_server_message(pid_t sender, const NotifyMessage& msg) {
 // The server's log says a certificate failed or was obtained (caddy's ACME): StatusText says which
 // names have none and why, for as long as that is so, and nothing of it once they all have one.
 void Supervisor::on_log_entry(pid_t sender, const std::string& entry) {
-    const auto read = adapter_for(plan_.kind).certificate_event;
-    const auto event = read ? read(entry) : std::nullopt;
+    const auto event = plan_.read_log_entry ? plan_.read_log_entry(entry) : std::nullopt;
     if (!event)
         return log::debug("log entry from pid {} ignored: no certificate event that the {} adapter reads", sender,
                           server_name(plan_.kind));

@@ -13,16 +13,15 @@ std::string nginx_listen_for(const SocketInfo& s) {
     return fmt::format("listen {};", s.address);  // "0.0.0.0:8080" and "[::]:80" are nginx's own syntax
 }
 
-std::string exited_before_polling_message(const SocketInfo& s, const std::string& how) {
+std::string exited_before_polling_message(const SocketInfo& s, const ServerAdapter& adapter, const std::string& how) {
     return fmt::format(
-        "nginx {} before its workers polled inherited {}: if its error above names another address "
+        "{} {} before its workers polled inherited {}: if its error above names another address "
         "(socket() or bind() failed), no listen directive matches this socket; fix: put '{}' in the "
         "server block",
-        how, describe_socket(s), nginx_listen_for(s));
+        adapter.name, how, describe_socket(s), adapter.config_for(s));
 }
 
-std::string dropped_socket_message(const SocketInfo& s, ServerKind kind, const std::string& program) {
-    const ServerAdapter& adapter = adapter_for(kind);
+std::string dropped_socket_message(const SocketInfo& s, const ServerAdapter& adapter, const std::string& program) {
     if (adapter.config_for) {
         std::string hint;
         if (s.family == AF_INET6 && s.address.rfind("[::]:", 0) == 0)
@@ -41,12 +40,12 @@ std::string dropped_socket_message(const SocketInfo& s, ServerKind kind, const s
 }
 
 // Decided from the exit alone, not from a poll that may or may not have run before it.
-std::vector<std::string> explain_early_exit(ServerKind kind, const std::vector<SocketInfo>& unpolled,
+std::vector<std::string> explain_early_exit(const ServerAdapter& adapter, const std::vector<SocketInfo>& unpolled,
                                             const std::string& how, int wait_status) {
     const bool failed = !WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0;
-    if (!failed || !adapter_for(kind).config_for) return {};
+    if (!failed || !adapter.config_for) return {};
     std::vector<std::string> lines;
-    for (const auto& s : unpolled) lines.push_back(exited_before_polling_message(s, how));
+    for (const auto& s : unpolled) lines.push_back(exited_before_polling_message(s, adapter, how));
     return lines;
 }
 

@@ -134,7 +134,7 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     plan.notify_access = opt.notify_access;
     plan.watchdog = plan_watchdog(opt, in, !plan.notify_socket.empty(), plan.warnings);
 
-    check.kind = plan.kind;
+    check.adapter = &adapter_for(plan.kind);
     check.program = plan.program;
     check.watched = sockets_to_watch(plan.kind, plan.handed_over);
     for (const auto& b : opt.bridges) check.targets.push_back(b.target);
@@ -152,6 +152,7 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
         plan.reload_check.argv = config_test_for(plan.kind, opt.command);
     }
     plan.reload_check.error_mark = adapter_for(plan.kind).config_error_mark;
+    plan.read_log_entry = adapter_for(plan.kind).certificate_event;
     plan.reload_check.timeout = opt.ready_timeout;
     plan.readiness.on_dropped = opt.on_dropped_socket;
     if (auto idle = plan_exit_idle(opt, plan); !idle) return idle.error();

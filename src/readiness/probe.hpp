@@ -3,7 +3,7 @@
 #pragma once
 
 #include "activation/activation.hpp"
-#include "adapters/server_kind.hpp"
+#include "adapters/adapters.hpp"
 #include "base/duration.hpp"
 #include "bridge/bridge_spec.hpp"
 #include "core/event_loop.hpp"
@@ -22,9 +22,9 @@ namespace sdshim {
 
 // What "serves" means for this server: the resolved mode and what it is checked against.
 struct ServingCheck {
-    ReadyMode mode;  // the resolved --ready mode, never automatic
-    ServerKind kind = ServerKind::generic;
-    std::string program;                 // for messages: "nginx"
+    ReadyMode mode;                                                    // the resolved --ready mode, never automatic
+    const ServerAdapter* adapter = &adapter_for(ServerKind::generic);  // resolved by the plan
+    std::string program;                                               // for messages: "nginx"
     std::vector<SocketInfo> watched;     // inherited sockets the server must take and keep polling
     std::vector<BridgeTarget> targets;   // --bridge targets
     std::vector<std::string> probe_env;  // environment of cmd: probes

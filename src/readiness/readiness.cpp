@@ -156,7 +156,7 @@ bool Readiness::check_dropped_now() {
 
 bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
     const auto message = [&](const SocketInfo& s) {
-        return dropped_socket_message(s, cfg_.check.kind, cfg_.check.program);
+        return dropped_socket_message(s, *cfg_.check.adapter, cfg_.check.program);
     };
     if (cfg_.on_dropped == DroppedSocketPolicy::warn) {
         if (!warned_dropped_)
@@ -267,10 +267,10 @@ std::string Readiness::server_exited(int wait_status) {
     stopping();
     const std::string how = describe_status(wait_status);
     if (!before_ready) return fmt::format("{} {}", cfg_.check.program, how);
-    const auto lines =
-        follows_workers()
-            ? explain_early_exit(cfg_.check.kind, unpolled_.empty() ? cfg_.check.watched : unpolled_, how, wait_status)
-            : std::vector<std::string>{};
+    const auto lines = follows_workers()
+                           ? explain_early_exit(*cfg_.check.adapter, unpolled_.empty() ? cfg_.check.watched : unpolled_,
+                                                how, wait_status)
+                           : std::vector<std::string>{};
     if (lines.empty()) return fmt::format("{} {} before it was ready", cfg_.check.program, how);
     for (const auto& line : lines) log::error("{}", line);
     return lines.front();

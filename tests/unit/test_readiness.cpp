@@ -207,17 +207,20 @@ TEST_CASE("the fix for a dropped socket is the exact nginx listen") {
     CHECK(nginx_listen_for(sock(3, "http", AF_INET, "0.0.0.0:8080", 1)) == "listen 0.0.0.0:8080;");
     CHECK(nginx_listen_for(sock(3, "http", AF_INET6, "[::]:80", 1)) == "listen [::]:80;");
     CHECK(nginx_listen_for(sock(3, "web", AF_UNIX, "/run/web.sock", 1)) == "listen unix:/run/web.sock;");
-    auto line = dropped_socket_message(sock(3, "http", AF_INET6, "[::]:80", 1), ServerKind::nginx, "nginx");
+    auto line =
+        dropped_socket_message(sock(3, "http", AF_INET6, "[::]:80", 1), adapter_for(ServerKind::nginx), "nginx");
     CHECK(line.find("nginx closed inherited fd 3 'http' ([::]:80)") == 0);
     CHECK(line.find("fix: put 'listen [::]:80;' in the server block") != std::string::npos);
     CHECK(line.find("ListenStream=PORT") != std::string::npos);
     CHECK(line.find('\n') == std::string::npos);
-    auto generic = dropped_socket_message(sock(3, "http", AF_INET, "127.0.0.1:9000", 1), ServerKind::generic, "app");
+    auto generic =
+        dropped_socket_message(sock(3, "http", AF_INET, "127.0.0.1:9000", 1), adapter_for(ServerKind::generic), "app");
     CHECK(generic.find("app closed inherited fd 3 'http' (127.0.0.1:9000)") == 0);
 }
 
 TEST_CASE("an nginx that exited before polling gets the listen fix, worded for an exit") {
-    auto line = exited_before_polling_message(sock(3, "web", AF_INET, "0.0.0.0:8081", 1), "exited with code 1");
+    auto line = exited_before_polling_message(sock(3, "web", AF_INET, "0.0.0.0:8081", 1),
+                                              adapter_for(ServerKind::nginx), "exited with code 1");
     CHECK(line.find("nginx exited with code 1 before its workers polled inherited fd 3 'web' (0.0.0.0:8081)") == 0);
     CHECK(line.find("fix: put 'listen 0.0.0.0:8081;' in the server block") != std::string::npos);
     CHECK(line.find("clients") == std::string::npos);  // nothing serves: nobody hangs on a socket of nginx's own
@@ -227,12 +230,12 @@ TEST_CASE("an nginx that exited before polling gets the listen fix, worded for a
 TEST_CASE("an early exit is explained by the adapter that knows the fix, and only after a failure") {
     const std::vector<SocketInfo> unpolled{sock(3, "web", AF_INET, "0.0.0.0:8081", 1)};
     const int exit1 = 1 << 8, exit0 = 0;
-    const auto lines = explain_early_exit(ServerKind::nginx, unpolled, "exited with code 1", exit1);
+    const auto lines = explain_early_exit(adapter_for(ServerKind::nginx), unpolled, "exited with code 1", exit1);
     REQUIRE(lines.size() == 1);
-    CHECK(lines[0] == exited_before_polling_message(unpolled[0], "exited with code 1"));
-    CHECK(explain_early_exit(ServerKind::nginx, unpolled, "exited with code 0", exit0).empty());
-    CHECK(explain_early_exit(ServerKind::caddy, unpolled, "exited with code 1", exit1).empty());
-    CHECK(explain_early_exit(ServerKind::generic, unpolled, "exited with code 1", exit1).empty());
+    CHECK(lines[0] == exited_before_polling_message(unpolled[0], adapter_for(ServerKind::nginx), "exited with code 1"));
+    CHECK(explain_early_exit(adapter_for(ServerKind::nginx), unpolled, "exited with code 0", exit0).empty());
+    CHECK(explain_early_exit(adapter_for(ServerKind::caddy), unpolled, "exited with code 1", exit1).empty());
+    CHECK(explain_early_exit(adapter_for(ServerKind::generic), unpolled, "exited with code 1", exit1).empty());
 }
 
 TEST_CASE("one record per server: what the adapters know, asked by kind") {

@@ -58,7 +58,7 @@ struct Rig {
                  ReadyKind mode = ReadyKind::listen, ServerKind kind = ServerKind::generic) {
         probe = p.get();
         ReadinessConfig cfg;
-        cfg.check.kind = kind;
+        cfg.check.adapter = &adapter_for(kind);
         cfg.check.program = "server";
         cfg.check.mode = ReadyMode{mode, {}};
         cfg.timeout = timeout;
