@@ -18,6 +18,7 @@ from support.podman import CADDY, NGINX_80
 HELPERS = os.environ.get("SHIMTEST_HELPERS", "")
 RESULTS = os.environ.get("SHIMTEST_RESULTS", "")
 SETTLE = 1.0  # seconds of load before an action and after the unit is active again
+LOAD_CONNECTIONS = 4  # the load client's connections, each with at most one request in flight
 SERVERS = {
     # unit, its sockets, the port the load goes to, its image, what a good answer there is
     "nginx": ("nginx.service", ["nginx.socket"], 80, NGINX_80),
@@ -76,10 +77,14 @@ class Lifecycle(HostGuard):
         accepts in the ~2 ms between taking SIGTERM ("shutting down apps") and stopping its servers
         ("servers shutting down"): measured with the client's connect and EOF times against caddy's
         log, 1 request in about 1,000 in 2 to 5 of 30 restarts, with this sdshim and the one before
-        (docs/limitations.md). That one loss is allowed there; any other failure is not."""
+        (docs/limitations.md); once, in a busy CI run, 4 of 1,122 in an auto-update. Each of the
+        LOAD_CONNECTIONS has at most one request in flight, so one window can lose that many: allowed
+        there, closed without an answer and nothing else; any other failure is not, and nginx loses
+        none."""
         service, _, port, _ = SERVERS[server]
         rig = self.rig
-        rig.sh(f"/home/load_client 127.0.0.1 {port} 4 10 300 >/tmp/load.json 2>/tmp/load.err & echo $! >/tmp/load.pid")
+        rig.sh(f"/home/load_client 127.0.0.1 {port} {LOAD_CONNECTIONS} 10 300 >/tmp/load.json 2>/tmp/load.err & "
+               "echo $! >/tmp/load.pid")
         time.sleep(SETTLE)
         try:
             value = run()
@@ -91,7 +96,7 @@ class Lifecycle(HostGuard):
         report = json.loads(rig.sh("cat /tmp/load.json").stdout)
         self.figures.append((server, action, report))
         self.assertGreater(report["requests"], 0, report)
-        allowed = 1 if stops_caddy and report["reasons"] == ["closed without an answer"] else 0
+        allowed = LOAD_CONNECTIONS if stops_caddy and report["reasons"] == ["closed without an answer"] else 0
         self.assertLessEqual(report["failed"], allowed, f"{server}, {action}: {report}")
         return value, report
 
