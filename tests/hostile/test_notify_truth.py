@@ -36,8 +36,11 @@ class ReloadPairs(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="shimtest-reload-") as tmp:
             flag = os.path.join(tmp, "ready")
             peer = [PEER, "send", "RELOADING=1", "send", "READY=1", "sleep", "300", "hold"]
-            with Shim(["--ready", f"cmd:test -e {flag}", "--", *peer], env={"NOTIFY_SOCKET": rx.address}):
-                time.sleep(0.6)
+            with Shim(["--ready", f"cmd:test -e {flag}", "--log-level", "debug", "--", *peer],
+                      env={"NOTIFY_SOCKET": rx.address}) as s:
+                # Both reached PID 1 before it is ready (on a loaded machine the server can start late).
+                wait_for(lambda: "RELOADING=1 from pid" in s.stderr() and "READY=1 from pid" in s.stderr(), 30,
+                         "the server's RELOADING=1 and READY=1 at the shim")
                 open(flag, "w").close()
                 rx.wait_for("READY=1")
                 time.sleep(0.3)
