@@ -24,12 +24,9 @@ Result<pid_t> GroupChild::start(LaunchSpec spec, Reaper::OnExit on_exit) {
 }
 
 void GroupChild::abandon() {
-    if (pid_ > 0) reaper_.forget(pid_);
-    kill_group();
-}
-
-void GroupChild::kill_group() {
-    if (pid_ > 0) ::kill(-pid_, SIGKILL);
+    if (pid_ <= 0) return;
+    reaper_.forget(pid_);
+    ::kill(-pid_, SIGKILL);
     pid_ = 0;
 }
 

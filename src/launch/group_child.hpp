@@ -25,11 +25,8 @@ class GroupChild {
     void abandon();
 
     bool running() const { return pid_ > 0; }
-    pid_t pid() const { return pid_; }
 
   private:
-    void kill_group();
-
     Reaper& reaper_;
     pid_t pid_ = 0;
 };
