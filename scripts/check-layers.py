@@ -7,7 +7,10 @@ import pathlib
 import re
 import sys
 
-LAYERS = ["base", "proc", "core", "launch", "activation", "adapters", "notify", "bridge", "reload", "idle", "readiness", "config", "plan"]
+LAYERS = [
+    "base", "proc", "core", "launch", "activation", "adapters", "status", "notify", "bridge", "health", "reload", "idle",
+    "readiness", "watchdog", "config", "plan"
+]
 TOP = len(LAYERS)  # src/main.cpp and src/supervisor.*
 
 

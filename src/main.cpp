@@ -9,9 +9,9 @@
 #include "core/exit_status.hpp"
 #include "core/fd_hygiene.hpp"
 #include "core/own_signals.hpp"
+#include "health/health_check.hpp"
 #include "plan/intake.hpp"
 #include "plan/run_plan.hpp"
-#include "readiness/health_check.hpp"
 #include "supervisor.hpp"
 
 #include <signal.h>

@@ -157,9 +157,11 @@ Result<std::vector<SocketInfo>> inspect_sockets(const ActivationPlan& plan) {
         if (::getsockopt(info.fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0) info.listening = accepting != 0;
         sockaddr_storage ss{};
         socklen_t alen = sizeof ss;
-        if (::getsockname(info.fd, reinterpret_cast<sockaddr*>(&ss), &alen) == 0)
+        if (::getsockname(info.fd, reinterpret_cast<sockaddr*>(&ss), &alen) == 0) {
             info.address = format_address(ss, alen);
-        else
+            if (ss.ss_family == AF_INET) info.port = ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
+            if (ss.ss_family == AF_INET6) info.port = ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+        } else
             info.address = fmt::format("(getsockname: {})", std::strerror(errno));
         sockaddr_storage peer{};
         socklen_t plen = sizeof peer;

@@ -42,6 +42,7 @@ struct SocketInfo {
     bool listening = false;
     bool connected = false;  // has a peer: one connection, as an Accept=yes unit passes
     std::string address;     // "0.0.0.0:8080", "[::]:80", "/run/app.sock", "@abstract", "(unnamed)"
+    unsigned port = 0;       // of an IPv4 or IPv6 socket
     unsigned long inode = 0;
 };
 

@@ -78,8 +78,15 @@ Bridge::Bridge(EventLoop& loop, BridgeConfig config)
       cfg_(std::move(config)),
       plan_limit_given_(cfg_.max_connections > 0),
       retry_accept_(loop.add_deadline([this] { resume_accepting(); })),
-      timer_(loop.add_deadline([this] { on_timers(); })) {
-    for (const auto& l : cfg_.listeners) listeners_.emplace_back(l.fd);
+      timer_(loop.add_deadline([this] { on_timers(); })),
+      drain_deadline_(loop.add_deadline([this] { drained(); })) {
+    const char* header = cfg_.proxy == ProxyProtocol::none ? ""
+                         : cfg_.proxy == ProxyProtocol::v1 ? " with a PROXY v1 header"
+                                                           : " with a PROXY v2 header";
+    for (const auto& l : cfg_.listeners) {
+        log::info("bridging {} to {}{}", l.label, l.target.text, header);
+        listeners_.emplace_back(l.fd);
+    }
     if (cfg_.max_connections == 0) cfg_.max_connections = 1;
 }
 
@@ -133,7 +140,21 @@ void Bridge::stop_accepting() {
         l.reset();
     }
     log::debug("bridge: no longer accepting; {} connection(s) open", connections_.size());
-    if (connections_.empty() && on_idle_) loop_.defer(on_idle_);
+    if (connections_.empty() && drained_) loop_.defer([this] { drained(); });
+}
+
+void Bridge::drain(Millis within, std::function<void()> done) {
+    log::debug("waiting up to {} for {} bridged connection(s)", format_duration(within), connections_.size());
+    drained_ = std::move(done);
+    loop_.arm(drain_deadline_, EventLoop::Clock::now() + within);
+    const bool was_accepting = accepting_;
+    stop_accepting();
+    if (!was_accepting && connections_.empty()) loop_.defer([this] { drained(); });
+}
+
+void Bridge::drained() {
+    loop_.arm(drain_deadline_, std::nullopt);
+    if (auto done = std::exchange(drained_, {})) done();
 }
 
 void Bridge::accept_some(const BridgeListener& listener) {
@@ -388,7 +409,7 @@ void Bridge::close(Connection& c, const char* why) {
     // handler starts (a move between lists: no allocation, also when memory is short).
     dead_.splice(dead_.end(), connections_, c.self);
     if (paused_ && accepting_ && connections_.size() < cfg_.max_connections) pause_accepting(false);
-    if (!accepting_ && connections_.empty() && on_idle_) loop_.defer(on_idle_);
+    if (!accepting_ && connections_.empty() && drained_) loop_.defer([this] { drained(); });
 }
 
 }  // namespace sdshim

@@ -49,8 +49,9 @@ class Bridge {
     void stop_accepting();
     std::size_t open_connections() const { return connections_.size(); }
     std::uint64_t accepted() const { return accepted_; }  // connections accepted so far (--exit-idle)
-    // Called once no connection is left after stop_accepting().
-    void on_idle(std::function<void()> fn) { on_idle_ = std::move(fn); }
+    // The end of the run: no more accepting, and `done` once the open connections have ended (data on
+    // its way to a slow client), or after `within` at the latest.
+    void drain(Millis within, std::function<void()> done);
 
   private:
     struct Side;
@@ -72,6 +73,7 @@ class Bridge {
     void close(Connection& c, const char* why);
     void pause_accepting(bool paused);
     void resume_accepting();
+    void drained();
 
     EventLoop& loop_;
     BridgeConfig cfg_;
@@ -86,9 +88,10 @@ class Bridge {
     EventLoop::DeadlineId retry_accept_;
     Timers timers_;                // connections whose connect has a deadline or waits for a retry
     EventLoop::DeadlineId timer_;  // armed at the first of timers_
-    std::function<void()> on_idle_;
-    LogBudget connect_budget_;  // refused connects to the target
-    LogBudget error_budget_;    // accept, socket and fd-limit failures
+    EventLoop::DeadlineId drain_deadline_;
+    std::function<void()> drained_;  // while draining
+    LogBudget connect_budget_;       // refused connects to the target
+    LogBudget error_budget_;         // accept, socket and fd-limit failures
 };
 
 }  // namespace sdshim

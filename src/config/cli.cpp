@@ -4,7 +4,7 @@
 #include "adapters/adapters.hpp"
 #include "base/build_info.hpp"
 #include "base/parse_number.hpp"
-#include "readiness/watchdog_bounds.hpp"
+#include "watchdog/watchdog_bounds.hpp"
 
 #include <fmt/format.h>
 

@@ -8,9 +8,9 @@
 #include "bridge/bridge_spec.hpp"
 #include "core/forward_to.hpp"
 #include "core/signal_map.hpp"
+#include "health/health_target.hpp"
 #include "notify/notify_access.hpp"
 #include "readiness/dropped_socket_policy.hpp"
-#include "readiness/health_target.hpp"
 #include "readiness/ready_mode.hpp"
 
 #include <cstddef>

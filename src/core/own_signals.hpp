@@ -1,6 +1,9 @@
 // The real-time signals sdshim sends itself: a listener's arrival (F_SETSIG) and `sdshim reload`'s request.
 #pragma once
 
+#include <sys/signalfd.h>
+#include <sys/types.h>
+
 #include <csignal>
 
 namespace sdshim {
@@ -15,5 +18,12 @@ inline int arrival_signal() { return SIGRTMAX - 1; }
 // /proc/1/status SigCgt that PID 1 takes requests this way; else it falls back to SIGHUP.
 inline int reload_request_signal() { return SIGRTMAX - 2; }
 inline constexpr int kReloadRequest = 0x5d5e1d;
+
+// A request of `sdshim reload`: its own real-time signal, or SIGHUP from an asker that predates it.
+inline bool is_reload_request(const signalfd_siginfo& si) {
+    const auto sig = static_cast<int>(si.ssi_signo);
+    return si.ssi_code == SI_QUEUE && si.ssi_int == kReloadRequest && static_cast<pid_t>(si.ssi_pid) > 0 &&
+           (sig == reload_request_signal() || sig == SIGHUP);
+}
 
 }  // namespace sdshim

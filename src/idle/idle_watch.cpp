@@ -3,42 +3,39 @@
 #include "idle/idle_watch.hpp"
 
 #include "base/log.hpp"
-#include "base/parse_number.hpp"
+
+#include <fmt/format.h>
 
 #include <sys/socket.h>
 
-#include <string_view>
 #include <utility>
 
 namespace sdshim {
 
-IdleWatch::IdleWatch(EventLoop& loop, Millis limit, std::vector<SocketInfo> listeners, Idle idle)
+IdleWatch::IdleWatch(EventLoop& loop, Millis limit, std::vector<SocketInfo> listeners, std::string program, Idle idle)
     : loop_(loop),
       limit_(limit),
+      program_(std::move(program)),
       idle_(std::move(idle)),
       arrivals_(listeners),
       look_at_(loop.add_deadline([this] { look(); })) {
     for (const auto& s : listeners) {
         listeners_.inodes.insert(s.inode);
-        const auto colon = s.address.rfind(':');
-        if (s.type == SOCK_STREAM && colon != std::string::npos)
-            if (auto port = parse_whole_number<unsigned>(std::string_view(s.address).substr(colon + 1)))
-                listeners_.local_ports.insert(*port);
+        if (s.type == SOCK_STREAM && s.port != 0) listeners_.local_ports.insert(s.port);
     }
 }
 
-Status IdleWatch::start(pid_t root, OwnCount own) {
-    if (!enabled() || policy_ || stopped_) return {};
+void IdleWatch::start(pid_t root, const Bridge* bridge) {
+    if (!enabled() || policy_ || stopped_) return;
     root_ = root;
-    own_ = std::move(own);
-    if (!own_)
+    bridge_ = bridge;
+    if (!bridge_)
         if (auto armed = arrivals_.arm(); !armed) {
             arrivals_.disarm();
-            return armed;
+            return log::error("{}: {} is not stopped when idle", armed.message(), program_);
         }
     policy_.emplace(limit_);
     look();
-    return {};
 }
 
 void IdleWatch::stop() {
@@ -49,7 +46,7 @@ void IdleWatch::stop() {
 }
 
 ConnectionSample IdleWatch::sample() {
-    if (own_) return own_();
+    if (bridge_) return ConnectionSample{bridge_->open_connections(), bridge_->accepted()};
     ConnectionSample s;
     s.opened = arrivals_.arrivals();
     if (std::exchange(last_arrivals_, s.opened) != s.opened) return s;  // a client came: nothing more to count
@@ -73,7 +70,12 @@ void IdleWatch::look() {
     const auto now = EventLoop::Clock::now();
     if (!policy_->look(sample(), now)) return loop_.arm(look_at_, policy_->next_look(now));
     stop();
-    idle_();
+    const std::string why = fmt::format(
+        "no client connection for {} (--exit-idle): stopping {}; the socket stays with systemd, and the next "
+        "connection starts it again",
+        format_duration(limit_), program_);
+    log::info("{}", why);
+    idle_(why);
 }
 
 }  // namespace sdshim

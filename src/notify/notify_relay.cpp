@@ -64,11 +64,10 @@ pid_t sender_pid(msghdr& mh) {
 
 }  // namespace
 
-Result<std::unique_ptr<NotifyRelay>> NotifyRelay::open(const std::string& outer) {
-    auto parsed = parse_notify_address(outer);
-    if (!parsed) return parsed.error();
+Result<std::unique_ptr<NotifyRelay>> NotifyRelay::open(const NotifyAddress& outer, EventLoop& loop, SenderCheck check,
+                                                       OnMessage on_message) {
     std::unique_ptr<NotifyRelay> relay(new NotifyRelay());
-    relay->outer_ = *parsed;
+    relay->outer_ = outer;
 
     relay->inner_name_ = "@sdshim/notify/" + random_suffix();
     const auto inner = unix_address(relay->inner_name_).value();
@@ -81,6 +80,9 @@ Result<std::unique_ptr<NotifyRelay>> NotifyRelay::open(const std::string& outer)
     if (::bind(relay->inner_.get(), inner.get(), inner.len) != 0)
         return Error{fmt::format("notify relay: bind {}: {}", relay->inner_name_, std::strerror(errno)), errno};
     relay->reach_outer();
+    if (auto attached = relay->attach(loop, std::move(check), std::move(on_message)); !attached)
+        return attached.error();
+    log::debug("notify relay: {} -> {}", relay->inner_name_, relay->outer_.text);
     return relay;
 }
 

@@ -29,15 +29,14 @@ class NotifyRelay {
     using OnMessage = std::function<void(pid_t pid, const NotifyMessage& msg)>;
 
     // Binds the server's socket (an abstract name nobody outside the container's network
-    // namespace can reach) and connects to the outer NOTIFY_SOCKET.
-    static Result<std::unique_ptr<NotifyRelay>> open(const std::string& outer);
+    // namespace can reach), connects to the outer NOTIFY_SOCKET and registers both with the loop.
+    // Messages accepted by `check` go to `on_message`, which decides what to relay with send().
+    static Result<std::unique_ptr<NotifyRelay>> open(const NotifyAddress& outer, EventLoop& loop, SenderCheck check,
+                                                     OnMessage on_message);
 
     const std::string& inner_address() const { return inner_name_; }  // what the server's NOTIFY_SOCKET says
     const std::string& outer_address() const { return outer_.text; }
 
-    // Registers both sockets with the loop. Messages accepted by `check` go to `on_message`,
-    // which decides what to relay with send().
-    Status attach(EventLoop& loop, SenderCheck check, OnMessage on_message);
     // Queues assignments for the outer socket, split as outbound_datagrams() says.
     void send(const std::vector<std::string>& lines);
 
@@ -49,6 +48,7 @@ class NotifyRelay {
 
   private:
     NotifyRelay() = default;
+    Status attach(EventLoop& loop, SenderCheck check, OnMessage on_message);
     bool read_some();  // true when a whole batch was read: more may wait
     void flush();
     void retry_later();

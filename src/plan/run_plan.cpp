@@ -130,9 +130,13 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
         plan.debug.push_back(fmt::format("fd {} '{}': {} {} {} {}", s.fd, s.name, family_name(s.family),
                                          type_name(s.type), s.address, s.listening ? "listening" : "not listening"));
 
-    if (const char* outer = find_variable(in.environment, "NOTIFY_SOCKET"); outer && *outer) plan.notify_socket = outer;
+    if (const char* outer = find_variable(in.environment, "NOTIFY_SOCKET"); outer && *outer) {
+        auto address = parse_notify_address(outer);
+        if (!address) return address.error();
+        plan.notify_socket = std::move(*address);
+    }
     plan.notify_access = opt.notify_access;
-    plan.watchdog = plan_watchdog(opt, in, !plan.notify_socket.empty(), plan.warnings);
+    plan.watchdog = plan_watchdog(opt, in, plan.notify_socket.has_value(), plan.warnings);
 
     check.adapter = &adapter_for(plan.kind);
     check.program = plan.program;
@@ -156,7 +160,7 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     plan.reload_check.timeout = opt.ready_timeout;
     plan.readiness.on_dropped = opt.on_dropped_socket;
     if (auto idle = plan_exit_idle(opt, plan); !idle) return idle.error();
-    plan.readiness.notify_outer = !plan.notify_socket.empty();
+    plan.readiness.notify_outer = plan.notify_socket.has_value();
 
     // The server's environment: the shim's own variables only as the shim sets them.
     const Handoff handoff = plan_handoff(in.activation, plan.handed_over, adapter);

@@ -12,9 +12,10 @@
 #include "core/signal_map.hpp"
 #include "launch/launch.hpp"
 #include "notify/notify_access.hpp"
+#include "notify/notify_address.hpp"
 #include "readiness/readiness.hpp"
-#include "readiness/watchdog.hpp"
 #include "reload/reload_check.hpp"
+#include "watchdog/watchdog.hpp"
 
 #include <sys/types.h>
 
@@ -48,7 +49,7 @@ struct RunPlan {
     std::vector<SocketInfo> handed_over;  // the shim closes its copies after the launch, unless it keeps them
     bool keep_own_copies = false;         // for the reload check, and --exit-idle's watch
 
-    std::string notify_socket;  // the outer NOTIFY_SOCKET; empty: no relay, no readiness, no watchdog
+    std::optional<NotifyAddress> notify_socket;  // the outer NOTIFY_SOCKET; none: no relay, no readiness, no watchdog
     NotifyAccess notify_access = NotifyAccess::all;
 
     ReadinessConfig readiness;  // its check (mode, program, sockets, targets, probe environment) is the watchdog's too

@@ -5,8 +5,8 @@
 #include "base/log.hpp"
 #include "base/net.hpp"
 #include "base/shortage.hpp"
-#include "readiness/health_check.hpp"
-#include "readiness/health_target.hpp"
+#include "health/health_check.hpp"
+#include "health/health_target.hpp"
 
 #include <fmt/format.h>
 

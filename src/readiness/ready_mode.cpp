@@ -1,7 +1,7 @@
 // --ready: how the shim decides that the server serves, parsed from "auto", "listen", "http://…", "cmd:COMMAND", ...
 #include "readiness/ready_mode.hpp"
 
-#include "readiness/health_target.hpp"
+#include "health/health_target.hpp"
 
 namespace sdshim {
 

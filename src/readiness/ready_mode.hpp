@@ -21,6 +21,11 @@ std::optional<std::string_view> command_of(std::string_view text);
 
 // The error says what is wrong with a pidfile:, cmd:, http:// or tcp: value, or that the mode is unknown.
 Result<ReadyMode> parse_ready_mode(std::string_view text);
-std::string ready_mode_name(const ReadyMode& mode);  // "listen", "pidfile:/run/nginx.pid", ...
+std::string ready_mode_name(const ReadyMode& mode);
+// Behind a bridge with --ready=target or http://, tcp:, clients wait in the backlog until the server
+// serves: accepted earlier, their connections would be refused by the target.
+inline bool holds_clients_until_ready(const ReadyMode& mode) {
+    return mode.kind == ReadyKind::target || mode.kind == ReadyKind::health;
+}  // "listen", "pidfile:/run/nginx.pid", ...
 
 }  // namespace sdshim

@@ -14,10 +14,12 @@ bool ReloadAskers::add(pid_t asker, std::uint64_t run) {
     return true;
 }
 
+void ReloadAskers::signal_answer(pid_t asker, bool sent) { ::kill(asker, sent ? SIGUSR1 : SIGUSR2); }
+
 void ReloadAskers::answer(bool sent, std::uint64_t up_to_run) {
     std::erase_if(waiting_, [&](const Asker& a) {
         if (a.run > up_to_run) return false;
-        ::kill(a.pid, sent ? SIGUSR1 : SIGUSR2);
+        tell_(a.pid, sent);
         return true;
     });
 }

@@ -4,8 +4,8 @@
 #include "reload/reload_check.hpp"
 
 #include "base/log.hpp"
+#include "base/utf8.hpp"
 #include "core/exit_status.hpp"
-#include "notify/notify_message.hpp"
 
 #include <fmt/format.h>
 

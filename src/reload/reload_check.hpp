@@ -8,6 +8,7 @@
 #include "core/event_loop.hpp"
 #include "core/reaper.hpp"
 #include "launch/group_child.hpp"
+#include "reload/config_check.hpp"
 
 #include <sys/types.h>
 
@@ -26,7 +27,7 @@ struct ReloadCheckConfig {
     Millis timeout{60000};          // a test still running then has failed
 };
 
-class ReloadCheck {
+class ReloadCheck final : public ConfigCheck {
   public:
     using Passed = std::function<void()>;                    // send the reload signal now
     using Failed = std::function<void(const std::string&)>;  // the reason, one line
@@ -36,15 +37,13 @@ class ReloadCheck {
     ReloadCheck(const ReloadCheck&) = delete;
     ReloadCheck& operator=(const ReloadCheck&) = delete;
 
-    bool enabled() const { return !cfg_.argv.empty(); }
-    // Runs started so far: a request made now is covered by run runs_started() + 1 (the one it
-    // starts, or the one after the run under way). `passed` and `failed` speak for run runs_started().
-    std::uint64_t runs_started() const { return runs_; }
-    // A reload was asked for: starts the test, or, while one runs, asks for one more after it (the
-    // configuration may have changed again). Without a test, `passed` at once.
-    void request();
+    bool enabled() const override { return !cfg_.argv.empty(); }
+    std::uint64_t runs_started() const override { return runs_; }  // `passed` and `failed` speak for this run
+    // A reload was asked for: starts the test, or, while one runs, asks for one more after it. Without
+    // a test, `passed` at once.
+    void request() override;
     // The stop sequence: the test under way is killed, and nothing more is sent.
-    void cancel();
+    void cancel() override;
     const std::string& command_text() const { return text_; }
 
   private:

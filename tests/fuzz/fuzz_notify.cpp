@@ -1,8 +1,9 @@
 // Fuzz target: the sd_notify datagram parser and filter, the datagrams it re-sends, and a server's
 // JSON log entries (caddy's certificate events) with the STATUS= note made of them.
 #include "adapters/server_log.hpp"
+#include "base/utf8.hpp"
 #include "notify/notify_message.hpp"
-#include "readiness/certificate_trouble.hpp"
+#include "status/certificate_trouble.hpp"
 
 #include <algorithm>
 #include <cstddef>

@@ -2,13 +2,14 @@
 // `sdshim check`'s targets and status lines.
 #include "base/duration.hpp"
 #include "base/signal_names.hpp"
+#include "base/utf8.hpp"
 #include "core/signal_map.hpp"
+#include "health/health_check.hpp"
+#include "health/health_target.hpp"
 #include "notify/notify_address.hpp"
 #include "notify/notify_message.hpp"
-#include "notify/status_text.hpp"
-#include "readiness/health_check.hpp"
-#include "readiness/health_target.hpp"
 #include "readiness/ready_mode.hpp"
+#include "status/status_text.hpp"
 
 #include <sys/un.h>
 

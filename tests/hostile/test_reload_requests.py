@@ -4,7 +4,9 @@ deployment topology). Each asker gets exactly one answer, and a true one. Before
 NOTIFY_SOCKET (plain podman run) PID 1 waited in sigwaitinfo, which left the request's value out, and
 no asker was ever answered; concurrent requests were lost (a second SIGHUP pending is dropped by the
 kernel): one of 2, 35 of 100 never answered; an asker whose request came while another's check was
-failing was told "refused" with it, though its own re-check passed and nginx reloaded."""
+failing was told "refused" with it, though its own re-check passed and nginx reloaded; any other
+signal forwarded while a check ran (`podman kill --signal USR1` to reopen nginx's logs) told every
+waiting asker "sent" before the check had decided anything."""
 import concurrent.futures
 import os
 import signal
@@ -110,6 +112,26 @@ class ReloadRequests(unittest.TestCase):
         os.kill(shim, signal.SIGTERM)
         self.assertEqual(a.wait(timeout=60), 0, a.stderr())
         self.assertEqual(a.stderr().count("signal 1 (SIGHUP) received"), 1, a.stderr())
+
+    def test_another_signal_during_the_check_answers_no_asker(self):
+        """SIGUSR1 (nginx reopens its logs) is forwarded while an asker waits for its check: the asker
+        hears the check's outcome, not the other signal's."""
+        decided = os.path.join(self.dir, "decided")
+        check = f"cmd:touch {decided}; sleep 2; exit 1"
+        a, shim, port = self.nginx([f"--reload-check={check}"], notify=True)
+        self.rx.wait_for("READY=1", timeout=30)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            asker = pool.submit(self.ask, shim)
+            wait_for(lambda: os.path.exists(decided), timeout=30, what="the check to start")
+            os.kill(shim, signal.SIGUSR1)
+            wait_for(lambda: "(SIGUSR1) received" in a.stderr(), what="SIGUSR1 to reach nginx")
+            rc, out = asker.result()
+        self.assertEqual(rc, 1, out)  # the check failed: refused, whatever went to nginx meanwhile
+        self.assertIn("refused by PID 1", out)
+        self.assertIn(b"200 OK", http_get(port))
+        os.kill(shim, signal.SIGTERM)
+        self.assertEqual(a.wait(timeout=60), 0, a.stderr())
+        self.assertNotIn("signal 1 (SIGHUP) received", a.stderr())
 
 
 if __name__ == "__main__":

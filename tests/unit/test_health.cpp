@@ -1,7 +1,7 @@
 // Unit tests: `sdshim check`'s targets, the status line and a look at real loopback sockets.
 #include "config/cli.hpp"
-#include "readiness/health_check.hpp"
-#include "readiness/health_target.hpp"
+#include "health/health_check.hpp"
+#include "health/health_target.hpp"
 
 #include "loopback_listener.hpp"
 

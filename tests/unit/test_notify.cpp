@@ -1,8 +1,9 @@
 // Unit tests: sd_notify datagram parsing, filtering for podman, outbound splitting, NOTIFY_SOCKET addresses.
+#include "base/utf8.hpp"
 #include "notify/notify_address.hpp"
 #include "notify/notify_message.hpp"
 #include "notify/relay_queue.hpp"
-#include "notify/status_text.hpp"
+#include "status/status_text.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -64,7 +64,7 @@ TEST_CASE("plan: nginx gets its sockets, NGINX=, LISTEN_PID from the child, and 
     CHECK_FALSE(names(env, "LISTEN_PID"));     // the child writes its own
     CHECK_FALSE(names(env, "NOTIFY_SOCKET"));  // the relay's address is added once it has one
     CHECK_FALSE(names(env, "SDSHIM_GRACE"));
-    CHECK(plan->notify_socket == "/run/notify");
+    CHECK(plan->notify_socket->text == "/run/notify");
     CHECK(plan->readiness.check.mode.kind == ReadyKind::listen);
     CHECK(plan->readiness.check.watched.size() == 2);
     CHECK(plan->readiness.notify_outer);
@@ -224,7 +224,7 @@ TEST_CASE("plan: the watchdog from --watchdog or WATCHDOG_USEC, off without NOTI
     auto no_socket = plan_run(options({"--watchdog=20s", "nginx"}), inputs({"PATH=/bin"}));
     REQUIRE(no_socket);
     CHECK(no_socket->watchdog == Millis(0));
-    CHECK(no_socket->notify_socket.empty());
+    CHECK_FALSE(no_socket->notify_socket);
     CHECK_FALSE(no_socket->readiness.notify_outer);
     REQUIRE(no_socket->warnings.size() == 1);
     CHECK(no_socket->warnings[0] ==

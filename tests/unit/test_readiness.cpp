@@ -6,7 +6,7 @@
 #include "proc/proc_sockets.hpp"
 #include "readiness/readiness.hpp"
 #include "readiness/socket_check.hpp"
-#include "readiness/watchdog.hpp"
+#include "watchdog/watchdog.hpp"
 
 #include "socket_fixture.hpp"
 

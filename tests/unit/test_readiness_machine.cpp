@@ -3,7 +3,7 @@
 // scripted probe in a real event loop.
 #include "core/event_loop.hpp"
 #include "readiness/readiness.hpp"
-#include "readiness/watchdog.hpp"
+#include "watchdog/watchdog.hpp"
 
 #include <catch2/catch.hpp>
 

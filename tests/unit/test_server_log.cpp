@@ -3,8 +3,9 @@
 #include "adapters/adapters.hpp"
 #include "adapters/server_log.hpp"
 #include "base/json_field.hpp"
+#include "base/utf8.hpp"
 #include "notify/notify_message.hpp"
-#include "readiness/certificate_trouble.hpp"
+#include "status/certificate_trouble.hpp"
 
 #include <catch2/catch.hpp>
 

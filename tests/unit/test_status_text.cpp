@@ -1,6 +1,7 @@
 // Unit tests: the one way a STATUS= text is made (UTF-8, no controls or escape sequences, a bounded length).
+#include "base/utf8.hpp"
 #include "notify/notify_message.hpp"
-#include "notify/status_text.hpp"
+#include "status/status_text.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -4,7 +4,7 @@
 
 #include "base/duration.hpp"
 #include "base/result.hpp"
-#include "readiness/health_target.hpp"
+#include "health/health_target.hpp"
 
 #include <optional>
 #include <string>

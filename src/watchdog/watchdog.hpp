@@ -6,7 +6,7 @@
 #include "base/log.hpp"
 #include "core/event_loop.hpp"
 #include "readiness/probe.hpp"
-#include "readiness/watchdog_bounds.hpp"
+#include "watchdog/watchdog_bounds.hpp"
 
 #include <sys/types.h>
 

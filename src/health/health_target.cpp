@@ -1,5 +1,5 @@
 // What `sdshim check` looks at: http://HOST[:PORT][/PATH], tcp:HOST:PORT or unix:PATH, parsed.
-#include "readiness/health_target.hpp"
+#include "health/health_target.hpp"
 
 #include <algorithm>
 

@@ -1,8 +1,8 @@
 // The one way a STATUS= text is made: valid UTF-8, no control characters or escape sequences, cut at
 // a character boundary. systemd ignores a STATUS= that is not UTF-8, and shows what it gets on terminals.
-#include "notify/status_text.hpp"
+#include "status/status_text.hpp"
 
-#include "notify/notify_message.hpp"
+#include "base/utf8.hpp"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 // Liveness: WATCHDOG=1 to the outer socket at half of WatchdogSec, only while the server passes its --ready mode's
 // check.
-#include "readiness/watchdog.hpp"
+#include "watchdog/watchdog.hpp"
 
 #include "base/log.hpp"
 #include "base/parse_number.hpp"

@@ -3,7 +3,12 @@
 
 #include "adapters/server_log.hpp"
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sdshim {
@@ -11,7 +16,15 @@ namespace sdshim {
 class CertificateTrouble {
   public:
     static constexpr std::size_t kMaxNames = 16;  // failing names remembered; a flood of them costs no more
+    // The adapter's reader of the server's JSON log entries (caddy's certificate events); null: it reads none.
+    using Reader = std::optional<CertificateEvent> (*)(std::string_view entry);
 
+    // `server` names the adapter in the line about an entry it does not read.
+    explicit CertificateTrouble(Reader reader = nullptr, std::string server = {})
+        : reader_(reader), server_(std::move(server)) {}
+
+    // One log entry from `sender`, read by the adapter; true when note() changed.
+    bool take_entry(pid_t sender, std::string_view entry);
     // Takes one event; true when note() changed.
     bool take(const CertificateEvent& event);
     // A new configuration (a reload) starts over: names it no longer has would never be cleared.
@@ -22,6 +35,8 @@ class CertificateTrouble {
     std::string note() const;
 
   private:
+    Reader reader_;
+    std::string server_;
     std::vector<std::string> missing_;    // no certificate yet: the first one failed
     std::vector<std::string> unrenewed_;  // the renewal failed: the old certificate still serves
     std::string reason_;                  // the latest failure's

@@ -1,7 +1,8 @@
 // The server's certificates that failed and have not been obtained since: the note its STATUS= carries.
-#include "readiness/certificate_trouble.hpp"
+#include "status/certificate_trouble.hpp"
 
-#include "notify/notify_message.hpp"
+#include "base/log.hpp"
+#include "base/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -35,6 +36,13 @@ void append_names(std::string& out, std::size_t budget, const char* what, const 
 }
 
 }  // namespace
+
+bool CertificateTrouble::take_entry(pid_t sender, std::string_view entry) {
+    const auto event = reader_ ? reader_(entry) : std::nullopt;
+    if (event) return take(*event);
+    log::debug("log entry from pid {} ignored: no certificate event that the {} adapter reads", sender, server_);
+    return false;
+}
 
 bool CertificateTrouble::take(const CertificateEvent& event) {
     const auto missing = missing_, unrenewed = unrenewed_;

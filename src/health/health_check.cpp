@@ -1,6 +1,6 @@
 // One look at a health target (`sdshim check`, blocking) and what the looks of --ready=http:// share
 // with it: the request, and the verdict read from the start of an answer.
-#include "readiness/health_check.hpp"
+#include "health/health_check.hpp"
 
 #include "base/net.hpp"
 #include "base/unique_fd.hpp"
