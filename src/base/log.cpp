@@ -72,6 +72,14 @@ spdlog::logger& logger() {
     static spdlog::logger instance("sdshim", sink());
     return instance;
 }
+
+void write(spdlog::level::level_enum level, fmt::string_view format, fmt::format_args args) {
+    spdlog::logger& l = logger();
+    if (!l.should_log(level)) return;
+    spdlog::memory_buf_t text;
+    fmt::vformat_to(std::back_inserter(text), format, args);
+    l.log(level, spdlog::string_view_t(text.data(), text.size()));
+}
 }  // namespace log
 
 std::string utc_timestamp(std::chrono::system_clock::time_point when) {

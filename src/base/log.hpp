@@ -12,7 +12,6 @@
 #include <chrono>
 #include <string>
 #include <string_view>
-#include <utility>
 
 namespace sdshim {
 
@@ -20,33 +19,38 @@ namespace log {
 
 spdlog::logger& logger();
 
+// The one path of every log line: fmt's type-erased arguments into one function (formatted only if
+// the level is logged), so that a combination of argument types costs its call site a few bytes
+// and no copy of the formatting and logging code.
+void write(spdlog::level::level_enum level, fmt::string_view format, fmt::format_args args);
+
 template <typename... Args>
 void at(spdlog::level::level_enum level, fmt::format_string<Args...> format, Args&&... args) {
-    logger().log(level, format, std::forward<Args>(args)...);
+    write(level, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
 void trace(fmt::format_string<Args...> format, Args&&... args) {
-    logger().trace(format, std::forward<Args>(args)...);
+    write(spdlog::level::trace, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
 void debug(fmt::format_string<Args...> format, Args&&... args) {
-    logger().debug(format, std::forward<Args>(args)...);
+    write(spdlog::level::debug, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
 void info(fmt::format_string<Args...> format, Args&&... args) {
-    logger().info(format, std::forward<Args>(args)...);
+    write(spdlog::level::info, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
 void warn(fmt::format_string<Args...> format, Args&&... args) {
-    logger().warn(format, std::forward<Args>(args)...);
+    write(spdlog::level::warn, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
 void error(fmt::format_string<Args...> format, Args&&... args) {
-    logger().error(format, std::forward<Args>(args)...);
+    write(spdlog::level::err, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
 void critical(fmt::format_string<Args...> format, Args&&... args) {
-    logger().critical(format, std::forward<Args>(args)...);
+    write(spdlog::level::critical, format, fmt::make_format_args(args...));
 }
 
 }  // namespace log

@@ -8,9 +8,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 namespace sdshim {
@@ -56,7 +56,7 @@ class EventLoop {
     void shielded(const char* what, Fn&& fn);
     void failed(const char* what, const char* why) noexcept;
 
-    std::unordered_map<int, std::unique_ptr<Watch>> watches_;
+    std::map<int, std::unique_ptr<Watch>> watches_;  // by fd: looked up only to watch and unwatch
     std::vector<std::unique_ptr<Watch>> retired_;
     std::vector<std::function<void()>> deferred_;
     struct Deadline {
