@@ -3,15 +3,17 @@
 # (sdshim-VERSION-ARCH), the Debian package (sdshim_VERSION_ARCH.deb) and SHA256SUMS over every
 # artifact there. Reproducible: the same commit gives the same bytes (SOURCE_DATE_EPOCH defaults to
 # the commit's time; dpkg-deb clamps every mtime to it and writes root as the owner).
-#   scripts/package.sh [--arch amd64|arm64]     (after scripts/build.sh [--arch arm64])
+#   scripts/package.sh [--arch amd64|arm64] [--out DIR]   (after scripts/build.sh [--arch arm64]; DIR: dist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 arch=amd64
+out=dist
 while [[ $# -gt 0 ]]; do
   case $1 in
     --arch) arch=${2:?--arch needs amd64 or arm64}; shift 2 ;;
     --arch=*) arch=${1#--arch=}; shift ;;
-    *) echo "package: unknown argument '$1' (usage: scripts/package.sh [--arch amd64|arm64])" >&2; exit 2 ;;
+    --out) out=${2:?--out needs a directory}; shift 2 ;;
+    *) echo "package: unknown argument '$1' (usage: scripts/package.sh [--arch amd64|arm64] [--out DIR])" >&2; exit 2 ;;
   esac
 done
 case $arch in
@@ -35,7 +37,7 @@ export SOURCE_DATE_EPOCH
 date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
-mkdir -p dist
+mkdir -p "$out"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root=$stage/root
@@ -73,9 +75,9 @@ sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@BUILT_USING@/$built_u
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
 find "$root" -type d -exec chmod 0755 {} +
 
-deb=dist/sdshim_${version}_${arch}.deb
+deb=$out/sdshim_${version}_${arch}.deb
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
-cp "$binary" "dist/sdshim-$version-$gnu"
-chmod 0755 "dist/sdshim-$version-$gnu"
-(cd dist && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
-echo "package: $deb ($(stat -c %s "$deb") bytes), dist/sdshim-$version-$gnu, dist/SHA256SUMS" >&2
+cp "$binary" "$out/sdshim-$version-$gnu"
+chmod 0755 "$out/sdshim-$version-$gnu"
+(cd "$out" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
+echo "package: $deb ($(stat -c %s "$deb") bytes), $out/sdshim-$version-$gnu, $out/SHA256SUMS" >&2

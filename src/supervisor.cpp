@@ -1,6 +1,4 @@
-// The runtime of a plan: builds and owns every part (signals, loop, reaper, relay, readiness,
-// watchdog, bridge), starts the server, and handles each event (signal, child exit, notify
-// message, readiness verdict, stop) over the state they share. main.cpp only hands the plan in.
+// The runtime of a plan: builds every part from it, wires them, starts the server and routes each event to the parts.
 #include "supervisor.hpp"
 
 #include "adapters/adapters.hpp"
@@ -64,16 +62,6 @@ Supervisor::Supervisor(RunPlan plan)
     memory_reserve::take();  // given up when an allocation fails, so that the shim can still say so
 }
 
-// Everything that can fail is done before the launch: once the server runs, nothing may end the shim
-// without the stop sequence (catatonit's "from here on we may not bail").
-int Supervisor::start() {
-    LaunchSpec server = plan_.server;
-    if (relay_) server.env.push_back("NOTIFY_SOCKET=" + relay_->inner_address());
-    const int failed = server_.start(server, plan_.inherited_sockets);
-    if (!plan_.keep_own_copies) close_own_copies(plan_.handed_over);
-    return failed;
-}
-
 void Supervisor::after_launch() {
     try {
         log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", plan_.server.argv[0], server_.pid(),
@@ -83,23 +71,28 @@ void Supervisor::after_launch() {
         if (bridge_) bridge_->limit_connections(default_bridge_max_connections(raise_fd_limit()));
         if (bridge_ && !holds_clients_until_ready(plan_.readiness.check.mode)) bridge_->start();
         readiness_.started(server_.pid());
-        if (!plan_.notify_socket)
-            idle_.start(::getpid(), bridge_.get());  // else once ready: here nothing waits for READY=1
+        // Else once ready: here nothing waits for READY=1.
+        if (!plan_.notify_socket) idle_.start(::getpid(), bridge_.get());
     } catch (const std::exception& e) {
         on_not_ready(fmt::format("cannot go on after starting {}: {}", plan_.program, e.what()));
     }
 }
 
 int Supervisor::run() {
-    if (const int failed = start(); failed != 0) return failed;
+    // The constructor did everything else that can fail: once the server runs, nothing may end the
+    // shim without the stop sequence (catatonit's "from here on we may not bail").
+    LaunchSpec server = plan_.server;
+    if (relay_) server.env.push_back("NOTIFY_SOCKET=" + relay_->inner_address());
+    const int failed = server_.start(server, plan_.inherited_sockets);
+    if (!plan_.keep_own_copies) close_own_copies(plan_.handed_over);
+    if (failed != 0) return failed;
     after_launch();
-    on_children();  // the child may be gone already; its SIGCHLD then waits in the signalfd
-    if (!finished_)
-        if (auto ran = loop_.run(); !ran) {  // epoll itself broke: nothing can be waited for any more
-            log::critical("{}: SIGKILL to every process, then exit", ran.message());
-            signal_all_processes(SIGKILL);
-            return 1;
-        }
+    on_children();  // the child may be gone already (then the loop was stopped); its SIGCHLD waits in the signalfd
+    if (auto ran = loop_.run(); !ran) {  // epoll itself broke: nothing can be waited for any more
+        log::critical("{}: SIGKILL to every process, then exit", ran.message());
+        signal_all_processes(SIGKILL);
+        return 1;
+    }
     if (relay_) relay_->drain();
     if (auto own = stop_.exit_code()) return *own;
     // No status only if the main child outlived SIGKILL and the shim gave up waiting.
@@ -120,8 +113,7 @@ void Supervisor::on_signal(const signalfd_siginfo& si) {
     } else if (is_stop_signal(sig)) {
         begin_stop(sig, sender);
     } else {
-        sigval value{};
-        value.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(si.ssi_ptr));
+        const sigval value{.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(si.ssi_ptr))};
         forward(sig, sender, si.ssi_code == SI_QUEUE ? &value : nullptr);
     }
 }
@@ -129,13 +121,12 @@ void Supervisor::on_signal(const signalfd_siginfo& si) {
 void Supervisor::forward(int sig, pid_t sender, const sigval* value, bool asked) {
     if (plan_.reload_signal == plan_.signal_map.apply(sig)) return reloads_.reload_signal(sig, sender, value);
     const auto d = forwarder_.forward(sig, sender, server_.pid(), server_.running(), value);
-    if (asked) reloads_.other_signal(d.action == ForwardDecision::Action::forward);  // no reload signal: SIGHUP itself
+    if (asked) reloads_.other_signal(d.sends());  // SIGHUP is no reload signal: it went on as itself
 }
 
 bool Supervisor::send_reload(int sig, pid_t sender, const sigval* value) {
     readiness_.before_reload();
-    const bool sent = forwarder_.forward(sig, sender, server_.pid(), server_.running(), value).action ==
-                      ForwardDecision::Action::forward;
+    const bool sent = forwarder_.forward(sig, sender, server_.pid(), server_.running(), value).sends();
     if (sent) readiness_.reload_signalled();
     return sent;
 }
@@ -165,7 +156,6 @@ void Supervisor::on_main_exited(int wait_status) {
     watchdog_.stop();
     idle_.stop();  // an exit of its own is never called idle (nor its code replaced by 0)
     reloads_.close();
-    log::info("{} (pid {}) {}", plan_.server.argv[0], server_.pid(), describe_status(wait_status));
     // What the server sent before it exited comes first, and may be its READY=1: read it before
     // judging how it ended, so the last STATUS= is really the last.
     if (relay_) relay_->drain();
@@ -200,15 +190,10 @@ void Supervisor::on_ready() {
     idle_.start(::getpid(), bridge_.get());
 }
 
-void Supervisor::finish_now() {
-    finished_ = true;
-    loop_.stop();
-}
-
 // Bridged connections still open when the server's processes are gone get until the end of --grace.
 void Supervisor::finish() {
-    if (!bridge_ || bridge_->open_connections() == 0) return finish_now();
-    bridge_->drain(plan_.grace, [this] { finish_now(); });
+    if (bridge_ && bridge_->open_connections() > 0) return bridge_->drain(plan_.grace, [this] { loop_.stop(); });
+    loop_.stop();
 }
 
 }  // namespace sdshim

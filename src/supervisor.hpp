@@ -1,6 +1,4 @@
-// The runtime of a plan: builds and owns every part (signals, loop, reaper, relay, readiness,
-// watchdog, bridge), starts the server, and handles each event (signal, child exit, notify
-// message, readiness verdict, stop) over the state they share. main.cpp only hands the plan in.
+// The runtime of a plan: builds every part from it, wires them, starts the server and routes each event to the parts.
 #pragma once
 
 #include "bridge/bridge.hpp"
@@ -38,11 +36,10 @@ class Supervisor {
     Supervisor& operator=(const Supervisor&) = delete;
 
     // Starts the server and runs the loop until it and everything it left are gone (or the stop
-    // gave up); returns the shim's exit code.
+    // gave up); returns the shim's exit code, or that of a launch that failed (logged).
     int run();
 
   private:
-    int start();  // 0, or the exit code of a start that failed (already logged)
     // After the launch nothing may end the shim without the stop sequence: what fails there stops the server.
     void after_launch();
     void on_signal(const signalfd_siginfo& si);
@@ -58,7 +55,6 @@ class Supervisor {
     void forward(int sig, pid_t sender, const sigval* value, bool asked = false);
     bool send_reload(int sig, pid_t sender, const sigval* value);  // whether it went
     void finish();
-    void finish_now();
     void notify(const std::vector<std::string>& lines);
 
     const RunPlan plan_;
@@ -76,7 +72,6 @@ class Supervisor {
     ReloadCheck reload_check_;
     ReloadGate reloads_;  // `sdshim reload` and the reload signal, through reload_check_
     IdleWatch idle_;      // --exit-idle
-    bool finished_ = false;
 };
 
 }  // namespace sdshim

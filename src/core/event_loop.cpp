@@ -104,9 +104,8 @@ void EventLoop::failed(const char* what, const char* why) noexcept {
 }
 
 Status EventLoop::run() {
-    running_ = true;
     epoll_event events[64];
-    while (running_) {
+    while (!stopping_) {
         memory_reserve::take();  // after a std::bad_alloc, once there is memory again
         std::optional<Clock::time_point> next;
         for (const auto& d : deadlines_)
@@ -123,10 +122,9 @@ Status EventLoop::run() {
             int n = ::epoll_wait(epoll_.get(), events, static_cast<int>(std::size(events)), timeout_ms);
             if (n < 0) {
                 if (errno == EINTR) continue;
-                running_ = false;
                 return Error{fmt::format("epoll_wait: {}", std::strerror(errno)), errno};
             }
-            for (int i = 0; i < n && running_; ++i) {
+            for (int i = 0; i < n && !stopping_; ++i) {
                 auto* watch = static_cast<Watch*>(events[i].data.ptr);
                 if (watch->live) shielded("an event handler", [&] { watch->handler(events[i].events); });
             }
@@ -139,7 +137,7 @@ Status EventLoop::run() {
         }
         if (!maybe_armed_) continue;  // no clock read on a wake-up that has no deadline to check
         const auto now = Clock::now();
-        for (std::size_t id = 0; id < deadlines_.size() && running_; ++id) {
+        for (std::size_t id = 0; id < deadlines_.size() && !stopping_; ++id) {
             if (!deadlines_[id].when || now < *deadlines_[id].when) continue;
             deadlines_[id].when.reset();  // disarmed before the call, so the handler may re-arm it
             shielded("a timer", [&] {
@@ -148,6 +146,7 @@ Status EventLoop::run() {
             });
         }
     }
+    stopping_ = false;  // a later run() runs again
     return {};
 }
 

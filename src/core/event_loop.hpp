@@ -42,7 +42,8 @@ class EventLoop {
     // Until stop(). Nothing a handler throws (an allocation that failed) leaves it: the handler's
     // work is shed with a log line and the loop goes on. An Error only if epoll_wait itself fails.
     Status run();
-    void stop() { running_ = false; }
+    // Ends run() after the current handler; called before run(), that run() returns at once.
+    void stop() { stopping_ = true; }
 
   private:
     struct Watch {
@@ -66,7 +67,7 @@ class EventLoop {
     std::vector<Deadline> deadlines_;
     int alone_fd_ = -1;
     std::function<void()> wait_alone_;
-    bool running_ = false;
+    bool stopping_ = false;
     bool maybe_armed_ = false;  // some deadline may be armed: set by arm(), recomputed before each wait
     LogBudget failure_budget_;
 };

@@ -19,6 +19,7 @@ struct ForwardDecision {
     int signal = 0;            // what to send when forwarding (after mapping)
     bool starts_stop = false;  // a stop signal that was not mapped to 0
     std::string reason;        // for the log line when dropped
+    bool sends() const { return action == Action::forward; }
 };
 
 // Pure policy: `sender` is the signal's si_pid, `self` the shim's pid. SIGCHLD never comes here.

@@ -12,9 +12,11 @@
 namespace sdshim {
 
 int ServerProcess::start(const LaunchSpec& spec, int inherited) {
+    name_ = spec.argv.at(0);
     Reaper::OnExit on_exit = [this](int status) {  // made before the launch: no allocation after it
         status_ = status;
         exited_now_ = true;
+        log::info("{} (pid {}) {}", name_, pid_, describe_status(status));
         exited_(status);
     };
     auto launched = launch(spec);

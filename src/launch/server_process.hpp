@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace sdshim {
@@ -19,7 +20,8 @@ class ServerProcess {
 
     ServerProcess(Reaper& reaper, Exited exited) : reaper_(reaper), exited_(std::move(exited)) {}
 
-    // 0, or the shim's exit code for a launch that failed (logged; `inherited` sockets for the fd-limit hint).
+    // 0, or the shim's exit code for a launch that failed (logged; `inherited` sockets for the fd-limit
+    // hint). Its exit is logged, then goes to `exited`.
     int start(const LaunchSpec& spec, int inherited);
 
     pid_t pid() const { return pid_; }
@@ -36,6 +38,7 @@ class ServerProcess {
   private:
     Reaper& reaper_;
     Exited exited_;
+    std::string name_;  // argv[0], for the exit's log line
     pid_t pid_ = 0;
     std::optional<int> status_;
     bool exited_now_ = false;
