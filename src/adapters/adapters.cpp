@@ -137,7 +137,7 @@ std::vector<std::string> config_test_for(ServerKind kind, const std::vector<std:
 std::string nginx_value(const std::vector<SocketInfo>& sockets) {
     std::string value;
     for (const auto& s : sockets)
-        if (s.type == SOCK_STREAM) value += std::to_string(s.fd) + ";";
+        if (s.type == SOCK_STREAM) value += fmt::to_string(s.fd) + ";";
     return value;
 }
 
@@ -188,8 +188,8 @@ std::vector<std::pair<std::string, std::string>> fd_variables(const std::vector<
         if (s.name.empty()) continue;
         std::string var = fd_variable_name(s.name);
         int index = seen[var]++;
-        if (index == 0) out.emplace_back(var, std::to_string(s.fd));
-        if (uses[var] > 1) out.emplace_back(fmt::format("{}_{}", var, index), std::to_string(s.fd));
+        if (index == 0) out.emplace_back(var, fmt::to_string(s.fd));
+        if (uses[var] > 1) out.emplace_back(fmt::format("{}_{}", var, index), fmt::to_string(s.fd));
     }
     return out;
 }

@@ -25,7 +25,7 @@ Handoff plan_handoff(const ActivationPlan& plan, const std::vector<SocketInfo>& 
     for (const auto& s : sockets) h.pass_fds.push_back(s.fd);
     std::string names;
     for (std::size_t i = 0; i < plan.names.size(); ++i) names += (i ? ":" : "") + plan.names[i];
-    h.env.set = {{"LISTEN_FDS", std::to_string(sockets.size())}, {"LISTEN_FDNAMES", names}};
+    h.env.set = {{"LISTEN_FDS", fmt::to_string(sockets.size())}, {"LISTEN_FDNAMES", names}};
     h.env.set.insert(h.env.set.end(), adapter.env.begin(), adapter.env.end());
     h.listen_pid = true;
     return h;

@@ -11,8 +11,8 @@ namespace {
 std::string exports_for(const SocketInfo& s, const AdapterPlan& adapter) {
     std::string out;
     for (const auto& [name, value] : adapter.env) {
-        bool mentions = value == std::to_string(s.fd) ||
-                        (name == "NGINX" && value.find(std::to_string(s.fd) + ";") != std::string::npos);
+        bool mentions = value == fmt::to_string(s.fd) ||
+                        (name == "NGINX" && value.find(fmt::to_string(s.fd) + ";") != std::string::npos);
         if (mentions) out += (out.empty() ? "" : " ") + name + "=" + value;
     }
     return out.empty() ? "-" : out;

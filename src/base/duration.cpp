@@ -1,6 +1,8 @@
 // Parses and prints durations such as "8s", "500ms", "1.5s", "2m" (a bare number means seconds).
 #include "base/duration.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cstdint>
 
@@ -57,8 +59,8 @@ Result<Millis> parse_duration(std::string_view text) {
 
 std::string format_duration(Millis d) {
     auto ms = d.count();
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms) + "ms";
+    if (ms % 1000 == 0) return fmt::to_string(ms / 1000) + "s";
+    return fmt::to_string(ms) + "ms";
 }
 
 }  // namespace sdshim

@@ -69,9 +69,9 @@ std::string signal_name(int sig) {
         if (s.number == sig && std::string_view(s.name) != "IOT") return std::string("SIG") + s.name;
     if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
         int off = sig - SIGRTMIN;
-        return off == 0 ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(off);
+        return off == 0 ? "SIGRTMIN" : "SIGRTMIN+" + fmt::to_string(off);
     }
-    return "signal " + std::to_string(sig);
+    return "signal " + fmt::to_string(sig);
 }
 
 }  // namespace sdshim

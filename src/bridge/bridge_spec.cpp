@@ -5,6 +5,8 @@
 #include "activation/activation.hpp"
 #include "base/parse_number.hpp"
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/un.h>
@@ -92,7 +94,7 @@ Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& 
         bool found = false;
         for (std::size_t i = 0; i < sockets.size(); ++i) {
             const SocketInfo& s = sockets[i];
-            if (by_number ? std::to_string(s.fd) != spec.socket : s.name != spec.socket) continue;
+            if (by_number ? fmt::to_string(s.fd) != spec.socket : s.name != spec.socket) continue;
             found = true;
             const std::string label = describe_socket(s);
             if (taken[i])
@@ -118,7 +120,7 @@ Result<std::vector<BridgeListener>> plan_bridges(const std::vector<BridgeSpec>& 
             return Error{describe_socket(sockets[i]) +
                          " is not bridged: with --bridge the server gets no inherited socket, "
                          "so add --bridge " +
-                         (sockets[i].name.empty() || sockets[i].name == "unknown" ? std::to_string(sockets[i].fd)
+                         (sockets[i].name.empty() || sockets[i].name == "unknown" ? fmt::to_string(sockets[i].fd)
                                                                                   : sockets[i].name) +
                          "=TARGET for it"};
     return out;

@@ -2,6 +2,8 @@
 // socket's addresses.
 #include "bridge/proxy_header.hpp"
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/un.h>
@@ -58,7 +60,7 @@ std::string text_address(const Endpoint& e) {
 std::string v1(const Endpoint& c, const Endpoint& l) {
     if (c.family != l.family || (c.family != AF_INET && c.family != AF_INET6)) return "PROXY UNKNOWN\r\n";
     return std::string("PROXY ") + (c.family == AF_INET ? "TCP4 " : "TCP6 ") + text_address(c) + " " + text_address(l) +
-           " " + std::to_string(ntohs(c.port)) + " " + std::to_string(ntohs(l.port)) + "\r\n";
+           " " + fmt::to_string(ntohs(c.port)) + " " + fmt::to_string(ntohs(l.port)) + "\r\n";
 }
 
 std::string v2(const Endpoint& c, const Endpoint& l) {

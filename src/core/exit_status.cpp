@@ -3,6 +3,8 @@
 
 #include "base/signal_names.hpp"
 
+#include <fmt/format.h>
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -21,10 +23,10 @@ int exit_code_from_status(int wait_status, const std::vector<int>& success_exit)
 }
 
 std::string describe_status(int wait_status) {
-    if (WIFEXITED(wait_status)) return "exited with code " + std::to_string(WEXITSTATUS(wait_status));
+    if (WIFEXITED(wait_status)) return "exited with code " + fmt::to_string(WEXITSTATUS(wait_status));
     if (WIFSIGNALED(wait_status))
         return "killed by " + signal_name(WTERMSIG(wait_status)) + (WCOREDUMP(wait_status) ? " (core dumped)" : "");
-    return "changed state (status " + std::to_string(wait_status) + ")";
+    return "changed state (status " + fmt::to_string(wait_status) + ")";
 }
 
 int exit_code_for_exec_error(int err) { return err == ENOENT || err == ENOTDIR ? kExitNotFound : kExitCannotExecute; }

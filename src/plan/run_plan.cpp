@@ -168,7 +168,7 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
     // In notify mode the server pings by itself: it gets the interval (systemd's WATCHDOG_PID would
     // name a process outside the container).
     if (plan.watchdog.count() > 0 && check.mode.kind == ReadyKind::notify)
-        edit.set.emplace_back("WATCHDOG_USEC", std::to_string(plan.watchdog.count() * 1000));
+        edit.set.emplace_back("WATCHDOG_USEC", fmt::to_string(plan.watchdog.count() * 1000));
     plan.server.argv = opt.command;
     plan.server.env = child_env(in.environment, edit);
     plan.server.pass_fds = handoff.pass_fds;

@@ -48,6 +48,18 @@ class ReloadRequests(unittest.TestCase):
         wait_for(lambda: os.path.exists(f"{self.dir}/nginx.pid"), what="nginx to start")
         return a, shim, port
 
+    def nginx_checked(self, check):
+        """nginx whose reload check is the shell command `check`, once it serves."""
+        a, shim, port = self.nginx([f"--reload-check=cmd:{check}"], notify=True)
+        self.rx.wait_for("READY=1", timeout=30)
+        return a, shim, port
+
+    def ask_during_check(self, pool, shim, started):
+        """An asker whose request starts the check; returns once the check has touched `started`."""
+        asker = pool.submit(self.ask, shim)
+        wait_for(lambda: os.path.exists(started), timeout=30, what="the check to start")
+        return asker
+
     @staticmethod
     def ask(shim, timeout="60s"):  # an answer that never comes shows as this timeout, however long it is
         r = subprocess.run(["nsenter", "-t", str(shim), "-p", "-m", "--", SHIM, "reload", f"--ready-timeout={timeout}"],
@@ -97,12 +109,9 @@ class ReloadRequests(unittest.TestCase):
     def test_a_request_made_while_a_check_fails_gets_the_answer_of_its_own_recheck(self):
         flag, decided = os.path.join(self.dir, "fixed"), os.path.join(self.dir, "decided")
         # decided by the flag at its start, then long enough for the second request to come meanwhile
-        check = f"cmd:s=1; test -e {flag} && s=0; touch {decided}; sleep 3; exit $s"
-        a, shim, port = self.nginx([f"--reload-check={check}"], notify=True)
-        self.rx.wait_for("READY=1", timeout=30)
+        a, shim, port = self.nginx_checked(f"s=1; test -e {flag} && s=0; touch {decided}; sleep 3; exit $s")
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            first = pool.submit(self.ask, shim)
-            wait_for(lambda: os.path.exists(decided), timeout=30, what="the first check to decide")
+            first = self.ask_during_check(pool, shim, decided)
             open(flag, "w").close()  # the configuration is fixed while the first check still runs
             second = pool.submit(self.ask, shim)
             wait_for(lambda: "one more reload is checked after it" in a.stderr(), what="the second request")
@@ -117,12 +126,9 @@ class ReloadRequests(unittest.TestCase):
         """SIGUSR1 (nginx reopens its logs) is forwarded while an asker waits for its check: the asker
         hears the check's outcome, not the other signal's."""
         decided = os.path.join(self.dir, "decided")
-        check = f"cmd:touch {decided}; sleep 2; exit 1"
-        a, shim, port = self.nginx([f"--reload-check={check}"], notify=True)
-        self.rx.wait_for("READY=1", timeout=30)
+        a, shim, port = self.nginx_checked(f"touch {decided}; sleep 2; exit 1")
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            asker = pool.submit(self.ask, shim)
-            wait_for(lambda: os.path.exists(decided), timeout=30, what="the check to start")
+            asker = self.ask_during_check(pool, shim, decided)
             os.kill(shim, signal.SIGUSR1)
             wait_for(lambda: "(SIGUSR1) received" in a.stderr(), what="SIGUSR1 to reach nginx")
             rc, out = asker.result()
