@@ -159,8 +159,7 @@ Result<std::vector<SocketInfo>> inspect_sockets(const ActivationPlan& plan) {
         socklen_t alen = sizeof ss;
         if (::getsockname(info.fd, reinterpret_cast<sockaddr*>(&ss), &alen) == 0) {
             info.address = format_address(ss, alen);
-            if (ss.ss_family == AF_INET) info.port = ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
-            if (ss.ss_family == AF_INET6) info.port = ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+            info.port = ip_port(ss);
         } else
             info.address = fmt::format("(getsockname: {})", std::strerror(errno));
         sockaddr_storage peer{};

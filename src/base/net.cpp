@@ -28,18 +28,24 @@ Result<SocketAddress> unix_address(std::string_view path) {
     return a;
 }
 
+unsigned ip_port(const sockaddr_storage& ss) {
+    if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
+    if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+    return 0;
+}
+
 std::string format_address(const sockaddr_storage& ss, socklen_t len) {
     char host[INET6_ADDRSTRLEN] = {};
     switch (ss.ss_family) {
         case AF_INET: {
             const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
             inet_ntop(AF_INET, &in.sin_addr, host, sizeof host);
-            return fmt::format("{}:{}", host, ntohs(in.sin_port));
+            return fmt::format("{}:{}", host, ip_port(ss));
         }
         case AF_INET6: {
             const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
             inet_ntop(AF_INET6, &in6.sin6_addr, host, sizeof host);
-            return fmt::format("[{}]:{}", host, ntohs(in6.sin6_port));
+            return fmt::format("[{}]:{}", host, ip_port(ss));
         }
         case AF_UNIX: {
             const auto& un = reinterpret_cast<const sockaddr_un&>(ss);

@@ -28,6 +28,8 @@ inline constexpr std::size_t kMaxUnixPath = sizeof(sockaddr_un::sun_path) - 1;  
 // alone ("the path is longer than 107 bytes"); the caller says which variable or option held it.
 Result<SocketAddress> unix_address(std::string_view path);
 
+// The port of an IPv4 or IPv6 address; 0 for any other family.
+unsigned ip_port(const sockaddr_storage& address);
 // "0.0.0.0:8080", "[::1]:443", "/run/app.sock", "@abstract", "(unnamed)", "vsock:CID:PORT".
 std::string format_address(const sockaddr_storage& address, socklen_t len);
 

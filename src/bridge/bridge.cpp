@@ -140,16 +140,14 @@ void Bridge::stop_accepting() {
         l.reset();
     }
     log::debug("bridge: no longer accepting; {} connection(s) open", connections_.size());
-    if (connections_.empty() && drained_) loop_.defer([this] { drained(); });
 }
 
 void Bridge::drain(Millis within, std::function<void()> done) {
     log::debug("waiting up to {} for {} bridged connection(s)", format_duration(within), connections_.size());
     drained_ = std::move(done);
     loop_.arm(drain_deadline_, EventLoop::Clock::now() + within);
-    const bool was_accepting = accepting_;
     stop_accepting();
-    if (!was_accepting && connections_.empty()) loop_.defer([this] { drained(); });
+    if (connections_.empty()) loop_.defer([this] { drained(); });  // else the last close() defers it
 }
 
 void Bridge::drained() {

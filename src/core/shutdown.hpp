@@ -31,6 +31,7 @@ class StopSequence {
 
     bool stopping() const { return phase_ != Phase::running; }
     bool gave_up() const { return phase_ == Phase::gave_up; }
+    Millis grace() const { return grace_; }
 
   private:
     enum class Phase { running, stopping, draining, killed, gave_up };

@@ -11,7 +11,7 @@
 namespace sdshim {
 
 StopControl::StopControl(EventLoop& loop, Millis grace, Millis exit_grace, std::function<void()> gave_up)
-    : loop_(loop), grace_(grace), sequence_(grace, exit_grace) {
+    : loop_(loop), sequence_(grace, exit_grace) {
     deadline_ = loop_.add_deadline([this, gave_up = std::move(gave_up)] {
         loop_.arm(deadline_, sequence_.deadline_expired(EventLoop::Clock::now()));
         if (sequence_.gave_up()) gave_up();
@@ -30,7 +30,8 @@ void StopControl::main_exited_with_survivors() {
 }
 
 std::string StopControl::status(const std::string& program, int sig) const {
-    return fmt::format("stopping {}: {} sent, SIGKILL in {}", program, signal_name(sig), format_duration(grace_));
+    return fmt::format("stopping {}: {} sent, SIGKILL in {}", program, signal_name(sig),
+                       format_duration(sequence_.grace()));
 }
 
 std::optional<int> StopControl::exit_code() const {

@@ -39,7 +39,6 @@ class StopControl {
 
   private:
     EventLoop& loop_;
-    Millis grace_;
     StopSequence sequence_;
     EventLoop::DeadlineId deadline_;
     bool announced_ = false;

@@ -31,7 +31,6 @@ int ServerProcess::start(const LaunchSpec& spec, int inherited) {
 }
 
 ServerProcess::Round ServerProcess::reap() {
-    exited_now_ = false;
     const Reaper::Round round = reaper_.reap();
     if (round.orphans > 0) log::debug("reaped {} orphaned process(es)", round.orphans);
     return Round{std::exchange(exited_now_, false), round.none_left};

@@ -41,7 +41,7 @@ class ServerProcess {
     std::string name_;  // argv[0], for the exit's log line
     pid_t pid_ = 0;
     std::optional<int> status_;
-    bool exited_now_ = false;
+    bool exited_now_ = false;  // set by the exit callback, read and cleared by reap()
 };
 
 }  // namespace sdshim
