@@ -312,3 +312,15 @@ TEST_CASE("plan: the reload check is nginx -t -q with the server's own arguments
           "--reload-check 'cmd: ': expected auto, off or cmd:COMMAND");
     CHECK_FALSE(parse_cli({"sdshim", "--reload-check", "on", "nginx"}, env).ok());
 }
+
+TEST_CASE("plan: a NOTIFY_SOCKET that is no unix address is a usage error before anything runs") {
+    auto vsock = plan_run(options({"nginx"}), inputs({"NOTIFY_SOCKET=vsock:2:1234"}));
+    REQUIRE_FALSE(vsock);
+    CHECK(vsock.message().find("NOTIFY_SOCKET='vsock:2:1234': expected an absolute path or an @abstract name") == 0);
+    auto empty_name = plan_run(options({"nginx"}), inputs({"NOTIFY_SOCKET=@"}));
+    REQUIRE_FALSE(empty_name);
+    CHECK(empty_name.message() == "NOTIFY_SOCKET='@': the name is empty");
+    auto abstract = plan_run(options({"nginx"}), inputs({"NOTIFY_SOCKET=@podman/notify"}));
+    REQUIRE(abstract);
+    CHECK(abstract->notify_socket->text == "@podman/notify");
+}
