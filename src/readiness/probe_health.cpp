@@ -22,10 +22,10 @@ namespace {
 class HealthProbe final : public Probe {
   public:
     // A look is a connection (and a request the server may log): at once, then from 10 ms up to 250 ms.
-    HealthProbe(ServingCheck check, HealthTarget target, EventLoop& loop)
+    HealthProbe(ServingCheck check, EventLoop& loop)
         : Probe(PollSchedule{true, Millis(10), Millis(250)}),
           check_(std::move(check)),
-          target_(std::move(target)),
+          target_(*check_.mode.health),
           loop_(loop),
           timeout_(loop.add_deadline([this] { conclude(Look::not_serving(overdue(check_.look_timeout))); })) {}
     ~HealthProbe() override { cancel(); }
@@ -127,7 +127,7 @@ class HealthProbe final : public Probe {
     }
 
     ServingCheck check_;
-    HealthTarget target_;
+    const HealthTarget& target_;  // in check_: parsed once, with --ready
     EventLoop& loop_;
     EventLoop::DeadlineId timeout_;
     UniqueFd fd_;  // the look under way, if any
@@ -140,9 +140,7 @@ class HealthProbe final : public Probe {
 }  // namespace
 
 std::unique_ptr<Probe> make_health_probe(const ServingCheck& check, EventLoop& loop) {
-    auto target = parse_health_target(check.mode.argument);
-    if (!target) throw StartFailure(Error{"--ready=" + check.mode.argument + ": " + target.message()});
-    return std::make_unique<HealthProbe>(check, std::move(*target), loop);
+    return std::make_unique<HealthProbe>(check, loop);
 }
 
 }  // namespace sdshim

@@ -33,7 +33,7 @@ Result<ReadyMode> parse_ready_mode(std::string_view text) {
         text.starts_with("unix:")) {
         auto target = parse_health_target(text);
         if (!target) return target.error();
-        return ReadyMode{ReadyKind::health, std::string(text)};
+        return ReadyMode{ReadyKind::health, std::string(text), std::move(*target)};
     }
     return Error{"unknown mode"};
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/result.hpp"
+#include "health/health_target.hpp"
 
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@ enum class ReadyKind { automatic, notify, listen, target, pidfile, exec, command
 struct ReadyMode {
     ReadyKind kind = ReadyKind::automatic;
     std::string argument;  // pidfile path (may be empty: the server's default), the command, or the health target
+    std::optional<HealthTarget> health = {};  // ReadyKind::health: the target, parsed once here
 };
 
 // "cmd:COMMAND" with a command that is not blank: the command (--ready and --reload-check take it); else none.

@@ -109,6 +109,10 @@ TEST_CASE("ready modes: http://, tcp: and unix: are health targets; a bad one is
     REQUIRE(http.ok());
     CHECK(http->kind == ReadyKind::health);
     CHECK(ready_mode_name(*http) == "http://127.0.0.1:8080/health");
+    REQUIRE(http->health);  // parsed once, here: the probe takes it from the plan
+    CHECK(http->health->host == "127.0.0.1:8080");
+    CHECK(http->health->path == "/health");
+    CHECK(parse_ready_mode("listen")->health == std::nullopt);
     CHECK(parse_ready_mode("tcp:[::1]:443")->kind == ReadyKind::health);
     CHECK(parse_ready_mode("unix:/run/app.sock")->kind == ReadyKind::health);
     CHECK(parse_ready_mode("http://localhost/").message().starts_with("the host must be numeric"));
