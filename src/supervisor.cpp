@@ -31,14 +31,12 @@ Supervisor::Supervisor(RunPlan plan)
       stop_(loop_, plan_.grace, plan_.exit_grace, [this] { finish(); }),
       readiness_(loop_, plan_.readiness,
                  Readiness::Hooks{[this](const std::vector<std::string>& lines) { notify(lines); },
-                                  [this](const std::string& line) { on_not_ready(line); }, [this] { on_ready(); },
-                                  [this] { return certificates_.note(); }},
+                                  [this](const std::string& line) { on_not_ready(line); }, [this] { on_ready(); }},
                  make_probe(plan_.readiness.check, reaper_, loop_)),
       watchdog_(
           loop_, WatchdogConfig{plan_.readiness.check, plan_.watchdog},
           [this](const std::vector<std::string>& lines) { notify(lines); },
           make_probe(plan_.readiness.check, reaper_, loop_)),
-      certificates_(plan_.read_log_entry, server_name(plan_.kind)),
       reload_check_(
           loop_, reaper_, plan_.reload_check, [this] { reloads_.passed(); },
           [this](const std::string& why) { reloads_.failed(why); }),
@@ -67,9 +65,7 @@ void Supervisor::after_launch() {
         log::debug("started {} as pid {} ({} adapter, {} socket(s), --ready={})", plan_.server.argv[0], server_.pid(),
                    server_name(plan_.kind), plan_.handed_over.size(), ready_mode_name(plan_.readiness.check.mode));
         if (::chdir("/") != 0) log::debug("chdir /: {}", std::strerror(errno));
-        // Raised only now: the server keeps the limit it was given.
-        if (bridge_) bridge_->limit_connections(default_bridge_max_connections(raise_fd_limit()));
-        if (bridge_ && !holds_clients_until_ready(plan_.readiness.check.mode)) bridge_->start();
+        if (bridge_) bridge_->server_started();
         readiness_.started(server_.pid());
         // Else once ready: here nothing waits for READY=1.
         if (!plan_.notify_socket) idle_.start(::getpid(), bridge_.get());
@@ -165,11 +161,10 @@ void Supervisor::on_main_exited(int wait_status) {
 
 void Supervisor::on_server_message(pid_t sender, const NotifyMessage& msg) {
     if (!msg.log_entry.empty()) {  // a certificate failed or was obtained (caddy's ACME): the ready status says so
-        if (!certificates_.take_entry(sender, msg.log_entry) || watchdog_.failing()) return;
-        if (auto status = readiness_.serving_status()) notify({status_line(*status)});  // none once stopping
+        auto status = readiness_.take_log_entry(sender, msg.log_entry);
+        if (status && !watchdog_.failing()) notify({status_line(*status)});
         return;
     }
-    if (msg.reloading) certificates_.clear();  // the new configuration's names get their own events
     auto lines = watchdog_.relayable(readiness_.relayable(sender, msg));
     // The manager hears STOPPING=1 once: sdshim's when it stops the server, else the server's own.
     if (msg.stopping && !stop_.announce()) std::erase(lines, std::string("STOPPING=1"));
@@ -185,7 +180,7 @@ void Supervisor::on_not_ready(const std::string& line) {
 }
 
 void Supervisor::on_ready() {
-    if (bridge_ && holds_clients_until_ready(plan_.readiness.check.mode)) bridge_->start();
+    if (bridge_) bridge_->server_ready();
     watchdog_.start(server_.pid());
     idle_.start(::getpid(), bridge_.get());
 }

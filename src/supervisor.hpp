@@ -14,7 +14,6 @@
 #include "readiness/readiness.hpp"
 #include "reload/reload_check.hpp"
 #include "reload/reload_gate.hpp"
-#include "status/certificate_trouble.hpp"
 #include "watchdog/watchdog.hpp"
 
 #include <memory>
@@ -68,7 +67,6 @@ class Supervisor {
     StopControl stop_;
     Readiness readiness_;
     Watchdog watchdog_;
-    CertificateTrouble certificates_;  // from the server's log entries: a note on its "is ready" STATUS=
     ReloadCheck reload_check_;
     ReloadGate reloads_;  // `sdshim reload` and the reload signal, through reload_check_
     IdleWatch idle_;      // --exit-idle

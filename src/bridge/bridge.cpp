@@ -6,6 +6,7 @@
 #include "base/memory_reserve.hpp"
 #include "base/shortage.hpp"
 #include "bridge/proxy_header.hpp"
+#include "core/fd_hygiene.hpp"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -90,10 +91,16 @@ Bridge::Bridge(EventLoop& loop, BridgeConfig config)
     if (cfg_.max_connections == 0) cfg_.max_connections = 1;
 }
 
-void Bridge::limit_connections(std::size_t max) {
-    if (plan_limit_given_) return;
-    cfg_.max_connections = std::max<std::size_t>(max, 1);
-    log::debug("bridge: at most {} connection(s) at once", cfg_.max_connections);
+void Bridge::server_started() {
+    if (!plan_limit_given_) {
+        cfg_.max_connections = std::max<std::size_t>(default_bridge_max_connections(raise_fd_limit()), 1);
+        log::debug("bridge: at most {} connection(s) at once", cfg_.max_connections);
+    }
+    if (!cfg_.accept_once_ready) start();
+}
+
+void Bridge::server_ready() {
+    if (cfg_.accept_once_ready) start();
 }
 
 Bridge::~Bridge() {

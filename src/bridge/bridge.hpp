@@ -26,6 +26,9 @@ struct BridgeConfig {
     std::size_t max_connections = 0;  // beyond it new connections wait in the kernel's backlog
     ProxyProtocol proxy = ProxyProtocol::none;
     Millis connect_timeout = kDefaultBridgeConnectTimeout;  // not answered by then: the client is closed
+    // Clients wait in the backlog until the server serves (--ready=target, or a health target): a
+    // connection accepted earlier would be refused by the target.
+    bool accept_once_ready = false;
 };
 
 // fds a connection may hold at worst: two sockets and a pipe (two fds) each way.
@@ -40,10 +43,11 @@ class Bridge {
     Bridge(const Bridge&) = delete;
     Bridge& operator=(const Bridge&) = delete;
 
-    void start();
-    // The limit from RLIMIT_NOFILE once it was raised after the launch, unless the config set one.
+    // After the launch: the limit from RLIMIT_NOFILE, raised only now (the server keeps the limit it
+    // was given) unless the config set one; then accepting, unless it waits for server_ready().
     // Never fails (it runs after the launch, where nothing may).
-    void limit_connections(std::size_t max);
+    void server_started();
+    void server_ready();  // the first time the server serves
     // The stop sequence: the listening sockets are closed (what was not accepted stays in the
     // kernel's queue for systemd's next start); open connections go on until they end.
     void stop_accepting();
@@ -59,6 +63,7 @@ class Bridge {
 
     using Timers = std::multimap<EventLoop::Clock::time_point, Connection*>;
 
+    void start();
     void accept_some(const BridgeListener& listener);
     void open_upstream(const BridgeListener& listener, UniqueFd client);
     void connect_upstream(Connection& c);

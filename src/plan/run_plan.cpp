@@ -108,6 +108,7 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
 
     ServingCheck& check = plan.readiness.check;
     check.mode = resolve_ready_mode(opt.ready, plan.kind, bridged);
+    if (plan.bridge) plan.bridge->accept_once_ready = holds_clients_until_ready(check.mode);
     if (check.mode.kind == ReadyKind::target && !bridged)
         return Error{"--ready=target waits for the --bridge targets, and there is no --bridge"};
     if (check.mode.kind == ReadyKind::pidfile && check.mode.argument.empty())
@@ -156,7 +157,6 @@ Result<RunPlan> plan_run(const Options& opt, const RunInputs& in) {
         plan.reload_check.argv = config_test_for(plan.kind, opt.command);
     }
     plan.reload_check.error_mark = adapter_for(plan.kind).config_error_mark;
-    plan.read_log_entry = adapter_for(plan.kind).certificate_event;
     plan.reload_check.timeout = opt.ready_timeout;
     plan.readiness.on_dropped = opt.on_dropped_socket;
     if (auto idle = plan_exit_idle(opt, plan); !idle) return idle.error();

@@ -64,9 +64,6 @@ struct RunPlan {
     std::map<int, std::string> refused_signals;  // signal -> why it is not forwarded
     std::optional<int> reload_signal;            // after it the server replaces its workers
     ReloadCheckConfig reload_check;              // runs before the reload signal; empty argv: none
-    // Reads the server's JSON log entries that reach the notify socket (caddy's certificate events);
-    // null when the adapter reads none.
-    std::optional<CertificateEvent> (*read_log_entry)(std::string_view entry) = nullptr;
     Millis grace{8000};
     Millis exit_grace{2000};
     std::vector<int> success_exit;

@@ -42,6 +42,7 @@ Readiness::Readiness(EventLoop& loop, ReadinessConfig config, Hooks hooks, std::
     : loop_(loop),
       cfg_(std::move(config)),
       hooks_(std::move(hooks)),
+      certificates_(cfg_.check.adapter->certificate_event, cfg_.check.adapter->name),
       decider_(cfg_.check.mode.kind == ReadyKind::notify ? Decider::server
                : cfg_.check.mode.kind == ReadyKind::exec ? Decider::exec
                                                          : Decider::probe),
@@ -140,7 +141,12 @@ void Readiness::become_ready(const std::string& how) {
 }
 
 std::string Readiness::state_text(bool reload) const {
-    return cfg_.check.program + (reload ? " reloaded" : " is ready") + (hooks_.note ? hooks_.note() : "");
+    return cfg_.check.program + (reload ? " reloaded" : " is ready") + certificates_.note();
+}
+
+std::optional<std::string> Readiness::take_log_entry(pid_t sender, std::string_view entry) {
+    if (!certificates_.take_entry(sender, entry)) return std::nullopt;
+    return serving_status();  // none once stopping
 }
 
 std::optional<std::string> Readiness::serving_status() const {
@@ -177,6 +183,7 @@ bool Readiness::fail_dropped(const std::vector<SocketInfo>& dropped) {
 // reload of the server's is dropped too. A server that never sets STATUS= of its own gets one with
 // each state change, so that StatusText does not stay "waiting for ..." while the unit is active.
 std::vector<std::string> Readiness::relayable(pid_t sender, const NotifyMessage& msg) {
+    if (msg.reloading) certificates_.clear();  // the new configuration's names get their own events
     std::vector<std::string> lines = msg.relay;
     server_sets_status_ |=
         std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("STATUS="); });

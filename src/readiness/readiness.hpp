@@ -9,6 +9,7 @@
 #include "notify/notify_message.hpp"
 #include "readiness/dropped_socket_policy.hpp"
 #include "readiness/probe.hpp"
+#include "status/certificate_trouble.hpp"
 
 #include <functional>
 #include <memory>
@@ -37,7 +38,6 @@ class Readiness {
         std::function<void(const std::vector<std::string>&)> notify;  // to the outer socket
         std::function<void(const std::string&)> fail;                 // log the line and stop the server
         std::function<void()> ready = nullptr;                        // the first time it is ready
-        std::function<std::string()> note = nullptr;  // appended to "<server> is ready" (certificate trouble)
     };
 
     // `probe`: the mode's (make_probe); not used for notify and exec, which need none.
@@ -59,6 +59,9 @@ class Readiness {
     bool ready() const { return state_ == State::ready; }
     // "<server> is ready<note>" while it is ready, not reloading, and sdshim writes its STATUS=.
     std::optional<std::string> serving_status() const;
+    // A JSON log entry of the server's (caddy's certificate events), which "<server> is ready" notes:
+    // that status again when the note changed, if sdshim writes it now.
+    std::optional<std::string> take_log_entry(pid_t sender, std::string_view entry);
     std::string waiting_for() const;
 
   private:
@@ -80,6 +83,7 @@ class Readiness {
     EventLoop& loop_;
     ReadinessConfig cfg_;
     Hooks hooks_;
+    CertificateTrouble certificates_;  // the note on "<server> is ready": certificates it could not get
     Decider decider_;
     std::unique_ptr<Probe> probe_;  // null unless decider_ is probe
     EventLoop::DeadlineId next_look_;

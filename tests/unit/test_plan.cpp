@@ -128,6 +128,11 @@ TEST_CASE("plan: behind a bridge the server gets no socket and nothing that name
     REQUIRE(plan->bridge);
     CHECK(plan->bridge->listeners.size() == 2);
     CHECK(plan->bridge->max_connections == 0);  // from RLIMIT_NOFILE, after the launch
+    CHECK(plan->bridge->accept_once_ready);     // --ready=target: the targets would refuse what came earlier
+    const auto at_exec = plan_run(
+        options({"--ready=exec", "--bridge", "http=127.0.0.1:8080", "--bridge", "https=127.0.0.1:8443", "nginx"}), in);
+    REQUIRE(at_exec);
+    CHECK_FALSE(at_exec->bridge->accept_once_ready);
 
     const auto partial = plan_run(options({"--bridge", "http=127.0.0.1:8080", "nginx"}), in);
     REQUIRE_FALSE(partial);

@@ -437,3 +437,31 @@ TEST_CASE("watchdog: a round that could not look sends neither a ping nor a verd
     REQUIRE(sent.size() == 1);
     CHECK(sent[0] == Lines{"WATCHDOG=1"});  // no "STATUS=not serving", no "serves again"
 }
+
+TEST_CASE("readiness: the server's certificate events are the note on its ready status, said again when it changes") {
+    Rig rig(scripted({Look::serving("seen")}), Millis(60000), true, ReadyKind::listen, ServerKind::caddy);
+    const std::string failed =
+        R"({"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer",)"
+        R"("identifier":"a.example","error":"connection refused"})";
+    const std::string obtained =
+        R"({"level":"info","logger":"tls.obtain","msg":"certificate obtained successfully","identifier":"a.example"})";
+    rig.readiness->started(42);
+    CHECK_FALSE(rig.readiness->take_log_entry(42, failed));  // not ready: nothing to say yet, but noted
+    rig.run();
+    CHECK(rig.notified.back() ==
+          Lines{"STATUS=server is ready; no certificate for a.example: connection refused", "READY=1"});
+    CHECK(rig.readiness->take_log_entry(42, obtained) == "server is ready");
+    CHECK_FALSE(rig.readiness->take_log_entry(42, obtained));  // nothing changed: nothing to say
+    CHECK(rig.readiness->take_log_entry(42, failed) ==
+          "server is ready; no certificate for a.example: connection refused");
+
+    NotifyMessage reloading;  // the server's own reload: the new configuration's names start over
+    reloading.reloading = true;
+    reloading.relay = {"RELOADING=1"};
+    rig.readiness->relayable(42, reloading);
+    NotifyMessage ready;
+    ready.ready = true;
+    ready.relay = {"READY=1"};
+    rig.readiness->relayable(42, ready);
+    CHECK(rig.readiness->serving_status() == "server is ready");
+}
