@@ -10,9 +10,21 @@ began=$(date +%s)
 step() { echo "demo: $1 ($(($(date +%s) - began)) s so far)"; }
 scripts/install-deps.sh --demo
 step "packages installed"
+# The nginx base image (debootstrap: mostly waiting on dpkg and the disk) is made while the compiler
+# has the CPUs; the demo image needs both.
+base_log=$(mktemp /tmp/sdshim-demo-base.XXXXXX)
+scripts/base-images.sh nginx >"$base_log" 2>&1 &
+base=$!
 cmake --preset release -DBUILD_TESTING=OFF >/dev/null
 cmake --build --preset release -j "$(nproc)" --target sdshim >/dev/null
 step "build/sdshim built ($(stat -c %s build/sdshim) bytes)"
+if ! wait "$base"; then
+  echo "demo: the nginx base image failed:" >&2
+  cat "$base_log" >&2
+  exit 1
+fi
+rm -f "$base_log"
+step "nginx base image made"
 scripts/images.sh demo
 step "images built"
 source scripts/podman-env.sh
@@ -42,8 +54,11 @@ while [[ ! -S $work/notify.sock ]]; do sleep 0.05; done
 
 run=(podman run --rm --name sdshim-demo --network=none --sdnotify=container "$image")
 echo "\$ NOTIFY_SOCKET=$work/notify.sock systemd-socket-activate -l 0.0.0.0:$port -- ${run[*]}"
+# podman in there needs the same configuration (and storage, if the caller chose one) as this shell's.
+pass_env=(-E CONTAINERS_CONF -E PATH -E NOTIFY_SOCKET)
+[[ -z ${CONTAINERS_STORAGE_CONF:-} ]] || pass_env+=(-E CONTAINERS_STORAGE_CONF)
 NOTIFY_SOCKET=$work/notify.sock systemd-socket-activate -l "0.0.0.0:$port" \
-  -E CONTAINERS_CONF -E PATH -E NOTIFY_SOCKET -- "${run[@]}" >"$work/container.log" 2>&1 &
+  "${pass_env[@]}" -- "${run[@]}" >"$work/container.log" 2>&1 &
 activate=$!
 until grep -q "Listening on" "$work/container.log"; do sleep 0.05; done
 
