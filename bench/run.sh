@@ -25,4 +25,5 @@ for h in orphans sigrecv; do
   gcc -O2 -Wall -Wextra -Werror -o "$helpers/$h" "bench/helpers/$h.c"
 done
 source scripts/podman-env.sh
-exec /usr/bin/python3 bench/bench.py build "$helpers" bench/results.md
+# Not exec: the EXIT trap must still run, to put /dev/net/tun's mode back and remove the helpers.
+/usr/bin/python3 bench/bench.py build "$helpers" bench/results.md
