@@ -71,7 +71,7 @@ int pipe_capacity(const Flow& f) { return ::fcntl(f.pipe.r.get(), F_GETPIPE_SZ);
 
 }  // namespace
 
-TEST_CASE("pump: bytes from one connection arrive on the other, whole and in order; the pipe goes back to the pool") {
+TEST_CASE("pump: bytes from one connection arrive on the other, whole and in order, the pipe goes back to the pool") {
     TcpPair client, server;  // client.a -> [client.b  pump  server.a] -> server.b
     PipePool pool;
     Flow f;

@@ -34,7 +34,7 @@ std::string refusal(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("check: http, tcp and unix targets; numeric hosts; the Host header and path as given") {
+TEST_CASE("check: http, tcp and unix targets, numeric hosts, the Host header and path as given") {
     auto h = target("http://127.0.0.1:8080/health?full=1");
     CHECK(h.kind == HealthTarget::Kind::http);
     CHECK(h.host == "127.0.0.1:8080");
@@ -86,7 +86,7 @@ TEST_CASE("check: a status line's code, and which codes serve") {
     CHECK_FALSE(healthy_status(503));
 }
 
-TEST_CASE("check: a listener accepts; a closed port refuses; a server that never answers runs out of time") {
+TEST_CASE("check: a listener accepts, a closed port refuses, a server that never answers runs out of time") {
     Listener l;
     const std::string at = "127.0.0.1:" + std::to_string(l.port);
     auto open = check_health(target("tcp:" + at), Millis(2000));

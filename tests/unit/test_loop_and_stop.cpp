@@ -82,7 +82,7 @@ TEST_CASE("stop sequence: the main child exiting by itself gives the rest exit_g
     CHECK(stop.stop_requested(t0 + 500ms) == t0 + 2000ms);  // already stopping: the deadline stays
 }
 
-TEST_CASE("event loop: a readable fd calls its handler; unwatch inside it stops delivery") {
+TEST_CASE("event loop: a readable fd calls its handler, unwatch inside it stops delivery") {
     EventLoop loop;
     Pipe p;
     std::vector<std::string> seen;
@@ -152,7 +152,7 @@ TEST_CASE("event loop: a watch the kernel refuses is an Error, and leaves nothin
 }
 
 TEST_CASE(
-    "event loop: its sole fd with no deadline armed is waited for in wait_alone; another fd or a deadline "
+    "event loop: its sole fd with no deadline armed is waited for in wait_alone, another fd or a deadline "
     "brings epoll back") {
     EventLoop loop;
     Pipe p, q;
@@ -223,7 +223,7 @@ pid_t child_exiting_with(int code) {
 }
 }  // namespace
 
-TEST_CASE("reaper: an awaited pid's exit goes to its callback once; every other child is an orphan") {
+TEST_CASE("reaper: an awaited pid's exit goes to its callback once, every other child is an orphan") {
     Reaper reaper;
     const pid_t awaited = child_exiting_with(7), forgotten = child_exiting_with(8), other = child_exiting_with(9);
     REQUIRE(awaited > 0);

@@ -146,7 +146,7 @@ TEST_CASE("NOTIFY_SOCKET addresses: paths and abstract names") {
     CHECK(!parse_notify_address("/" + std::string(120, 'a')).ok());
 }
 
-TEST_CASE("relay queue: below the limit everything queues; at it, state changes push out the least") {
+TEST_CASE("relay queue: below the limit everything queues, at it, state changes push out the least") {
     std::deque<std::string> q;
     for (int i = 0; i < 3; ++i) CHECK(admit(q, "STATUS=" + std::to_string(i), 4).queued);
     CHECK(admit(q, "READY=1", 4).queued);

@@ -84,7 +84,7 @@ TEST_CASE("plan: a mapping of the user's wins over the adapter's stop signal") {
     CHECK(plan->signal_map.apply(SIGTERM) == SIGINT);
 }
 
-TEST_CASE("plan: caddy and the rest send their own READY=1; the usage errors are caught before anything runs") {
+TEST_CASE("plan: caddy and the rest send their own READY=1, the usage errors are caught before anything runs") {
     const auto caddy = plan_run(options({"caddy", "run"}), inputs());
     REQUIRE(caddy);
     CHECK(caddy->readiness.check.mode.kind == ReadyKind::notify);
@@ -101,7 +101,7 @@ TEST_CASE("plan: caddy and the rest send their own READY=1; the usage errors are
     CHECK(nginx_pidfile->readiness.check.mode.argument == "/run/nginx.pid");
 }
 
-TEST_CASE("plan: nginx and caddy refuse a connected socket; a generic server may take one") {
+TEST_CASE("plan: nginx and caddy refuse a connected socket, a generic server may take one") {
     RunInputs in = inputs();
     in.sockets[1].listening = false;
     in.sockets[1].connected = true;
@@ -139,7 +139,7 @@ TEST_CASE("plan: behind a bridge the server gets no socket and nothing that name
     CHECK(partial.message().find("fd 4 'https'") != std::string::npos);
 }
 
-TEST_CASE("plan: --exit-idle counts nginx's and caddy's TCP listeners, or the bridge's own; refused elsewhere") {
+TEST_CASE("plan: --exit-idle counts nginx's and caddy's TCP listeners, or the bridge's own, refused elsewhere") {
     RunInputs in = inputs();
     in.sockets.push_back(sock(5, "quic", AF_INET, "0.0.0.0:443", 13, SOCK_DGRAM));
     in.activation.count = 3;

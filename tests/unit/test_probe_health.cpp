@@ -104,7 +104,7 @@ Look look_once(Probe& probe, EventLoop& loop) {
 
 }  // namespace
 
-TEST_CASE("ready modes: http://, tcp: and unix: are health targets; a bad one is refused with the reason") {
+TEST_CASE("ready modes: http://, tcp: and unix: are health targets, a bad one is refused with the reason") {
     auto http = parse_ready_mode("http://127.0.0.1:8080/health");
     REQUIRE(http.ok());
     CHECK(http->kind == ReadyKind::health);
@@ -198,7 +198,7 @@ TEST_CASE("health probe: a status line in pieces, a close without an answer, a s
     CHECK(no.text.find("Connection refused") != std::string::npos);
 }
 
-TEST_CASE("health probe: tcp: and unix: serve once a connection is accepted; a cancelled look never answers") {
+TEST_CASE("health probe: tcp: and unix: serve once a connection is accepted, a cancelled look never answers") {
     EventLoop loop;
     Reaper reaper;
     LoopServer server(loop, false);

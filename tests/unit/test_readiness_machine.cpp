@@ -155,7 +155,7 @@ TEST_CASE("readiness: a probe that cannot run stops the wait with its own line")
     CHECK_FALSE(rig.readiness->ready());
 }
 
-TEST_CASE("readiness: where the server decides, its READY=1 is relayed and ends the wait; elsewhere it is dropped") {
+TEST_CASE("readiness: where the server decides, its READY=1 is relayed and ends the wait, elsewhere it is dropped") {
     NotifyMessage ready_msg;
     ready_msg.relay = {"STATUS=up", "READY=1"};
     ready_msg.ready = true;
@@ -292,7 +292,7 @@ TEST_CASE("readiness: an exit before ready is explained by the adapter, else by 
     CHECK(after.readiness->server_exited(0) == "server exited with code 0");
 }
 
-TEST_CASE("watchdog: WATCHDOG=1 while the probe passes; withheld once, with the reason, when it fails") {
+TEST_CASE("watchdog: WATCHDOG=1 while the probe passes, withheld once, with the reason, when it fails") {
     EventLoop loop;
     std::vector<Lines> sent;
     auto p = scripted(

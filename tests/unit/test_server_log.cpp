@@ -57,7 +57,7 @@ TEST_CASE("json_string finds keys, not text that looks like one") {
     CHECK_FALSE(json_string("", "msg"));
 }
 
-TEST_CASE("caddy's certificate entries become events; everything else is none") {
+TEST_CASE("caddy's certificate entries become events, everything else is none") {
     auto e = caddy_certificate_event(kFailed);
     REQUIRE(e);
     CHECK(e->identifier == "whoami.example.com");

@@ -117,7 +117,7 @@ TEST_CASE("signal intake: every queued signal of one wake-up reaches the handler
     for (int i = 0; i < 40; ++i) CHECK(values[static_cast<std::size_t>(i)] == i);
 }
 
-TEST_CASE("signal intake: a failing handler sheds its one signal; the rest are taken up again at once") {
+TEST_CASE("signal intake: a failing handler sheds its one signal, the rest are taken up again at once") {
     MaskKept kept;
     EventLoop loop;
     int calls = 0;

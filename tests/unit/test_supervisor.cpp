@@ -200,7 +200,7 @@ TEST_CASE("supervisor: another signal is forwarded, and starts no stop") {
     CHECK(manager.heard().back() == "STATUS=sh exited with code 5");
 }
 
-TEST_CASE("supervisor: a server never seen serving gets no READY=1; the stop says why and the shim exits 1") {
+TEST_CASE("supervisor: a server never seen serving gets no READY=1, the stop says why and the shim exits 1") {
     Manager manager;
     const pid_t shim = start_supervisor(
         run_with(manager, {"--ready=cmd:false", "--ready-timeout=0.3s"}, looping_server(manager, "exit 0")), manager);
