@@ -25,21 +25,20 @@ class HealthProbe final : public Probe {
     HealthProbe(ServingCheck check, EventLoop& loop)
         : Probe(PollSchedule{true, Millis(10), Millis(250)}),
           check_(std::move(check)),
-          target_(*check_.mode.health),
           loop_(loop),
           timeout_(loop.add_deadline([this] { conclude(Look::not_serving(overdue(check_.look_timeout))); })) {}
     ~HealthProbe() override { cancel(); }
 
     Look look(const Question&) override {
         cancel();
-        auto started = start_connect(target_.address, fd_);
+        auto started = start_connect(target().address, fd_);
         if (!started) {
             const int err = started.error().code;
             fd_.reset();
             // EAGAIN: a unix listener's backlog is full, which is the server's state, not the shim's.
             return is_shortage(err) && err != EAGAIN ? Look::unknown(started.message()) : fail(started.message());
         }
-        if (*started == Connect::done && target_.kind != HealthTarget::Kind::http) {
+        if (*started == Connect::done && target().kind != HealthTarget::Kind::http) {
             fd_.reset();
             return accepted();
         }
@@ -57,14 +56,14 @@ class HealthProbe final : public Probe {
     }
 
     Description describe() const override {
-        const std::string detail = target_.kind == HealthTarget::Kind::http
-                                       ? fmt::format("{} to answer {} with 2xx or 3xx", check_.program, target_.text)
-                                       : fmt::format("{} to accept on {}", check_.program, target_.text);
+        const std::string detail = target().kind == HealthTarget::Kind::http
+                                       ? fmt::format("{} to answer {} with 2xx or 3xx", check_.program, target().text)
+                                       : fmt::format("{} to accept on {}", check_.program, target().text);
         return {detail, "waiting for " + detail};
     }
 
     std::string overdue(Millis waited) const override {
-        return fmt::format("{}: no answer within {}", target_.text, format_duration(waited));
+        return fmt::format("{}: no answer within {}", target().text, format_duration(waited));
     }
 
     void cancel() override {
@@ -75,8 +74,8 @@ class HealthProbe final : public Probe {
     }
 
   private:
-    Look accepted() const { return Look::serving(target_.text + " accepts connections"); }
-    Look fail(const std::string& why) { return Look::not_serving(target_.text + ": " + why); }
+    Look accepted() const { return Look::serving(target().text + " accepts connections"); }
+    Look fail(const std::string& why) { return Look::not_serving(target().text + ": " + why); }
 
     // The look ends here: the connection is closed before the answer goes out (which may start the next).
     void conclude(const Look& look) {
@@ -88,7 +87,7 @@ class HealthProbe final : public Probe {
         if (!connected_) {
             if (auto ok = connect_result(fd_.get()); !ok) return conclude(fail(ok.message()));
             connected_ = true;
-            if (target_.kind != HealthTarget::Kind::http) return conclude(accepted());
+            if (target().kind != HealthTarget::Kind::http) return conclude(accepted());
         }
         if (sent_ < request().size()) return send_request();
         if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) receive();
@@ -116,18 +115,19 @@ class HealthProbe final : public Probe {
             return conclude(fail(fmt::format("recv: {}", std::strerror(errno))));
         }
         head_.append(buf, static_cast<std::size_t>(n));
-        auto verdict = verdict_from_head(target_, head_, n == 0);
+        auto verdict = verdict_from_head(target(), head_, n == 0);
         if (!verdict) return;
         conclude(verdict->healthy ? Look::serving(verdict->text) : Look::not_serving(verdict->text));
     }
 
     const std::string& request() {
-        if (request_.empty()) request_ = health_request(target_);
+        if (request_.empty()) request_ = health_request(target());
         return request_;
     }
 
+    const HealthTarget& target() const { return *check_.mode.health; }  // parsed once, with --ready
+
     ServingCheck check_;
-    const HealthTarget& target_;  // in check_: parsed once, with --ready
     EventLoop& loop_;
     EventLoop::DeadlineId timeout_;
     UniqueFd fd_;  // the look under way, if any
