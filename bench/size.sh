@@ -49,7 +49,7 @@ echo
 
 # Probes with the release flags and macros of CMakeLists.txt.
 flags=(-std=c++20 -Oz -DNDEBUG -flto -ffunction-sections -fdata-sections -Wl,--gc-sections -static -s
-       -DFMT_HEADER_ONLY -DSPDLOG_HEADER_ONLY -DBOOST_PROCESS_USE_STD_FS -DFMT_STATIC_THOUSANDS_SEPARATOR
+       -DFMT_HEADER_ONLY -DSPDLOG_HEADER_ONLY -DFMT_STATIC_THOUSANDS_SEPARATOR
        -DFMT_USE_FLOAT=0 -DFMT_USE_DOUBLE=0 -DFMT_USE_LONG_DOUBLE=0 -DSPDLOG_NO_EXCEPTIONS
        -DBOOST_ASIO_DISABLE_THREADS -Isrc)
 declare -A bytes

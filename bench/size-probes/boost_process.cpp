@@ -1,4 +1,4 @@
-// Size probe: the stdlib probe plus a Boost.Process v2 launch (header-only, std::filesystem).
+// Size probe: the stdlib probe plus a Boost.Process v2 launch (header-only, Boost.Filesystem path).
 #include "launch/boost_process.hpp"
 #include <boost/asio/io_context.hpp>
 #include <map>
